@@ -1,0 +1,155 @@
+import { UsageError, didYouMean, type Location, formatLocation } from '../core/errors.js';
+import type { Question } from '../template/schema.js';
+import { answerProblem, coerceAnswer, displayValue, setFlagExample } from './value.js';
+
+/** An answer given up front, with where it came from for messages. */
+export interface GivenAnswer {
+  value: unknown;
+  where: Location | { flag: string };
+}
+
+/** Asks one question on a terminal. Tests answer from a map. */
+export interface Prompter {
+  ask(question: Question, defaultValue: unknown, validate: (value: unknown) => string | true): Promise<unknown>;
+}
+
+export interface ResolveInput {
+  questions: Question[];
+  given: Map<string, GivenAnswer>;
+  /** --yes: take defaults instead of asking. */
+  useDefaults: boolean;
+  /** undefined when there is no terminal: nothing is ever asked. */
+  prompter: Prompter | undefined;
+  /** Evaluates a Handlebars expression (default, when) over the answers so far. */
+  evaluate(expression: string, answers: Record<string, unknown>): string;
+  templateId: string;
+}
+
+export interface ResolvedAnswers {
+  /** Every question's value, including those skipped by `when` (their default, or null). */
+  values: Record<string, unknown>;
+  /** Names of secret questions: never persisted nor shown. */
+  secrets: Set<string>;
+}
+
+const describe = (where: GivenAnswer['where']): string => ('flag' in where ? where.flag : formatLocation(where));
+
+/** Questions -> answers, from given values, prompts and defaults, all validated. */
+export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswers> {
+  const known = new Set(input.questions.map((q) => q.name));
+  for (const [name, given] of input.given) {
+    if (!known.has(name)) {
+      throw new UsageError('answer-unknown', `${describe(given.where)}: "${name}" is not a question of ${input.templateId}.${didYouMean(name, known)}`, {
+        ...('flag' in given.where ? {} : { where: given.where }),
+        hint: `Its questions are: ${[...known].join(', ') || 'none'}.`,
+      });
+    }
+  }
+
+  const values: Record<string, unknown> = {};
+  const missing: Question[] = [];
+  for (const question of input.questions) {
+    // Once an answer is missing, later expressions may depend on it; keep listing what is missing.
+    const defaultValue = missing.length > 0 ? safeDefault(question, values, input) : defaultOf(question, values, input);
+    if (question.when !== undefined && !isTruthy(evaluateOrMissing(question.when, values, input, missing))) {
+      values[question.name] = defaultValue ?? null;
+      continue;
+    }
+    const given = input.given.get(question.name);
+    if (given) {
+      values[question.name] = checkGiven(question, given);
+    } else if (input.prompter && !input.useDefaults) {
+      values[question.name] = await input.prompter.ask(question, defaultValue, (value) => {
+        const problem = answerProblem(question, value);
+        return problem ? `${question.name} ${problem}` : true;
+      });
+    } else if (input.useDefaults && defaultValue !== undefined) {
+      const problem = answerProblem(question, defaultValue);
+      if (problem) {
+        throw new UsageError('default-invalid', `The default of "${question.name}" (${displayValue(question, defaultValue)}) ${problem}.`, {
+          hint: `Give it with ${setFlagExample(question)}.`,
+        });
+      }
+      values[question.name] = defaultValue;
+    } else {
+      missing.push(question);
+      values[question.name] = null;
+    }
+  }
+
+  if (missing.length > 0) {
+    const withoutDefault = missing.filter((q) => q.default === undefined);
+    const lines = missing.map((q) => `${q.name}${q.message ? ` (${q.message})` : ''}: ${setFlagExample(q)}${q.default === undefined ? ' (no default)' : ''}`);
+    throw new UsageError('answers-missing', `${missing.length} question${missing.length === 1 ? ' has' : 's have'} no answer and there is no terminal to ask: ${missing.map((q) => q.name).join(', ')}.`, {
+      problems: lines,
+      hint:
+        withoutDefault.length === missing.length
+          ? 'Answer each with --set key=value or in an --answers file.'
+          : 'Answer them with --set key=value or an --answers file, or pass --yes to take the defaults.',
+    });
+  }
+
+  return { values, secrets: new Set(input.questions.filter((q) => q.secret).map((q) => q.name)) };
+}
+
+function checkGiven(question: Question, given: GivenAnswer): unknown {
+  const where = describe(given.where);
+  const located = 'flag' in given.where ? {} : { where: given.where };
+  const coerced = coerceAnswer(question, given.value);
+  if ('error' in coerced) {
+    throw new UsageError('answer-type', `${where}: "${question.name}" ${coerced.error}${question.secret ? '' : ` (got ${JSON.stringify(given.value)})`}.`, {
+      ...located,
+      hint: `For example: ${setFlagExample(question)}.`,
+    });
+  }
+  const problem = answerProblem(question, coerced.value);
+  if (problem) {
+    throw new UsageError('answer-invalid', `${where}: "${question.name}" ${problem} (got ${displayValue(question, coerced.value)}).`, {
+      ...located,
+      hint: question.help ? `${question.name}: ${question.help}` : `For example: ${setFlagExample(question)}.`,
+    });
+  }
+  return coerced.value;
+}
+
+/** The question's default, typed; Handlebars defaults are evaluated over earlier answers. */
+function defaultOf(question: Question, answers: Record<string, unknown>, input: ResolveInput): unknown {
+  const raw = question.default;
+  if (raw === undefined) return undefined;
+  const evaluated =
+    typeof raw === 'string' && raw.includes('{{')
+      ? input.evaluate(raw, answers)
+      : Array.isArray(raw)
+        ? raw.map((item) => (item.includes('{{') ? input.evaluate(item, answers) : item))
+        : raw;
+  const coerced = coerceAnswer(question, evaluated);
+  if ('error' in coerced) {
+    throw new UsageError('default-type', `Template ${input.templateId}: the default of "${question.name}" ${coerced.error} (got ${JSON.stringify(evaluated)}).`, {
+      hint: 'Fix the default in template.yaml.',
+    });
+  }
+  return coerced.value;
+}
+
+function safeDefault(question: Question, answers: Record<string, unknown>, input: ResolveInput): unknown {
+  try {
+    return defaultOf(question, answers, input);
+  } catch {
+    return undefined;
+  }
+}
+
+function evaluateOrMissing(expression: string, answers: Record<string, unknown>, input: ResolveInput, missing: Question[]): string {
+  if (missing.length === 0) return input.evaluate(expression, answers);
+  try {
+    return input.evaluate(expression, answers);
+  } catch {
+    return 'true';
+  }
+}
+
+/** A `when` condition holds unless it renders empty, false, 0, null or undefined. */
+export function isTruthy(rendered: string): boolean {
+  const text = rendered.trim().toLowerCase();
+  return !['', 'false', '0', 'null', 'undefined', 'no'].includes(text);
+}

@@ -1,0 +1,223 @@
+import { posix, relative, resolve, basename } from 'node:path';
+import { statOrUndefined, readFileOrUndefined } from '../core/fs.js';
+import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
+import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
+import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
+import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog } from '../template/builtin.js';
+import { loadTemplate } from '../template/load.js';
+import type { Template } from '../template/template.js';
+import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
+import { LOCKFILE_NAME } from '../render/paths.js';
+import { expressionEvaluator, planAdd, type Plan } from '../plan/prepare.js';
+import { applyPlan } from '../apply/apply-plan.js';
+import type { Reporter } from '../ui/report.js';
+import { startProgress } from '../ui/progress.js';
+import type { StepResult } from '../steps/git.js';
+import { isInteractive, type CliContext } from './context.js';
+import type { AnswerOptions, CreateOptions } from './options.js';
+import { askText, inquirerPrompter } from './prompter.js';
+
+const decoder = new TextDecoder();
+/** Entries that do not make a folder "non-empty". */
+const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
+
+/** create-service [directory] / platform new: render a template into a new folder. */
+export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
+  const interactive = isInteractive(ctx) && !options.yes;
+  const given = await readGivenAnswers(options, ctx);
+  const template = await loadBuiltinTemplate(ctx, options.template ?? 'service');
+  const root = await chooseTarget(directory, given, interactive, ctx);
+  const lock = await checkTarget(root, template, options, ctx);
+
+  const targetName = basename(root);
+  const answers = await resolveAnswers({
+    questions: template.manifest.questions,
+    given,
+    useDefaults: Boolean(options.yes),
+    prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined,
+    evaluate: expressionEvaluator(template, targetName),
+    templateId: `${template.manifest.name}@${template.manifest.version}`,
+  });
+
+  const plan = await planAdd({ fs: ctx.fs, root, template, sourceLabel: 'builtin', answers, lock });
+  const display = relative(ctx.cwd, root) || '.';
+  reporter.set({
+    dryRun: Boolean(options.dryRun),
+    target: root,
+    templates: [plan.template],
+    files: describeFiles(plan),
+    conflicts: plan.conflicts,
+  });
+
+  if (options.dryRun) {
+    reporter.line(`Dry run: nothing was written. In ${display}, ${plan.template.name}@${plan.template.version} would:`);
+    printOperations(plan, reporter, 'would');
+    return plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
+  }
+
+  reporter.line(`Creating ${display} from ${plan.template.name}@${plan.template.version}`);
+  await applyPlan(ctx.fs, plan);
+  printOperations(plan, reporter, 'did');
+
+  const steps: StepResult[] = [];
+  reporter.set({ steps });
+  let exitCode: ExitCode = plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
+
+  steps.push(await gitStep(root, plan, options, reporter));
+  const install = await installStep(root, plan, options, ctx, reporter);
+  steps.push(install);
+  if (install.status === 'failed') exitCode = exitCode === ExitCode.ok ? ExitCode.unexpected : exitCode;
+
+  if (plan.conflicts.length > 0) {
+    reporter.line();
+    reporter.line(reporter.color.yellow(`${plan.conflicts.length} file(s) had a different version already: resolve the conflict markers in`));
+    for (const path of plan.conflicts) reporter.line(`  ${path}`);
+  }
+  printNextSteps(display, plan, install, ctx, reporter);
+  return exitCode;
+}
+
+async function readGivenAnswers(options: AnswerOptions, ctx: CliContext): Promise<Map<string, GivenAnswer>> {
+  const given = new Map<string, GivenAnswer>();
+  if (options.answers) {
+    const file = resolve(ctx.cwd, options.answers);
+    const bytes = await readFileOrUndefined(ctx.fs, file);
+    if (!bytes) {
+      throw new UsageError('answers-file-missing', `Answers file ${options.answers} does not exist.`, {
+        hint: 'Give the path of a YAML or JSON file of question: answer pairs.',
+      });
+    }
+    for (const [name, answer] of parseAnswersFile(decoder.decode(bytes), options.answers)) given.set(name, answer);
+  }
+  for (const [name, answer] of parseSetFlags(options.set)) given.set(name, answer);
+  return given;
+}
+
+export async function loadBuiltinTemplate(ctx: CliContext, spec: string): Promise<Template> {
+  const ref = parseTemplateRef(spec);
+  const { dir } = resolveInCatalog(await listCatalog(ctx.fs, BUILTIN_ROOT), ref, BUILTIN_ROOT);
+  return loadTemplate(ctx.fs, dir, { kind: 'builtin' });
+}
+
+async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, interactive: boolean, ctx: CliContext): Promise<string> {
+  if (directory !== undefined && directory.trim() !== '') return resolve(ctx.cwd, directory);
+  const name = given.get('name')?.value;
+  if (typeof name === 'string' && name !== '') return resolve(ctx.cwd, name);
+  if (interactive) {
+    const answer = await askText(ctx.stderr, 'Folder for the new service', 'my-service', (value) =>
+      value.trim() === '' ? 'Enter a folder name' : true,
+    );
+    return resolve(ctx.cwd, answer.trim());
+  }
+  throw new UsageError('target-missing', 'No directory given for the new service, and no terminal to ask for one.', {
+    hint: 'Name it: create-service payments-api (or pass --set name=payments-api).',
+  });
+}
+
+/** The target must be a folder that is empty (or --force), and not already hold this template. */
+async function checkTarget(root: string, template: Template, options: CreateOptions, ctx: CliContext): Promise<Lockfile> {
+  const stat = await statOrUndefined(ctx.fs, root);
+  if (!stat) return EMPTY_LOCKFILE;
+  if (!stat.isDirectory()) {
+    throw new UsageError('target-not-directory', `${root} exists and is not a folder.`, { hint: 'Choose another directory name.' });
+  }
+  const lockPath = posix.join(root, LOCKFILE_NAME);
+  const lockBytes = await readFileOrUndefined(ctx.fs, lockPath);
+  const lock = lockBytes ? parseLockfile(decoder.decode(lockBytes), lockPath) : EMPTY_LOCKFILE;
+  const existing = lock.templates.find((t) => t.name === template.manifest.name);
+  if (existing) {
+    throw new UsageError('already-created', `${root} already holds ${existing.name}@${existing.version} (see ${LOCKFILE_NAME}).`, {
+      hint: `Run \`platform upgrade ${existing.name}\` in that folder to move it to a newer version.`,
+    });
+  }
+  const entries = (await ctx.fs.readdir(root, { withFileTypes: true })).map((e) => e.name).filter((n) => !HARMLESS_ENTRIES.has(n));
+  if (entries.length > 0 && !options.force) {
+    const shown = entries.sort().slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} in all)` : '');
+    throw new UsageError('target-not-empty', `${root} is not empty (${shown}). Nothing was written.`, {
+      hint: 'Choose a new directory, or pass --force to add the service there: existing files are kept, and any that differ are marked as conflicts.',
+    });
+  }
+  return lock;
+}
+
+function describeFiles(plan: Plan): Array<Record<string, unknown>> {
+  return [
+    ...plan.operations.map((op) => ({
+      path: op.path,
+      action: op.kind,
+      ...('policy' in op ? { policy: op.policy } : {}),
+      reason: op.reason,
+    })),
+    { path: LOCKFILE_NAME, action: 'update', reason: 'records what the template wrote' },
+  ];
+}
+
+const VERBS = {
+  create: ['create', 'created'],
+  update: ['update', 'updated'],
+  merge: ['merge', 'merged'],
+  conflict: ['conflict', 'conflict'],
+  delete: ['delete', 'deleted'],
+  keep: ['keep', 'kept'],
+  skip: ['skip', 'skipped'],
+} as const;
+
+function printOperations(plan: Plan, reporter: Reporter, tense: 'would' | 'did'): void {
+  const c = reporter.color;
+  const paint = { create: c.green, update: c.cyan, merge: c.cyan, conflict: c.red, delete: c.red, keep: c.dim, skip: c.dim };
+  for (const op of plan.operations) {
+    const verb = VERBS[op.kind][tense === 'would' ? 0 : 1];
+    const extra = op.kind === 'create' ? '' : c.dim(` (${op.reason})`);
+    reporter.line(`  ${paint[op.kind](verb.padEnd(9))}${op.path}${extra}`);
+  }
+  reporter.line(`  ${c.green((tense === 'would' ? 'write' : 'wrote').padEnd(9))}${LOCKFILE_NAME}`);
+  const counts = new Map<string, number>();
+  for (const op of plan.operations) counts.set(op.kind, (counts.get(op.kind) ?? 0) + 1);
+  const summary = [...counts].map(([kind, n]) => `${n} ${VERBS[kind as keyof typeof VERBS][1]}`).join(', ');
+  reporter.line(`${plan.operations.length} files: ${summary}.`);
+}
+
+async function gitStep(root: string, plan: Plan, options: CreateOptions, reporter: Reporter): Promise<StepResult> {
+  if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
+  const { insideGitRepo, initRepository } = await import('../steps/git.js');
+  if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
+  const result = await initRepository(root, `Create ${basename(root)} from ${plan.template.name}@${plan.template.version}`);
+  if (result.status === 'failed') reporter.warn(`git: ${result.detail}${result.output ? `\n${result.output}` : ''}`);
+  else reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
+  return result;
+}
+
+async function installStep(root: string, plan: Plan, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<StepResult> {
+  if (!options.install) return { name: 'install', status: 'skipped', detail: '--no-install' };
+  if (!plan.operations.some((op) => op.path === 'package.json')) {
+    return { name: 'install', status: 'skipped', detail: 'no package.json' };
+  }
+  const { installDependencies, packageManagerFrom } = await import('../steps/install.js');
+  const pm = packageManagerFrom(ctx.env.npm_config_user_agent);
+  const progress = startProgress(ctx.stderr, `Installing dependencies with ${pm}…`, !reporter.json || Boolean(ctx.stderr.isTTY));
+  const result = await installDependencies(root, pm);
+  progress.stop();
+  if (result.status === 'failed') {
+    reporter.fail(
+      new PlatformError('install-failed', ExitCode.unexpected, `Installing dependencies failed: ${result.detail}. The files are written.`, {
+        hint: `Fix the cause, then run \`${pm} install\` in ${root}.`,
+        ...(result.output ? { problems: result.output.split('\n').filter(Boolean) } : {}),
+      }),
+    );
+  } else {
+    reporter.note(`${reporter.color.green('✔')} install: ${result.detail}`);
+  }
+  return result;
+}
+
+function printNextSteps(display: string, plan: Plan, install: StepResult, ctx: CliContext, reporter: Reporter): void {
+  const pm = ctx.env.npm_config_user_agent?.split('/')[0] ?? 'npm';
+  const hasPackage = plan.operations.some((op) => op.path === 'package.json');
+  reporter.line();
+  reporter.line('Next steps:');
+  if (display !== '.') reporter.line(`  cd ${display}`);
+  if (hasPackage && install.status !== 'done') reporter.line(`  ${pm} install`);
+  if (hasPackage) reporter.line(`  ${pm} run dev`);
+  reporter.line(`  Later: npx platform upgrade   (keeps your edits; ${LOCKFILE_NAME} records what was rendered)`);
+}
+

@@ -1,0 +1,145 @@
+import { Command, CommanderError } from 'commander';
+import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/errors.js';
+import { nodeFs } from '../core/node-fs.js';
+import { Reporter } from '../ui/report.js';
+import { chalkFor } from '../ui/colors.js';
+import type { CliContext } from './context.js';
+import { addCreateOptions, type CreateOptions } from './options.js';
+
+export type BinName = 'create-service' | 'platform';
+
+const EXIT_CODES_TEXT = `\nExit codes:\n${EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join('\n')}\n`;
+
+/** Runs one invocation; returns the exit code. Only bin/ sets process.exitCode. */
+export async function run(bin: BinName, argv: string[], ctx: CliContext): Promise<number> {
+  const json = argv.includes('--json');
+  const reporter = new Reporter(json, ctx, chalkFor(ctx.env, Boolean(json ? ctx.stderr.isTTY : ctx.stdout.isTTY)), commandName(bin, argv), ctx.version);
+  const outcome: Outcome = { exitCode: ExitCode.ok };
+  const program = bin === 'create-service' ? createServiceProgram(ctx, reporter, outcome) : platformProgram(ctx, reporter, outcome);
+  let exitCode: number;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    exitCode = outcome.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return ExitCode.ok;
+      }
+      exitCode = reporter.fail(
+        new UsageError('usage', error.message.replace(/^error: /, ''), {
+          hint: `Run \`${bin} --help\` for the commands and flags.`,
+        }),
+      );
+    } else {
+      exitCode = reporter.fail(error);
+    }
+  }
+  return reporter.finish(exitCode);
+}
+
+/** What the command that ran decided; errors propagate to run() instead. */
+interface Outcome {
+  exitCode: number;
+}
+
+function action<A extends unknown[]>(outcome: Outcome, body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    outcome.exitCode = await body(...args);
+  };
+}
+
+function configure(program: Command, ctx: CliContext, examples: string): Command {
+  return program
+    .version(ctx.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      // Commander's own error lines are replaced by ours (with a hint, and in JSON when asked).
+      writeErr: (text) => {
+        if (!text.startsWith('error:')) ctx.stderr.write(text);
+      },
+      outputError: () => undefined,
+    })
+    .addHelpText('after', `${examples}${EXIT_CODES_TEXT}`);
+}
+
+function createServiceProgram(ctx: CliContext, reporter: Reporter, outcome: Outcome): Command {
+  const program = new Command('create-service')
+    .description('Create a new service on the golden path: render a versioned template into a new repository.')
+    .allowExcessArguments(false);
+  addCreateOptions(program).action(
+    action(outcome, async (directory: string | undefined, options: CreateOptions) => {
+      const { runCreate } = await import('./create.js');
+      return runCreate(directory, options, ctx, reporter);
+    }),
+  );
+  return configure(program, ctx, CREATE_EXAMPLES);
+}
+
+const CREATE_EXAMPLES = `
+Examples:
+  create-service payments-api                          prompts for each answer on a terminal
+  create-service payments-api --yes --set owner=team-payments --set port=8080
+  create-service payments-api --answers answers.yaml --dry-run
+  create-service payments-api --yes --json --no-install --no-git
+`;
+
+function platformProgram(ctx: CliContext, reporter: Reporter, outcome: Outcome): Command {
+  const program = new Command('platform').description(
+    'The golden-path CLI: create services from versioned templates and keep them current.',
+  );
+  configure(program, ctx, `
+Examples:
+  platform new payments-api --yes        same as create-service
+  platform templates --json              the built-in templates and their versions
+`);
+
+  const create = new Command('new').description('create a new service (same as create-service)').allowExcessArguments(false);
+  addCreateOptions(create).action(
+    action(outcome, async (directory: string | undefined, options: CreateOptions) => {
+      const { runCreate } = await import('./create.js');
+      return runCreate(directory, options, ctx, reporter);
+    }),
+  );
+  program.addCommand(configure(create, ctx, CREATE_EXAMPLES.replaceAll('create-service', 'platform new')));
+
+  const templates = new Command('templates')
+    .description('list the built-in templates and their versions')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async () => {
+        const { runTemplates } = await import('./templates.js');
+        return runTemplates(ctx, reporter);
+      }),
+    );
+  program.addCommand(configure(templates, ctx, ''));
+  return program;
+}
+
+function commandName(bin: BinName, argv: string[]): string {
+  if (bin === 'create-service') return 'create';
+  const first = argv.find((a) => !a.startsWith('-'));
+  return first === 'new' ? 'create' : (first ?? 'platform');
+}
+
+/** The real process: streams, environment and file system of this machine. */
+export async function main(bin: BinName, version: string): Promise<void> {
+  const ctx: CliContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    fs: nodeFs,
+    version,
+  };
+  // A second Ctrl-C outside a prompt stops at once; prompts turn the first into CancelledError.
+  process.once('SIGINT', () => {
+    process.stderr.write(`\n${new CancelledError().message}\n`);
+    process.exit(ExitCode.cancelled);
+  });
+  process.exitCode = await run(bin, process.argv.slice(2), ctx);
+}

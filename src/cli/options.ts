@@ -1,0 +1,40 @@
+import { Option, type Command } from 'commander';
+
+export interface AnswerOptions {
+  yes?: boolean;
+  set: string[];
+  answers?: string;
+}
+
+export interface CreateOptions extends AnswerOptions {
+  template?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  force?: boolean;
+  install: boolean;
+  git: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The answer flags every command that renders a template takes. */
+export function addAnswerOptions(command: Command): Command {
+  return command
+    .option('-y, --yes', 'accept defaults for every question not answered otherwise; never prompt')
+    .option('--set <key=value>', 'answer a question (repeatable); typed by the question', collect, [])
+    .option('--answers <file>', 'answers from a YAML or JSON file (--set wins over it)');
+}
+
+export function addCreateOptions(command: Command): Command {
+  addAnswerOptions(
+    command
+      .argument('[directory]', 'folder to create the service in (default: the name answer)')
+      .option('-t, --template <name[@version]>', 'template to render (see `platform templates`)', 'service'),
+  );
+  return command
+    .option('--dry-run', 'write nothing; list every file that would be written')
+    .option('--json', 'print one JSON document on stdout; human output goes to stderr')
+    .option('--force', 'allow a non-empty directory (existing files are never overwritten silently)')
+    .addOption(new Option('--no-install', 'do not install dependencies'))
+    .addOption(new Option('--no-git', 'do not initialise a git repository'));
+}

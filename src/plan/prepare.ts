@@ -1,0 +1,96 @@
+import { posix } from 'node:path';
+import { type Fs, statOrUndefined } from '../core/fs.js';
+import { UnsafeError } from '../core/errors.js';
+import type { ResolvedAnswers } from '../answers/resolve.js';
+import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { createRenderer } from '../render/handlebars.js';
+import { templateId, type Template } from '../template/template.js';
+import { serializeLockfile, sha256, withTemplate, type LockedFile, type Lockfile } from '../lock/lockfile.js';
+import { planFiles, type DiskFile, type FileOperation } from './plan.js';
+
+export interface Plan {
+  root: string;
+  template: { name: string; version: string; source: string };
+  operations: FileOperation[];
+  lockfile: Lockfile;
+  lockText: string;
+  conflicts: string[];
+}
+
+export interface PlanAddInput {
+  fs: Fs;
+  /** Absolute path of the repository (or the new folder). */
+  root: string;
+  template: Template;
+  sourceLabel: string;
+  answers: ResolvedAnswers;
+  /** The repository's lockfile, or the empty one. */
+  lock: Lockfile;
+}
+
+/**
+ * Create and add: plan(base = nothing, ours = disk, theirs = the rendered template).
+ * Reads only the paths the template writes, never the rest of the repository.
+ */
+export async function planAdd(input: PlanAddInput): Promise<Plan> {
+  const { template, answers } = input;
+  const theirs = renderTemplate(template, { answers: answers.values, targetName: posix.basename(input.root) });
+  const ours = await readOurs(input.fs, input.root, theirs);
+  const operations = planFiles({
+    base: new Map(),
+    ours,
+    theirs,
+    labels: { ours: 'local', theirs: templateId(template) },
+  });
+
+  const files: Record<string, LockedFile> = {};
+  for (const [path, file] of theirs) {
+    files[path] = { policy: file.policy, sha256: sha256(file.bytes), ...(file.executable ? { executable: true } : {}) };
+  }
+  const persisted = Object.fromEntries(Object.entries(answers.values).filter(([name]) => !answers.secrets.has(name)));
+  const lockfile = withTemplate(input.lock, {
+    name: template.manifest.name,
+    version: template.manifest.version,
+    source: input.sourceLabel,
+    answers: persisted,
+    files,
+  });
+  return {
+    root: input.root,
+    template: { name: template.manifest.name, version: template.manifest.version, source: input.sourceLabel },
+    operations,
+    lockfile,
+    lockText: serializeLockfile(lockfile),
+    conflicts: operations.filter((op) => op.kind === 'conflict').map((op) => op.path),
+  };
+}
+
+/** The disk side of the merge: each rendered path as it is now. */
+export async function readOurs(fs: Fs, root: string, paths: RenderedTree): Promise<Map<string, DiskFile | undefined>> {
+  const ours = new Map<string, DiskFile | undefined>();
+  for (const path of paths.keys()) {
+    const full = posix.join(root, path);
+    const stat = await statOrUndefined(fs, full);
+    if (!stat) {
+      ours.set(path, undefined);
+    } else if (stat.isFile()) {
+      ours.set(path, { bytes: await fs.readFile(full), executable: (stat.mode & 0o111) !== 0 });
+    } else {
+      throw new UnsafeError('path-in-the-way', `Cannot write ${path}: ${stat.isDirectory() ? 'a folder' : 'something that is not a file'} of that name is in the way.`, {
+        hint: 'Move or rename it, then run the command again. Nothing was written.',
+      });
+    }
+  }
+  return ours;
+}
+
+/** Evaluates `default` and `when` expressions with the template's own hardened renderer. */
+export function expressionEvaluator(template: Template, targetName: string): (expression: string, answers: Record<string, unknown>) => string {
+  const renderer = createRenderer({
+    partials: template.partials,
+    templateId: templateId(template),
+    data: { target: targetName, template: { name: template.manifest.name, version: template.manifest.version } },
+  });
+  const file = posix.join(template.root, 'template.yaml');
+  return (expression, answers) => renderer.render(expression, JSON.parse(JSON.stringify(answers)) as object, file);
+}

@@ -1,0 +1,91 @@
+import { UnsafeError } from '../core/errors.js';
+import type { Policy } from '../template/schema.js';
+import { policyResolver, templateId, type Template } from '../template/template.js';
+import { createRenderer } from './handlebars.js';
+import { assertSafePath, findCollision } from './paths.js';
+
+export interface RenderedFile {
+  bytes: Uint8Array;
+  executable: boolean;
+  policy: Policy;
+  /** The template file it came from (under files/), for messages. */
+  source: string;
+}
+
+/** Rendered path (POSIX, relative to the target) -> file; keys in a stable order. */
+export type RenderedTree = Map<string, RenderedFile>;
+
+/** Answers are plain data; the renderer also sees @target (the folder name) and @template. */
+export interface RenderContext {
+  answers: Record<string, unknown>;
+  targetName: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Renders every file of a template; the same template and answers give the same bytes. */
+export function renderTemplate(template: Template, context: RenderContext): RenderedTree {
+  const id = templateId(template);
+  const renderer = createRenderer({
+    partials: template.partials,
+    templateId: id,
+    data: {
+      target: context.targetName,
+      template: { name: template.manifest.name, version: template.manifest.version },
+    },
+  });
+  const data = plainData(context.answers);
+  const policyOf = policyResolver(template.manifest);
+  const tree: RenderedTree = new Map();
+
+  for (const file of template.files) {
+    const path = renderPath(file.path, (segment) => renderer.render(segment, data, `files/${file.path}`));
+    if (path === undefined) continue;
+    assertSafePath(path, id, file.path);
+    let bytes = file.bytes;
+    if (file.path.endsWith('.hbs')) {
+      let source: string;
+      try {
+        source = decoder.decode(file.bytes);
+      } catch {
+        throw new UnsafeError('template-not-utf8', `Template ${id}: files/${file.path} ends in .hbs but is not UTF-8 text.`, {
+          hint: 'Only text files can be rendered; drop the .hbs suffix to copy the file as it is.',
+        });
+      }
+      bytes = encoder.encode(renderer.render(source, data, `files/${file.path}`));
+    }
+    if (tree.has(path)) {
+      throw new UnsafeError('template-duplicate-path', `Template ${id}: two files render to "${path}" (the second is files/${file.path}).`, {
+        hint: 'Make the file names differ, or make one of them conditional.',
+      });
+    }
+    tree.set(path, { bytes, executable: file.executable, policy: policyOf(path), source: file.path });
+  }
+  const collision = findCollision(tree.keys());
+  if (collision) {
+    throw new UnsafeError('template-case-collision', `Template ${id}: "${collision[0]}" and "${collision[1]}" differ only by case or Unicode normalisation.`, {
+      hint: 'They would be one file on macOS and Windows; rename one of them.',
+    });
+  }
+  return tree;
+}
+
+/** Renders each segment; undefined when a segment renders empty (the file is left out). */
+function renderPath(path: string, render: (segment: string) => string): string | undefined {
+  const segments: string[] = [];
+  const parts = path.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    let segment = parts[i]!;
+    if (i === parts.length - 1 && segment.endsWith('.hbs')) segment = segment.slice(0, -'.hbs'.length);
+    const rendered = segment.includes('{{') ? render(segment) : segment;
+    if (rendered.trim() === '') return undefined;
+    segments.push(rendered);
+  }
+  return segments.join('/');
+}
+
+/** A deep copy holding only JSON data, so no function or prototype reaches the template. */
+export function plainData(value: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}

@@ -1,0 +1,33 @@
+import { execa } from 'execa';
+
+export type StepResult =
+  | { name: string; status: 'done'; detail?: string }
+  | { name: string; status: 'skipped'; detail: string }
+  | { name: string; status: 'failed'; detail: string; output?: string };
+
+/** True when dir is inside an existing git work tree (so we must not init another). */
+export async function insideGitRepo(dir: string): Promise<boolean> {
+  const result = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, reject: false, stdin: 'ignore' });
+  return result.exitCode === 0 && result.stdout.trim() === 'true';
+}
+
+/** git init + a first commit of everything written. Hooks of the user's templates dir are not run. */
+export async function initRepository(dir: string, message: string): Promise<StepResult> {
+  const git = (args: string[]) =>
+    execa('git', args, { cwd: dir, reject: false, stdin: 'ignore', env: { GIT_TERMINAL_PROMPT: '0' } });
+  const init = await git(['init', '--quiet']);
+  if (init.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git init failed', output: String(init.stderr) };
+  const add = await git(['add', '--all']);
+  if (add.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git add failed', output: String(add.stderr) };
+  const identity = await git(['config', 'user.email']);
+  if (identity.exitCode !== 0 || String(identity.stdout).trim() === '') {
+    return {
+      name: 'git',
+      status: 'done',
+      detail: 'repository initialised and files staged; no commit because git has no user.email (git config --global user.email you@example.com, then git commit)',
+    };
+  }
+  const commit = await git(['commit', '--quiet', '--no-verify', '--message', message]);
+  if (commit.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git commit failed', output: String(commit.stderr) };
+  return { name: 'git', status: 'done', detail: 'repository initialised with a first commit' };
+}

@@ -1,0 +1,64 @@
+import { posix } from 'node:path';
+import { type Fs, statOrUndefined } from '../core/fs.js';
+import { UnsafeError, UsageError } from '../core/errors.js';
+import { parseYamlSource, validateSource } from '../core/yaml-source.js';
+import { templateManifestSchema } from './schema.js';
+import type { Template, TemplateFile, TemplateSource } from './template.js';
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Reads one template folder (template.yaml, files/, partials/) into memory. */
+export async function loadTemplate(fs: Fs, root: string, source: TemplateSource): Promise<Template> {
+  const manifestPath = posix.join(root, 'template.yaml');
+  let text: string;
+  try {
+    text = decoder.decode(await fs.readFile(manifestPath));
+  } catch {
+    throw new UsageError('template-missing', `No template.yaml in ${root}.`, {
+      hint: 'A template is a folder with template.yaml and files/.',
+    });
+  }
+  const manifest = validateSource(templateManifestSchema, parseYamlSource(text, manifestPath, 'Template'), manifestPath, 'Template');
+  const files = await readTree(fs, posix.join(root, 'files'));
+  const partials: Record<string, string> = {};
+  for (const file of await readTree(fs, posix.join(root, 'partials'))) {
+    const name = file.path.replace(/\.hbs$/, '');
+    partials[name] = decoder.decode(file.bytes);
+  }
+  const changelogBytes = (await statOrUndefined(fs, posix.join(root, 'CHANGELOG.md')))
+    ? await fs.readFile(posix.join(root, 'CHANGELOG.md'))
+    : undefined;
+  return {
+    manifest,
+    source,
+    root,
+    files,
+    partials,
+    changelog: changelogBytes ? decoder.decode(changelogBytes) : undefined,
+  };
+}
+
+/** Every regular file under dir, sorted by path; symbolic links are refused. */
+async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
+  if (!(await statOrUndefined(fs, dir))?.isDirectory()) return [];
+  const out: TemplateFile[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await fs.readdir(posix.join(dir, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      const full = posix.join(dir, path);
+      if (entry.isSymbolicLink()) {
+        throw new UnsafeError('template-symlink', `The template holds a symbolic link: ${full}.`, {
+          hint: 'Templates may not contain symbolic links; replace it with the file itself.',
+        });
+      }
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) {
+        const stat = await fs.lstat(full);
+        out.push({ path, bytes: await fs.readFile(full), executable: (stat.mode & 0o111) !== 0 });
+      }
+    }
+  };
+  await walk('');
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
+export const TEMPLATE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const POLICIES = ['merge', 'once', 'owned'] as const;
+export type Policy = (typeof POLICIES)[number];
+
+const choice = z.union([
+  z.string(),
+  z.strictObject({ value: z.string(), label: z.string().optional() }),
+]);
+
+const questionFields = {
+  name: z
+    .string()
+    .regex(IDENTIFIER, 'must be an identifier (letters, digits and _, not starting with a digit)')
+    .refine((n) => !['__proto__', 'constructor', 'prototype'].includes(n), 'is a reserved word'),
+  message: z.string().optional(),
+  help: z.string().optional(),
+  when: z.string().optional(),
+  secret: z.boolean().optional(),
+};
+
+const stringQuestion = z.strictObject({
+  ...questionFields,
+  type: z.literal('string'),
+  default: z.string().optional(),
+  pattern: z
+    .string()
+    .refine((p) => {
+      try {
+        new RegExp(p, 'u');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not a valid regular expression')
+    .optional(),
+  patternHint: z.string().optional(),
+  minLength: z.number().int().min(0).optional(),
+  maxLength: z.number().int().min(1).optional(),
+});
+
+const numberQuestion = z.strictObject({
+  ...questionFields,
+  type: z.literal('number'),
+  default: z.union([z.number(), z.string()]).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  integer: z.boolean().optional(),
+});
+
+const booleanQuestion = z.strictObject({
+  ...questionFields,
+  type: z.literal('boolean'),
+  default: z.union([z.boolean(), z.string()]).optional(),
+});
+
+const selectQuestion = z.strictObject({
+  ...questionFields,
+  type: z.literal('select'),
+  choices: z.array(choice).min(1),
+  default: z.string().optional(),
+});
+
+const multiselectQuestion = z.strictObject({
+  ...questionFields,
+  type: z.literal('multiselect'),
+  choices: z.array(choice).min(1),
+  default: z.union([z.array(z.string()), z.string()]).optional(),
+});
+
+export const questionSchema = z.discriminatedUnion('type', [
+  stringQuestion,
+  numberQuestion,
+  booleanQuestion,
+  selectQuestion,
+  multiselectQuestion,
+]);
+export type Question = z.infer<typeof questionSchema>;
+export type QuestionType = Question['type'];
+
+export const fileRuleSchema = z.strictObject({
+  glob: z.string().min(1),
+  policy: z.enum(POLICIES),
+});
+export type FileRule = z.infer<typeof fileRuleSchema>;
+
+export const templateManifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().regex(TEMPLATE_NAME, 'must be kebab-case (lower-case letters, digits and dashes)'),
+    version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0'),
+    description: z.string().optional(),
+    questions: z.array(questionSchema).default([]),
+    files: z.array(fileRuleSchema).default([]),
+  })
+  .superRefine((manifest, ctx) => {
+    const seen = new Set<string>();
+    manifest.questions.forEach((question, index) => {
+      if (seen.has(question.name)) {
+        ctx.addIssue({ code: 'custom', path: ['questions', index, 'name'], message: `"${question.name}" is asked twice` });
+      }
+      seen.add(question.name);
+      if ((question.type === 'select' || question.type === 'multiselect') && question.default !== undefined) {
+        const values = question.choices.map(choiceValue);
+        const defaults = Array.isArray(question.default) ? question.default : [question.default];
+        for (const value of defaults) {
+          if (!value.includes('{{') && !values.includes(value)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['questions', index, 'default'],
+              message: `"${value}" is not one of the choices (${values.join(', ')})`,
+            });
+          }
+        }
+      }
+    });
+  });
+export type TemplateManifest = z.infer<typeof templateManifestSchema>;
+
+export function choiceValue(c: z.infer<typeof choice>): string {
+  return typeof c === 'string' ? c : c.value;
+}
+export function choiceLabel(c: z.infer<typeof choice>): string {
+  return typeof c === 'string' ? c : (c.label ?? c.value);
+}

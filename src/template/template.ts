@@ -1,0 +1,32 @@
+import type { Policy, TemplateManifest } from './schema.js';
+import { globToRegExp } from './glob.js';
+
+/** Where a template came from, as recorded in the lockfile. */
+export type TemplateSource = { kind: 'builtin' } | { kind: 'dir'; path: string };
+
+export interface TemplateFile {
+  /** Path under files/, POSIX separators, still with Handlebars in it. */
+  path: string;
+  bytes: Uint8Array;
+  executable: boolean;
+}
+
+export interface Template {
+  manifest: TemplateManifest;
+  source: TemplateSource;
+  /** Folder holding template.yaml, for messages. */
+  root: string;
+  files: TemplateFile[];
+  partials: Record<string, string>;
+  changelog: string | undefined;
+}
+
+export function templateId(template: Pick<Template, 'manifest'>): string {
+  return `${template.manifest.name}@${template.manifest.version}`;
+}
+
+/** The policy of a rendered path: the first matching rule wins, merge by default. */
+export function policyResolver(manifest: TemplateManifest): (path: string) => Policy {
+  const rules = manifest.files.map((rule) => ({ regex: globToRegExp(rule.glob), policy: rule.policy }));
+  return (path) => rules.find((rule) => rule.regex.test(path))?.policy ?? 'merge';
+}
