@@ -48,6 +48,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
 
   const values: Record<string, unknown> = {};
   const missing: Question[] = [];
+  const missingDefaults = new Map<string, unknown>();
   for (const question of input.questions) {
     // Once an answer is missing, later expressions may depend on it; keep listing what is missing.
     const defaultValue = missing.length > 0 ? safeDefault(question, values, input) : defaultOf(question, values, input);
@@ -73,13 +74,21 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
       values[question.name] = defaultValue;
     } else {
       missing.push(question);
+      if (defaultValue !== undefined) missingDefaults.set(question.name, defaultValue);
       values[question.name] = null;
     }
   }
 
   if (missing.length > 0) {
     const withoutDefault = missing.filter((q) => q.default === undefined);
-    const lines = missing.map((q) => `${q.name}${q.message ? ` (${q.message})` : ''}: ${setFlagExample(q)}${q.default === undefined ? ' (no default)' : ''}`);
+    const lines = missing.map((q) => {
+      const fallback = missingDefaults.has(q.name)
+        ? `default with --yes: ${displayValue(q, missingDefaults.get(q.name))}`
+        : q.default === undefined
+          ? 'no default: must be given'
+          : 'has a default';
+      return `${q.name}${q.message ? ` (${q.message})` : ''}: ${setFlagExample(q)}  [${fallback}]`;
+    });
     throw new UsageError('answers-missing', `${missing.length} question${missing.length === 1 ? ' has' : 's have'} no answer and there is no terminal to ask: ${missing.map((q) => q.name).join(', ')}.`, {
       problems: lines,
       hint:

@@ -31,12 +31,11 @@ export async function applyWrites(fs: Fs, root: string, writes: FileWrite[]): Pr
     });
   }
   const createdRoot = !(await statOrUndefined(fs, root));
-  await fs.mkdir(staging, { recursive: true });
-
   const journal: JournalEntry[] = [];
   const createdDirs: string[] = [];
   const done: JournalEntry[] = [];
   try {
+    await fs.mkdir(staging, { recursive: true });
     // 1. Stage: nothing in the target changes yet; a full disk fails here.
     for (const [index, write] of writes.entries()) {
       await assertNoSymlinkOnTheWay(fs, root, write.path);

@@ -12,9 +12,12 @@ export interface Renderer {
   render(source: string, context: object, file: string): string;
 }
 
-const KNOWN_HELPERS = Object.fromEntries(
-  [...Object.keys(HELPERS), 'if', 'unless', 'each', 'with'].map((name) => [name, true]),
-);
+// Handlebars treats log and lookup as known by default; naming them false makes them compile errors.
+const KNOWN_HELPERS = {
+  ...Object.fromEntries([...Object.keys(HELPERS), 'if', 'unless', 'each', 'with'].map((name) => [name, true])),
+  log: false,
+  lookup: false,
+};
 
 export function createRenderer(options: {
   partials?: Record<string, string>;

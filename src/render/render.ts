@@ -40,7 +40,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   const tree: RenderedTree = new Map();
 
   for (const file of template.files) {
-    const path = renderPath(file.path, (segment) => renderer.render(segment, data, `files/${file.path}`));
+    const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
     if (path === undefined) continue;
     assertSafePath(path, id, file.path);
     let bytes = file.bytes;
@@ -71,18 +71,15 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   return tree;
 }
 
-/** Renders each segment; undefined when a segment renders empty (the file is left out). */
-function renderPath(path: string, render: (segment: string) => string): string | undefined {
-  const segments: string[] = [];
-  const parts = path.split('/');
-  for (let i = 0; i < parts.length; i++) {
-    let segment = parts[i]!;
-    if (i === parts.length - 1 && segment.endsWith('.hbs')) segment = segment.slice(0, -'.hbs'.length);
-    const rendered = segment.includes('{{') ? render(segment) : segment;
-    if (rendered.trim() === '') return undefined;
-    segments.push(rendered);
-  }
-  return segments.join('/');
+/**
+ * Renders a path under files/; undefined when any folder or file name in it renders empty
+ * (that is how a template leaves a file out). The .hbs suffix is dropped.
+ */
+function renderPath(path: string, render: (path: string) => string): string | undefined {
+  const withoutSuffix = path.endsWith('.hbs') ? path.slice(0, -'.hbs'.length) : path;
+  const rendered = withoutSuffix.includes('{{') ? render(withoutSuffix) : withoutSuffix;
+  const segments = rendered.split('/');
+  return segments.some((segment) => segment.trim() === '') ? undefined : rendered;
 }
 
 /** A deep copy holding only JSON data, so no function or prototype reaches the template. */
