@@ -75,7 +75,8 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
     } else {
       missing.push(question);
       if (defaultValue !== undefined) missingDefaults.set(question.name, defaultValue);
-      values[question.name] = null;
+      // Later defaults are shown as --yes would compute them.
+      values[question.name] = defaultValue ?? null;
     }
   }
 

@@ -4,7 +4,7 @@ import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
 import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog } from '../template/builtin.js';
-import { loadTemplate } from '../template/load.js';
+import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
@@ -96,7 +96,7 @@ async function readGivenAnswers(options: AnswerOptions, ctx: CliContext): Promis
 export async function loadBuiltinTemplate(ctx: CliContext, spec: string): Promise<Template> {
   const ref = parseTemplateRef(spec);
   const { dir } = resolveInCatalog(await listCatalog(ctx.fs, BUILTIN_ROOT), ref, BUILTIN_ROOT);
-  return loadTemplate(ctx.fs, dir, { kind: 'builtin' });
+  return loadTemplate(ctx.fs, dir, { kind: 'builtin' }, await loadPins(ctx.fs, BUILTIN_ROOT));
 }
 
 async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, interactive: boolean, ctx: CliContext): Promise<string> {

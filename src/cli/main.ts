@@ -136,6 +136,13 @@ export async function main(bin: BinName, version: string): Promise<void> {
     fs: nodeFs,
     version,
   };
+  // A reader that went away (`| head`) is not an error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   // A second Ctrl-C outside a prompt stops at once; prompts turn the first into CancelledError.
   process.once('SIGINT', () => {
     process.stderr.write(`\n${new CancelledError().message}\n`);

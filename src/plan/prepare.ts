@@ -89,7 +89,7 @@ export function expressionEvaluator(template: Template, targetName: string): (ex
   const renderer = createRenderer({
     partials: template.partials,
     templateId: templateId(template),
-    data: { target: targetName, template: { name: template.manifest.name, version: template.manifest.version } },
+    data: { target: targetName, template: { name: template.manifest.name, version: template.manifest.version }, pins: template.pins },
   });
   const file = posix.join(template.root, 'template.yaml');
   return (expression, answers) => renderer.render(expression, JSON.parse(JSON.stringify(answers)) as object, file);

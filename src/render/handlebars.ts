@@ -86,6 +86,12 @@ function renderError(error: unknown, file: string, templateId: string, context: 
       hint: 'Only the helpers listed in the template authoring guide exist; templates cannot add their own.',
     });
   }
+  if (/is not pinned in pins\.yaml/.test(raw)) {
+    return new UsageError('template-unknown-pin', `Template ${templateId}: ${at}: ${raw.replace(/ - \d+:\d+$/, '')}.`, {
+      where,
+      hint: 'Add the pin to the catalog\'s pins.yaml, or fix the name.',
+    });
+  }
   const summary = raw.replace(/ - \d+:\d+$/, '').split('\n').filter(Boolean);
   return new UsageError('template-syntax', `Template ${templateId}: ${at}: ${summary[0]}`, {
     where,

@@ -62,6 +62,37 @@ export const HELPERS: Record<string, HelperDelegate> = {
   raw: function (this: unknown, options: { fn: (context: unknown) => string }) {
     return options.fn(this);
   },
+  /** `uses:` value of a pinned GitHub Action: owner/repo@<full sha> # <version>. */
+  action: (name: unknown, options: HelperOptions) => {
+    const pin = lookupPin(options, 'actions', name) as { uses: string; sha: string; version: string };
+    return `${pin.uses}@${pin.sha} # ${pin.version}`;
+  },
+  /** A container image pinned by digest: name:tag@sha256:… */
+  image: (name: unknown, options: HelperOptions) => {
+    const pin = lookupPin(options, 'images', name) as { image: string; tag: string; digest: string };
+    return `${pin.image}:${pin.tag}@${pin.digest}`;
+  },
+  /** Any other pinned value (a tool version, a chart version): {{pin "tools" "gitleaks"}}. */
+  pin: (group: unknown, name: unknown, options: HelperOptions) => {
+    const pin = lookupPin(options, String(group), name);
+    if (typeof pin === 'object' && pin !== null && 'version' in pin) return String((pin as { version: unknown }).version);
+    return String(pin);
+  },
 };
+
+interface HelperOptions {
+  data?: { pins?: Record<string, Record<string, unknown>> };
+}
+
+/** Pins come from the catalog's pins.yaml (one place for every SHA, digest and version). */
+function lookupPin(options: HelperOptions, group: string, name: unknown): unknown {
+  const groupPins = options.data?.pins?.[group];
+  const pin = groupPins && Object.hasOwn(groupPins, String(name)) ? groupPins[String(name)] : undefined;
+  if (pin === undefined) {
+    const known = groupPins ? Object.keys(groupPins).join(', ') : 'none';
+    throw new Error(`"${String(name)}" is not pinned in pins.yaml under ${group} (pinned: ${known})`);
+  }
+  return pin;
+}
 
 export const HELPER_NAMES = Object.keys(HELPERS);

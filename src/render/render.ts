@@ -33,6 +33,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
     data: {
       target: context.targetName,
       template: { name: template.manifest.name, version: template.manifest.version },
+      pins: template.pins,
     },
   });
   const data = plainData(context.answers);

@@ -2,13 +2,18 @@ import { posix } from 'node:path';
 import { type Fs, statOrUndefined } from '../core/fs.js';
 import { UnsafeError, UsageError } from '../core/errors.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
-import { templateManifestSchema } from './schema.js';
+import { pinsSchema, templateManifestSchema } from './schema.js';
 import type { Template, TemplateFile, TemplateSource } from './template.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** Reads one template folder (template.yaml, files/, partials/) into memory. */
-export async function loadTemplate(fs: Fs, root: string, source: TemplateSource): Promise<Template> {
+export async function loadTemplate(
+  fs: Fs,
+  root: string,
+  source: TemplateSource,
+  pins: Record<string, Record<string, unknown>> = {},
+): Promise<Template> {
   const manifestPath = posix.join(root, 'template.yaml');
   let text: string;
   try {
@@ -35,6 +40,7 @@ export async function loadTemplate(fs: Fs, root: string, source: TemplateSource)
     files,
     partials,
     changelog: changelogBytes ? decoder.decode(changelogBytes) : undefined,
+    pins,
   };
 }
 
@@ -61,4 +67,12 @@ async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
   };
   await walk('');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The catalog's pins.yaml: groups (actions, images, tools) of named pins; empty if absent. */
+export async function loadPins(fs: Fs, catalogRoot: string): Promise<Record<string, Record<string, unknown>>> {
+  const file = posix.join(catalogRoot, 'pins.yaml');
+  if (!(await statOrUndefined(fs, file))) return {};
+  const source = parseYamlSource(decoder.decode(await fs.readFile(file)), file, 'Pins file');
+  return validateSource(pinsSchema, source, file, 'Pins file');
 }

@@ -127,3 +127,6 @@ export function choiceValue(c: z.infer<typeof choice>): string {
 export function choiceLabel(c: z.infer<typeof choice>): string {
   return typeof c === 'string' ? c : (c.label ?? c.value);
 }
+
+/** pins.yaml: group -> name -> pin (an object with version and sha/digest, or a plain value). */
+export const pinsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));

@@ -19,6 +19,8 @@ export interface Template {
   files: TemplateFile[];
   partials: Record<string, string>;
   changelog: string | undefined;
+  /** The catalog's pins.yaml (action SHAs, image digests), available as {{action}}, {{image}}, {{pin}}. */
+  pins: Record<string, Record<string, unknown>>;
 }
 
 export function templateId(template: Pick<Template, 'manifest'>): string {

@@ -56,7 +56,7 @@ export class Reporter {
     const exitCode = error instanceof PlatformError ? error.exitCode : ExitCode.unexpected;
     this.document.errors.push(record);
     const c = this.color;
-    const lines = [`${c.red('error')} ${record.message}`];
+    const lines = [record.code === 'cancelled' ? record.message : `${c.red('error')} ${record.message}`];
     if (record.where?.line !== undefined && !record.message.includes(formatLocation(record.where))) {
       lines.push(`  at ${formatLocation(record.where)}`);
     }
