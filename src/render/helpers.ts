@@ -58,6 +58,13 @@ export const HELPERS: Record<string, HelperDelegate> = {
     const [items, separator] = args(list);
     return Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : String(items ?? '');
   },
+  split: (...list: unknown[]) => {
+    const [value, separator] = args(list);
+    return String(value ?? '')
+      .split(typeof separator === 'string' ? separator : ',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+  },
   default: (...list: unknown[]) => args(list).find((v) => !isEmpty(v)) ?? '',
   raw: function (this: unknown, options: { fn: (context: unknown) => string }) {
     return options.fn(this);
