@@ -129,4 +129,10 @@ export function choiceLabel(c: z.infer<typeof choice>): string {
 }
 
 /** pins.yaml: group -> name -> pin (an object with version and sha/digest, or a plain value). */
-export const pinsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+export const pinsSchema = z.record(
+  z.string(),
+  z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .transform((group) => group ?? {}),
+);
