@@ -1,0 +1,132 @@
+/**
+ * Three-way merge of plain data (what YAML and JSON parse to). Maps merge key by key; lists of
+ * named items (jobs, steps, containers: `name`, `id`, `key`, `uses`, `run`, or kind +
+ * metadata.name) merge item by item; lists of scalars merge as ordered sets. Anything else that
+ * both sides changed differently is a conflict at that path.
+ */
+export type Data = null | boolean | number | string | Data[] | { [key: string]: Data };
+export type Path = Array<string | number>;
+
+const ABSENT: unique symbol = Symbol('absent');
+type Maybe = Data | typeof ABSENT;
+
+export interface DataMergeResult {
+  value: Data;
+  conflicts: Path[];
+}
+
+export function isPlainObject(value: unknown): value is { [key: string]: Data } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export function mergeData(base: Data, ours: Data, theirs: Data): DataMergeResult {
+  const conflicts: Path[] = [];
+  const value = merge(base, ours, theirs, [], conflicts);
+  return { value: value === ABSENT ? null : value, conflicts };
+}
+
+function merge(base: Maybe, ours: Maybe, theirs: Maybe, path: Path, conflicts: Path[]): Maybe {
+  if (deepEqual(ours, theirs)) return ours;
+  if (deepEqual(base, ours)) return theirs;
+  if (deepEqual(base, theirs)) return ours;
+  if (isPlainObject(ours) && isPlainObject(theirs)) {
+    return mergeObjects(isPlainObject(base) ? base : {}, ours, theirs, path, conflicts);
+  }
+  if (Array.isArray(ours) && Array.isArray(theirs)) {
+    const merged = mergeLists(Array.isArray(base) ? base : [], ours, theirs, path, conflicts);
+    if (merged !== undefined) return merged;
+  }
+  conflicts.push(path);
+  return ours;
+}
+
+function mergeObjects(base: Record<string, Data>, ours: Record<string, Data>, theirs: Record<string, Data>, path: Path, conflicts: Path[]): Maybe {
+  const get = (o: Record<string, Data>, k: string): Maybe => (Object.hasOwn(o, k) ? o[k]! : ABSENT);
+  const merged = new Map<string, Data>();
+  for (const key of Object.keys(ours)) {
+    const value = merge(get(base, key), ours[key]!, get(theirs, key), [...path, key], conflicts);
+    if (value !== ABSENT) merged.set(key, value);
+  }
+  // Keys only theirs has (added by the template): placed after the key that precedes them there.
+  const theirsKeys = Object.keys(theirs);
+  theirsKeys.forEach((key, index) => {
+    if (Object.hasOwn(ours, key)) return;
+    const value = merge(get(base, key), ABSENT, theirs[key]!, [...path, key], conflicts);
+    if (value === ABSENT) return;
+    const before = theirsKeys.slice(0, index).reverse().find((k) => merged.has(k));
+    insertAfter(merged, before, key, value);
+  });
+  return Object.fromEntries(merged);
+}
+
+function insertAfter(map: Map<string, Data>, after: string | undefined, key: string, value: Data): void {
+  const entries = [...map];
+  const at = after === undefined ? 0 : entries.findIndex(([k]) => k === after) + 1;
+  entries.splice(at, 0, [key, value]);
+  map.clear();
+  for (const [k, v] of entries) map.set(k, v);
+}
+
+const IDENTITY_FIELDS = ['name', 'id', 'key', 'uses', 'run'];
+
+/** The identity of a list item, or undefined when it has none. */
+export function itemKey(item: Data): string | undefined {
+  if (isPlainObject(item)) {
+    const metadata = item.metadata;
+    if (typeof item.kind === 'string' && isPlainObject(metadata) && typeof metadata.name === 'string') {
+      return `kind:${item.kind}/${metadata.name}`;
+    }
+    for (const field of IDENTITY_FIELDS) {
+      if (typeof item[field] === 'string') return `${field}:${item[field] as string}`;
+    }
+    return undefined;
+  }
+  if (Array.isArray(item)) return undefined;
+  return `value:${JSON.stringify(item)}`;
+}
+
+function keyed(list: Data[]): Map<string, Data> | undefined {
+  const map = new Map<string, Data>();
+  for (const item of list) {
+    const key = itemKey(item);
+    if (key === undefined || map.has(key)) return undefined;
+    map.set(key, item);
+  }
+  return map;
+}
+
+/** Lists merge item by item when every item has a unique identity on all three sides. */
+function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, conflicts: Path[]): Data[] | undefined {
+  const b = keyed(base);
+  const o = keyed(ours);
+  const t = keyed(theirs);
+  if (!b || !o || !t) return undefined;
+  const get = (m: Map<string, Data>, k: string): Maybe => (m.has(k) ? m.get(k)! : ABSENT);
+  const merged = new Map<string, Data>();
+  let index = 0;
+  for (const [key, item] of o) {
+    const value = merge(get(b, key), item, get(t, key), [...path, index], conflicts);
+    if (value !== ABSENT) merged.set(key, value);
+    index++;
+  }
+  const theirsKeys = [...t.keys()];
+  theirsKeys.forEach((key, i) => {
+    if (o.has(key)) return;
+    const value = merge(get(b, key), ABSENT, t.get(key)!, [...path, i], conflicts);
+    if (value === ABSENT) return;
+    const before = theirsKeys.slice(0, i).reverse().find((k) => merged.has(k));
+    insertAfter(merged, before, key, value);
+  });
+  return [...merged.values()];
+}

@@ -1,0 +1,159 @@
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ToStringOptions } from 'yaml';
+import { deepEqual, isPlainObject, itemKey, mergeData, type Data, type Path } from './data.js';
+
+export type StructuredFormat = 'yaml' | 'json';
+
+export type StructuredResult =
+  | { kind: 'merged'; text: string }
+  | { kind: 'conflict'; paths: Path[] }
+  /** The structure route cannot decide (a side does not parse, aliases, formatting it cannot reproduce). */
+  | { kind: 'unsupported'; reason: string };
+
+export function formatOf(path: string): StructuredFormat | undefined {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.yml') || lower.endsWith('.yaml')) return 'yaml';
+  return undefined;
+}
+
+/**
+ * Merges by structure, writing the result in ours' own formatting: the output is ours byte for
+ * byte except where the template's change lands. Returns 'unsupported' rather than guess.
+ */
+export function mergeStructured(format: StructuredFormat, base: string, ours: string, theirs: string): StructuredResult {
+  return format === 'json' ? mergeJson(base, ours, theirs) : mergeYaml(base, ours, theirs);
+}
+
+// ---------------------------------------------------------------- JSON
+
+function mergeJson(base: string, ours: string, theirs: string): StructuredResult {
+  let parsed: [Data, Data, Data];
+  try {
+    parsed = [JSON.parse(base) as Data, JSON.parse(ours) as Data, JSON.parse(theirs) as Data];
+  } catch {
+    return { kind: 'unsupported', reason: 'a side is not valid JSON' };
+  }
+  const style = jsonStyle(ours, parsed[1]);
+  if (!style) return { kind: 'unsupported', reason: 'the local JSON is not in a layout we can reproduce' };
+  const merged = mergeData(...parsed);
+  if (merged.conflicts.length > 0) return { kind: 'conflict', paths: merged.conflicts };
+  return { kind: 'merged', text: style(merged.value) };
+}
+
+/** The JSON.stringify settings that reproduce text exactly, as a serializer; undefined if none. */
+function jsonStyle(text: string, data: Data): ((value: Data) => string) | undefined {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const trailing = text.endsWith(eol) ? eol : '';
+  for (const indent of [2, 4, '\t', 0] as const) {
+    const render = (value: Data): string => {
+      const body = JSON.stringify(value, null, indent);
+      return (eol === '\n' ? body : body.replace(/\n/g, eol)) + trailing;
+    };
+    if (render(data) === text) return render;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- YAML
+
+const STRING_STYLES: ToStringOptions[] = (() => {
+  const styles: ToStringOptions[] = [];
+  for (const indentSeq of [true, false]) {
+    for (const flowCollectionPadding of [true, false]) {
+      for (const indent of [2, 4]) styles.push({ indentSeq, flowCollectionPadding, indent, lineWidth: 0 });
+    }
+  }
+  return styles;
+})();
+
+function mergeYaml(base: string, ours: string, theirs: string): StructuredResult {
+  if (ours.includes('\r')) return { kind: 'unsupported', reason: 'CRLF YAML is merged as text' };
+  const docs = [base, ours, theirs].map((text) => parseAllDocuments(text, { uniqueKeys: true }));
+  const [baseDocs, oursDocs, theirsDocs] = docs as [Document[], Document[], Document[]];
+  for (const list of docs) {
+    if (!Array.isArray(list) || list.some((doc) => doc.errors.length > 0)) return { kind: 'unsupported', reason: 'a side is not valid YAML' };
+  }
+  if (baseDocs.length !== oursDocs.length || oursDocs.length !== theirsDocs.length) {
+    return { kind: 'unsupported', reason: 'the number of YAML documents changed' };
+  }
+  if (oursDocs.some(hasAliases) || theirsDocs.some(hasAliases)) return { kind: 'unsupported', reason: 'anchors and aliases are merged as text' };
+  const style = STRING_STYLES.find((options) => oursDocs.map((doc) => doc.toString(options)).join('') === ours);
+  if (!style) return { kind: 'unsupported', reason: 'the local YAML is not in a layout we can reproduce' };
+
+  const conflicts: Path[] = [];
+  const expected: Data[] = [];
+  oursDocs.forEach((doc, index) => {
+    const result = mergeData(toData(baseDocs[index]!), toData(doc), toData(theirsDocs[index]!));
+    conflicts.push(...result.conflicts.map((path) => [index, ...path]));
+    expected.push(result.value);
+    if (result.conflicts.length === 0) doc.contents = applyData(doc, doc.contents as Node | null, toData(doc), result.value) as typeof doc.contents;
+  });
+  if (conflicts.length > 0) return { kind: 'conflict', paths: conflicts };
+  const text = oursDocs.map((doc) => doc.toString(style)).join('');
+  // Never return a merge we have not checked: it must parse back to exactly the merged data.
+  const check = parseAllDocuments(text);
+  if (!Array.isArray(check) || check.length !== expected.length || check.some((doc, i) => doc.errors.length > 0 || !deepEqual(toData(doc), expected[i]))) {
+    return { kind: 'unsupported', reason: 'the structural result did not check out' };
+  }
+  return { kind: 'merged', text };
+}
+
+function toData(doc: Document): Data {
+  return (doc.toJS({ maxAliasCount: -1 }) ?? null) as Data;
+}
+
+function hasAliases(doc: Document): boolean {
+  let found = false;
+  visit(doc, {
+    Alias() {
+      found = true;
+      return visit.BREAK;
+    },
+    Node(_, node) {
+      if ((node as { anchor?: string }).anchor) {
+        found = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Turns ours' node into one holding `next`, reusing every node (and so its comments, quoting
+ * and flow or block style) whose value is unchanged.
+ */
+function applyData(doc: Document, node: Node | null, current: Data, next: Data): Node | null {
+  if (deepEqual(current, next)) return node;
+  if (isMap(node) && isPlainObject(current) && isPlainObject(next)) {
+    const pairs = new Map(node.items.map((pair) => [String((pair.key as { value?: unknown } | null)?.value ?? pair.key), pair]));
+    node.items = Object.keys(next).map((key) => {
+      const pair = pairs.get(key);
+      if (pair && Object.hasOwn(current, key)) {
+        pair.value = applyData(doc, pair.value as Node | null, current[key]!, next[key]!);
+        return pair;
+      }
+      return doc.createPair(key, next[key]);
+    });
+    return node;
+  }
+  if (isSeq(node) && Array.isArray(current) && Array.isArray(next)) {
+    const byKey = new Map<string, { node: Node | null; data: Data }>();
+    current.forEach((item, i) => {
+      const key = itemKey(item);
+      if (key !== undefined) byKey.set(key, { node: node.items[i] as Node | null, data: item });
+    });
+    node.items = next.map((item) => {
+      const key = itemKey(item);
+      const existing = key === undefined ? undefined : byKey.get(key);
+      return existing ? applyData(doc, existing.node, existing.data, item) : doc.createNode(item);
+    });
+    return node;
+  }
+  if (isScalar(node) && (next === null || typeof next !== 'object')) {
+    node.value = next;
+    return node;
+  }
+  return doc.createNode(next) as Node;
+}
