@@ -1,10 +1,8 @@
 import { posix, relative, resolve, basename } from 'node:path';
 import { statOrUndefined, readFileOrUndefined } from '../core/fs.js';
+import { Catalog, readGivenAnswers } from './project.js';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
-import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
-import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog } from '../template/builtin.js';
-import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
@@ -14,7 +12,7 @@ import type { Reporter } from '../ui/report.js';
 import { startProgress } from '../ui/progress.js';
 import type { StepResult } from '../steps/git.js';
 import { isInteractive, type CliContext } from './context.js';
-import type { AnswerOptions, CreateOptions } from './options.js';
+import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 
 const decoder = new TextDecoder();
@@ -25,7 +23,7 @@ const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
-  const template = await loadBuiltinTemplate(ctx, options.template ?? 'service');
+  const template = await new Catalog(ctx).load(options.template ?? 'service');
   const root = await chooseTarget(directory, given, interactive, ctx);
   const lock = await checkTarget(root, template, options, ctx);
 
@@ -75,28 +73,6 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   }
   printNextSteps(display, plan, install, ctx, reporter);
   return exitCode;
-}
-
-async function readGivenAnswers(options: AnswerOptions, ctx: CliContext): Promise<Map<string, GivenAnswer>> {
-  const given = new Map<string, GivenAnswer>();
-  if (options.answers) {
-    const file = resolve(ctx.cwd, options.answers);
-    const bytes = await readFileOrUndefined(ctx.fs, file);
-    if (!bytes) {
-      throw new UsageError('answers-file-missing', `Answers file ${options.answers} does not exist.`, {
-        hint: 'Give the path of a YAML or JSON file of question: answer pairs.',
-      });
-    }
-    for (const [name, answer] of parseAnswersFile(decoder.decode(bytes), options.answers)) given.set(name, answer);
-  }
-  for (const [name, answer] of parseSetFlags(options.set)) given.set(name, answer);
-  return given;
-}
-
-export async function loadBuiltinTemplate(ctx: CliContext, spec: string): Promise<Template> {
-  const ref = parseTemplateRef(spec);
-  const { dir } = resolveInCatalog(await listCatalog(ctx.fs, BUILTIN_ROOT), ref, BUILTIN_ROOT);
-  return loadTemplate(ctx.fs, dir, { kind: 'builtin' }, await loadPins(ctx.fs, BUILTIN_ROOT));
 }
 
 async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, interactive: boolean, ctx: CliContext): Promise<string> {

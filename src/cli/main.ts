@@ -1,10 +1,11 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/errors.js';
 import { nodeFs } from '../core/node-fs.js';
 import { Reporter } from '../ui/report.js';
 import { chalkFor } from '../ui/colors.js';
 import type { CliContext } from './context.js';
-import { addCreateOptions, type CreateOptions } from './options.js';
+import { addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
+import type { UpgradeOptions } from './upgrade.js';
 
 export type BinName = 'create-service' | 'platform';
 
@@ -94,6 +95,8 @@ function platformProgram(ctx: CliContext, reporter: Reporter, outcome: Outcome):
 Examples:
   platform new payments-api --yes        same as create-service
   platform templates --json              the built-in templates and their versions
+  platform upgrade --dry-run             what moving to the latest templates would change
+  platform status --check                fail CI when behind or when owned files drifted
 `);
 
   const create = new Command('new').description('create a new service (same as create-service)').allowExcessArguments(false);
@@ -116,6 +119,57 @@ Examples:
       }),
     );
   program.addCommand(configure(templates, ctx, ''));
+
+  const upgrade = addAnswerOptions(
+    new Command('upgrade')
+      .description('move the repository to newer template versions, keeping your edits')
+      .argument('[component]', 'one component of .platform.yaml (default: all)')
+      .option('--to <version>', 'the version to move to (default: the latest)'),
+  )
+    .option('--dry-run', 'write nothing; show the plan as diffs')
+    .option('--json', 'print one JSON document on stdout')
+    .addOption(new Option('--conflict <style>', 'how to leave conflicts: markers in the file, or a .rej file beside it').choices(['markers', 'reject']).default('markers'))
+    .option('--force', 'take the template\'s version of owned files you edited; allow --to an older version')
+    .option('--allow-dirty', 'merge into files that have uncommitted changes')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async (component: string | undefined, options: UpgradeOptions) => {
+        const { runUpgrade } = await import('./upgrade.js');
+        return runUpgrade(component, options, ctx, reporter);
+      }),
+    );
+  program.addCommand(configure(upgrade, ctx, `
+Examples:
+  platform upgrade --dry-run             every component to its latest version, as diffs
+  platform upgrade service --to 1.1.0 --yes
+  platform upgrade --yes --json          unattended, e.g. in a scheduled CI job
+`));
+
+  const status = new Command('status')
+    .description('versions against the latest, files that drifted, unresolved conflicts')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--check', 'exit 6 when a component is behind, an owned file drifted or a conflict is unresolved')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async (options: { check?: boolean }) => {
+        const { runStatus } = await import('./status.js');
+        return runStatus(options, ctx, reporter);
+      }),
+    );
+  program.addCommand(configure(status, ctx, ''));
+
+  const diff = new Command('diff')
+    .description('what you changed relative to what the templates wrote')
+    .argument('[component]', 'one component (default: all)')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async (component: string | undefined) => {
+        const { runDiff } = await import('./diff.js');
+        return runDiff(component, ctx, reporter);
+      }),
+    );
+  program.addCommand(configure(diff, ctx, ''));
   return program;
 }
 

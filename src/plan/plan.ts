@@ -2,6 +2,13 @@ import type { Policy } from '../template/schema.js';
 import type { RenderedTree } from '../render/render.js';
 import { isText, twoWayConflict, type ConflictLabels } from '../merge/conflict.js';
 
+/** The three versions of a conflicted file, for git's index (stages 1, 2, 3). */
+export interface ConflictStages {
+  base: Uint8Array | undefined;
+  ours: Uint8Array;
+  theirs: Uint8Array;
+}
+
 /** A file as it is on disk now (ours). */
 export interface DiskFile {
   bytes: Uint8Array;
@@ -24,7 +31,7 @@ export type FileOperation =
   | ({ kind: 'create' } & WritingOperation)
   | ({ kind: 'update' } & WritingOperation)
   | ({ kind: 'merge' } & WritingOperation)
-  | ({ kind: 'conflict'; conflicts: number } & WritingOperation)
+  | ({ kind: 'conflict'; conflicts: number; stages?: ConflictStages } & WritingOperation)
   | ({ kind: 'delete' } & OperationBase)
   | ({ kind: 'keep'; policy: Policy } & OperationBase)
   | ({ kind: 'skip'; policy: Policy } & OperationBase);

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { type Fs, statOrUndefined } from '../core/fs.js';
 import { UnsafeError } from '../core/errors.js';
 import type { ResolvedAnswers } from '../answers/resolve.js';
-import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { renderTemplate } from '../render/render.js';
 import { createRenderer } from '../render/handlebars.js';
 import { templateId, type Template } from '../template/template.js';
 import { serializeLockfile, sha256, withTemplate, type LockedFile, type Lockfile } from '../lock/lockfile.js';
@@ -35,7 +35,7 @@ export interface PlanAddInput {
 export async function planAdd(input: PlanAddInput): Promise<Plan> {
   const { template, answers } = input;
   const theirs = renderTemplate(template, { answers: answers.values, targetName: posix.basename(input.root) });
-  const ours = await readOurs(input.fs, input.root, theirs);
+  const ours = await readOurs(input.fs, input.root, theirs.keys());
   const operations = planFiles({
     base: new Map(),
     ours,
@@ -66,9 +66,9 @@ export async function planAdd(input: PlanAddInput): Promise<Plan> {
 }
 
 /** The disk side of the merge: each rendered path as it is now. */
-export async function readOurs(fs: Fs, root: string, paths: RenderedTree): Promise<Map<string, DiskFile | undefined>> {
+export async function readOurs(fs: Fs, root: string, paths: Iterable<string>): Promise<Map<string, DiskFile | undefined>> {
   const ours = new Map<string, DiskFile | undefined>();
-  for (const path of paths.keys()) {
+  for (const path of paths) {
     const full = posix.join(root, path);
     const stat = await statOrUndefined(fs, full);
     if (!stat) {

@@ -96,6 +96,8 @@ export const templateManifestSchema = z
     description: z.string().optional(),
     questions: z.array(questionSchema).default([]),
     files: z.array(fileRuleSchema).default([]),
+    /** Files this version moved: local edits follow them. Paths may use Handlebars. */
+    renames: z.array(z.strictObject({ from: z.string().min(1), to: z.string().min(1) })).default([]),
   })
   .superRefine((manifest, ctx) => {
     const seen = new Set<string>();

@@ -1,0 +1,77 @@
+import { posix, relative } from 'node:path';
+import { ExitCode } from '../core/errors.js';
+import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
+import { sha256 } from '../lock/lockfile.js';
+import { isText } from '../merge/conflict.js';
+import { compareVersions } from '../template/semver.js';
+import type { Reporter } from '../ui/report.js';
+import type { CliContext } from './context.js';
+import { Catalog, findProjectRoot, readLockfile } from './project.js';
+
+const decoder = new TextDecoder();
+const CONFLICT_MARKER = /^<<<<<<< .*$[\s\S]*?^>>>>>>> /m;
+
+interface ComponentStatus {
+  name: string;
+  version: string;
+  latest: string | undefined;
+  behind: boolean;
+  drifted: Array<{ path: string; policy: string; state: 'modified' | 'deleted' }>;
+  conflicts: string[];
+  changelog: Array<{ version: string; text: string }>;
+}
+
+/** platform status [--check]: versions against the latest, drift from what was written, open conflicts. */
+export async function runStatus(options: { check?: boolean }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
+  const root = await findProjectRoot(ctx);
+  const lock = await readLockfile(ctx, root);
+  const catalog = new Catalog(ctx);
+  const components: ComponentStatus[] = [];
+  for (const locked of lock.templates) {
+    const latest = await catalog.latest(locked.name);
+    const status: ComponentStatus = {
+      name: locked.name,
+      version: locked.version,
+      latest,
+      behind: latest !== undefined && compareVersions(latest, locked.version) > 0,
+      drifted: [],
+      conflicts: [],
+      changelog: latest ? await catalog.changelogs(locked.name, locked.version, latest) : [],
+    };
+    for (const [path, file] of Object.entries(locked.files)) {
+      const full = posix.join(root, path);
+      const bytes = await readFileOrUndefined(ctx.fs, full);
+      if (!bytes) {
+        status.drifted.push({ path, policy: file.policy, state: 'deleted' });
+        continue;
+      }
+      if (sha256(bytes) !== file.sha256) status.drifted.push({ path, policy: file.policy, state: 'modified' });
+      if ((isText(bytes) && CONFLICT_MARKER.test(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`))) {
+        status.conflicts.push(path);
+      }
+    }
+    components.push(status);
+  }
+
+  const ownedDrift = components.flatMap((c) => c.drifted.filter((d) => d.policy === 'owned').map((d) => `${c.name}: ${d.path}`));
+  const failing = components.some((c) => c.behind) || ownedDrift.length > 0 || components.some((c) => c.conflicts.length > 0);
+  reporter.set({ root, components, check: options.check ? { passed: !failing, ownedDrift } : undefined });
+
+  const c = reporter.color;
+  reporter.line(`${relative(ctx.cwd, root) || '.'}: ${components.length} component(s)`);
+  for (const s of components) {
+    const state = s.latest === undefined ? c.yellow('not in this CLI\'s catalog') : s.behind ? c.yellow(`${s.latest} available`) : c.green('up to date');
+    reporter.line(`${c.bold(s.name.padEnd(14))} ${s.version.padEnd(8)} ${state}`);
+    for (const entry of s.changelog) reporter.line(c.dim(entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')));
+    for (const d of s.drifted) {
+      const tag = d.policy === 'owned' ? c.red('owned, drifted') : d.policy === 'once' ? c.dim('once: yours') : 'local edits';
+      reporter.line(`  ${d.state.padEnd(9)}${d.path} (${tag})`);
+    }
+    for (const path of s.conflicts) reporter.line(`  ${c.red('conflict')} ${path}: unresolved markers or .rej`);
+  }
+  if (options.check && failing) {
+    reporter.line(c.red('check failed: a component is behind, an owned file drifted, or a conflict is unresolved.'));
+    return ExitCode.checkFailed;
+  }
+  return ExitCode.ok;
+}

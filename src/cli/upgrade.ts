@@ -1,0 +1,249 @@
+import { posix, relative } from 'node:path';
+import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
+import { readFileOrUndefined } from '../core/fs.js';
+import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
+import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { createRenderer } from '../render/handlebars.js';
+import { expressionEvaluator } from '../plan/prepare.js';
+import { planUpgrade, type ConflictStyle, type UpgradePlan } from '../plan/upgrade.js';
+import { writes, type FileOperation } from '../plan/plan.js';
+import { applyPlan } from '../apply/apply-plan.js';
+import { withTemplate, serializeLockfile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
+import { compareVersions } from '../template/semver.js';
+import type { Template } from '../template/template.js';
+import type { Reporter } from '../ui/report.js';
+import { unifiedDiff } from '../ui/diff.js';
+import { isInteractive, type CliContext } from './context.js';
+import type { AnswerOptions } from './options.js';
+import { inquirerPrompter } from './prompter.js';
+import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
+
+export interface UpgradeOptions extends AnswerOptions {
+  to?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  conflict: ConflictStyle;
+  force?: boolean;
+  allowDirty?: boolean;
+}
+
+/** platform upgrade [COMPONENT] [--to VERSION]: every component (or one) to its latest (or named) version. */
+export async function runUpgrade(component: string | undefined, options: UpgradeOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
+  if (options.conflict !== 'markers' && options.conflict !== 'reject') {
+    throw new UsageError('conflict-style', `--conflict ${String(options.conflict)}: expected markers or reject.`);
+  }
+  const root = await findProjectRoot(ctx);
+  let lock = await readLockfile(ctx, root);
+  const catalog = new Catalog(ctx);
+  const targets = chooseComponents(lock, component, options.to);
+  const given = await readGivenAnswers(options, ctx);
+  const { gitTextMerger } = await import('../merge/git-merge-file.js');
+  const textMerger = await gitTextMerger();
+  const display = relative(ctx.cwd, root) || '.';
+
+  const plans: UpgradePlan[] = [];
+  const upToDate: string[] = [];
+  for (const locked of targets) {
+    const version = options.to ?? (await catalog.latest(locked.name));
+    if (!version) {
+      throw new UsageError('template-unknown', `${locked.name} (in .platform.yaml) is not a built-in template of this CLI.`, {
+        hint: 'Update the CLI (npx create-service@latest …), or remove the component from .platform.yaml.',
+      });
+    }
+    if (version === locked.version) {
+      upToDate.push(`${locked.name}@${locked.version}`);
+      continue;
+    }
+    if (compareVersions(version, locked.version) < 0 && !options.force) {
+      throw new UnsafeError('downgrade', `${locked.name} is at ${locked.version}; --to ${version} would go back.`, {
+        hint: 'Pass --force to move to an older version on purpose.',
+      });
+    }
+    const target = await catalog.load(`${locked.name}@${version}`);
+    const answers = await resolveUpgradeAnswers(target, locked, given, options, ctx, root);
+    const base = await renderBase(catalog, locked, root);
+    const theirs = renderTemplate(target, { answers: answers.values, targetName: posix.basename(root) });
+    const plan = await planUpgrade({
+      fs: ctx.fs,
+      root,
+      lock,
+      locked,
+      base,
+      theirs,
+      target: { name: locked.name, version, source: locked.source },
+      answers: answers.persisted,
+      renames: renderRenames(target, answers.values, root),
+      textMerger,
+      conflictStyle: options.conflict,
+      force: Boolean(options.force),
+    });
+    lock = plan.lockfile;
+    plans.push(plan);
+  }
+
+  const combined = combinePlans(plans, lock, root);
+  reporter.set({
+    dryRun: Boolean(options.dryRun),
+    root,
+    upToDate,
+    components: plans.map((p) => ({ name: p.template.name, from: p.from, to: p.template.version, notes: p.notes, twoWay: p.twoWay })),
+    files: combined.operations.map((op) => ({ path: op.path, action: op.kind, reason: op.reason })),
+    conflicts: combined.conflicts,
+  });
+  for (const name of upToDate) reporter.line(`${name} is up to date.`);
+  if (plans.length === 0) return ExitCode.ok;
+
+  for (const plan of plans) {
+    reporter.line(`${options.dryRun ? 'Would upgrade' : 'Upgrading'} ${plan.template.name} ${plan.from} → ${plan.template.version} in ${display}`);
+    for (const entry of await catalog.changelogs(plan.template.name, plan.from, plan.template.version)) {
+      reporter.line(reporter.color.dim(entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')));
+    }
+  }
+
+  const changing = combined.operations.filter((op) => op.kind !== 'keep' && op.kind !== 'skip');
+  if (!options.allowDirty && !options.dryRun) {
+    const { uncommittedPaths } = await import('../steps/git-index.js');
+    const dirty = await uncommittedPaths(root, changing.map((op) => op.path));
+    if (dirty.length > 0) {
+      throw new UnsafeError('dirty-files', `The upgrade would change files with uncommitted changes: ${dirty.join(', ')}. Nothing was written.`, {
+        hint: 'Commit or stash them first, or pass --allow-dirty to merge into them as they are.',
+      });
+    }
+  }
+
+  if (options.dryRun) {
+    for (const op of changing) {
+      reporter.line(`${reporter.color.bold(op.kind.padEnd(8))} ${op.path} ${reporter.color.dim(`(${op.reason})`)}`);
+      const before = await readFileOrUndefined(ctx.fs, posix.join(root, op.path));
+      const after = writes(op) ? op.bytes : undefined;
+      if (op.kind !== 'delete' || before) reporter.line(unifiedDiff(op.path, before, after, reporter.color));
+    }
+    reportNotes(plans, reporter);
+    reporter.line(`Dry run: nothing was written. ${summary(combined.operations)}`);
+    return combined.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
+  }
+
+  await applyPlan(ctx.fs, combined);
+  const conflicted = combined.operations.filter((op): op is Extract<FileOperation, { kind: 'conflict' }> => op.kind === 'conflict');
+  if (conflicted.length > 0) {
+    const { recordUnmerged } = await import('../steps/git-index.js');
+    await recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })));
+  }
+  for (const op of changing) reporter.line(`  ${op.kind.padEnd(9)}${op.path} ${reporter.color.dim(`(${op.reason})`)}`);
+  reportNotes(plans, reporter);
+  reporter.line(summary(combined.operations));
+  if (conflicted.length > 0) {
+    reporter.line(reporter.color.yellow(`Conflicts left for you (exit 3): resolve the markers, then commit:`));
+    for (const op of conflicted) reporter.line(`  ${op.path}`);
+    return ExitCode.conflicts;
+  }
+  return ExitCode.ok;
+}
+
+function chooseComponents(lock: Lockfile, component: string | undefined, to: string | undefined): LockedTemplate[] {
+  if (component === undefined) {
+    if (to !== undefined && lock.templates.length > 1) {
+      throw new UsageError('to-needs-component', '--to needs a component when the repository has several.', {
+        hint: `Name one: platform upgrade ${lock.templates[0]!.name} --to ${to}.`,
+      });
+    }
+    return [...lock.templates];
+  }
+  const found = lock.templates.find((t) => t.name === component);
+  if (!found) {
+    throw new UsageError('component-unknown', `This repository has no component "${component}".${didYouMean(component, lock.templates.map((t) => t.name))}`, {
+      hint: `Its components: ${lock.templates.map((t) => `${t.name}@${t.version}`).join(', ') || 'none'}.`,
+    });
+  }
+  return [found];
+}
+
+/** Recorded answers, then --answers/--set; questions new in the target are asked or defaulted. */
+async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, options: UpgradeOptions, ctx: CliContext, root: string) {
+  const questions = target.manifest.questions;
+  const names = new Set(questions.map((q) => q.name));
+  const merged = new Map<string, GivenAnswer>();
+  for (const [name, value] of Object.entries(locked.answers)) {
+    if (names.has(name)) merged.set(name, { value, where: { file: '.platform.yaml' } });
+  }
+  for (const [name, answer] of given) merged.set(name, answer);
+  const resolved = await resolveAnswers({
+    questions,
+    given: merged,
+    useDefaults: Boolean(options.yes),
+    prompter: isInteractive(ctx) && !options.yes ? inquirerPrompter(ctx.stderr) : undefined,
+    evaluate: expressionEvaluator(target, posix.basename(root)),
+    templateId: `${target.manifest.name}@${target.manifest.version}`,
+  });
+  const persisted = Object.fromEntries(Object.entries(resolved.values).filter(([name]) => !resolved.secrets.has(name)));
+  return { values: resolved.values, persisted };
+}
+
+/** The recorded version with the recorded answers; undefined when that version cannot be rendered. */
+async function renderBase(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree | undefined> {
+  try {
+    const template = await catalog.load(`${locked.name}@${locked.version}`);
+    const given = new Map<string, GivenAnswer>(Object.entries(locked.answers).map(([k, v]) => [k, { value: v, where: { file: '.platform.yaml' } }]));
+    for (const name of [...given.keys()]) if (!template.manifest.questions.some((q) => q.name === name)) given.delete(name);
+    const answers = await resolveAnswers({
+      questions: template.manifest.questions,
+      given,
+      useDefaults: true,
+      prompter: undefined,
+      evaluate: expressionEvaluator(template, posix.basename(root)),
+      templateId: `${locked.name}@${locked.version}`,
+    });
+    return renderTemplate(template, { answers: answers.values, targetName: posix.basename(root) });
+  } catch {
+    return undefined;
+  }
+}
+
+function renderRenames(template: Template, answers: Record<string, unknown>, root: string): Map<string, string> {
+  const renderer = createRenderer({ templateId: `${template.manifest.name}@${template.manifest.version}`, data: { target: posix.basename(root) } });
+  const data = JSON.parse(JSON.stringify(answers)) as object;
+  return new Map(
+    template.manifest.renames.map((r) => [renderer.render(r.from, data, 'template.yaml'), renderer.render(r.to, data, 'template.yaml')]),
+  );
+}
+
+/** Several components' plans as one write, checking that no two write the same path. */
+function combinePlans(plans: UpgradePlan[], lock: Lockfile, root: string): UpgradePlan & { lockfile: Lockfile } {
+  const seen = new Map<string, string>();
+  const operations: FileOperation[] = [];
+  for (const plan of plans) {
+    for (const op of plan.operations) {
+      const other = seen.get(op.path);
+      if (other !== undefined && other !== plan.template.name && op.kind !== 'keep' && op.kind !== 'skip') {
+        throw new UnsafeError('path-claimed-twice', `${op.path} is written by both ${other} and ${plan.template.name}.`, {
+          hint: 'Upgrade one component at a time (platform upgrade COMPONENT) and resolve which owns the file.',
+        });
+      }
+      seen.set(op.path, plan.template.name);
+      operations.push(op);
+    }
+  }
+  const first = plans[0];
+  const finalLock = plans.reduce((acc, plan) => withTemplate(acc, plan.lockfile.templates.find((t) => t.name === plan.template.name)!), lock);
+  return {
+    root,
+    template: first?.template ?? { name: '', version: '', source: '' },
+    from: first?.from ?? '',
+    operations,
+    lockfile: finalLock,
+    lockText: serializeLockfile(finalLock),
+    conflicts: operations.filter((op) => op.kind === 'conflict').map((op) => op.path),
+    twoWay: plans.flatMap((p) => p.twoWay),
+    notes: plans.flatMap((p) => p.notes),
+  };
+}
+
+function reportNotes(plans: UpgradePlan[], reporter: Reporter): void {
+  for (const note of plans.flatMap((p) => p.notes)) reporter.warn(note);
+}
+
+function summary(operations: FileOperation[]): string {
+  const counts = new Map<string, number>();
+  for (const op of operations) counts.set(op.kind, (counts.get(op.kind) ?? 0) + 1);
+  return `${operations.length} files: ${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}.`;
+}
