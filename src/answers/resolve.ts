@@ -23,6 +23,8 @@ export interface ResolveInput {
   /** Evaluates a Handlebars expression (default, when) over the answers so far. */
   evaluate(expression: string, answers: Record<string, unknown>): string;
   templateId: string;
+  /** Defaults that win over the template's (values inferred from the repository). */
+  defaults?: ReadonlyMap<string, unknown>;
 }
 
 export interface ResolvedAnswers {
@@ -124,6 +126,10 @@ function checkGiven(question: Question, given: GivenAnswer): unknown {
 
 /** The question's default, typed; Handlebars defaults are evaluated over earlier answers. */
 function defaultOf(question: Question, answers: Record<string, unknown>, input: ResolveInput): unknown {
+  if (input.defaults?.has(question.name)) {
+    const inferred = coerceAnswer(question, input.defaults.get(question.name));
+    if (!('error' in inferred) && answerProblem(question, inferred.value) === undefined) return inferred.value;
+  }
   const raw = question.default;
   if (raw === undefined) return undefined;
   const evaluated =

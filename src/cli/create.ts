@@ -2,11 +2,12 @@ import { posix, relative, resolve, basename } from 'node:path';
 import { statOrUndefined, readFileOrUndefined } from '../core/fs.js';
 import { Catalog, readGivenAnswers } from './project.js';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
-import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
+import type { GivenAnswer } from '../answers/resolve.js';
+import { planComposition, resolveComposition, selectTemplates } from './compose.js';
 import type { Template } from '../template/template.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
-import { expressionEvaluator, planAdd, type Plan } from '../plan/prepare.js';
+import type { Plan } from '../plan/prepare.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import type { Reporter } from '../ui/report.js';
 import { startProgress } from '../ui/progress.js';
@@ -16,6 +17,8 @@ import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 
 const decoder = new TextDecoder();
+/** Without --template: the whole golden path (templates/presets/golden-path.yaml). */
+export const DEFAULT_TEMPLATE = 'golden-path';
 /** Entries that do not make a folder "non-empty". */
 const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 
@@ -23,37 +26,36 @@ const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
-  const template = await new Catalog(ctx).load(options.template ?? 'service');
+  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_TEMPLATE);
   const root = await chooseTarget(directory, given, interactive, ctx);
-  const lock = await checkTarget(root, template, options, ctx);
+  const lock = await checkTarget(root, selection.templates, options, ctx);
 
-  const targetName = basename(root);
-  const answers = await resolveAnswers({
-    questions: template.manifest.questions,
+  const { included, answers } = await resolveComposition({
+    selection,
     given,
+    defaults: new Map(),
     useDefaults: Boolean(options.yes),
     prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined,
-    evaluate: expressionEvaluator(template, targetName),
-    templateId: `${template.manifest.name}@${template.manifest.version}`,
+    targetName: basename(root),
   });
-
-  const plan = await planAdd({ fs: ctx.fs, root, template, sourceLabel: 'builtin', answers, lock });
+  const plan = await planComposition(ctx.fs, root, included, answers, lock);
   const display = relative(ctx.cwd, root) || '.';
+  const names = plan.components.map((c) => `${c.name}@${c.version}`).join(', ');
   reporter.set({
     dryRun: Boolean(options.dryRun),
     target: root,
-    templates: [plan.template],
+    templates: plan.components,
     files: describeFiles(plan),
     conflicts: plan.conflicts,
   });
 
   if (options.dryRun) {
-    reporter.line(`Dry run: nothing was written. In ${display}, ${plan.template.name}@${plan.template.version} would:`);
+    reporter.line(`Dry run: nothing was written. In ${display}, ${names} would:`);
     printOperations(plan, reporter, 'would');
     return plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
   }
 
-  reporter.line(`Creating ${display} from ${plan.template.name}@${plan.template.version}`);
+  reporter.line(`Creating ${display} from ${names}`);
   await applyPlan(ctx.fs, plan);
   printOperations(plan, reporter, 'did');
 
@@ -61,7 +63,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   reporter.set({ steps });
   let exitCode: ExitCode = plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
 
-  steps.push(await gitStep(root, plan, options, reporter));
+  steps.push(await gitStep(root, names, options, reporter));
   const install = await installStep(root, plan, options, ctx, reporter);
   steps.push(install);
   if (install.status === 'failed') exitCode = exitCode === ExitCode.ok ? ExitCode.unexpected : exitCode;
@@ -91,7 +93,7 @@ async function chooseTarget(directory: string | undefined, given: Map<string, Gi
 }
 
 /** The target must be a folder that is empty (or --force), and not already hold this template. */
-async function checkTarget(root: string, template: Template, options: CreateOptions, ctx: CliContext): Promise<Lockfile> {
+async function checkTarget(root: string, templates: Template[], options: CreateOptions, ctx: CliContext): Promise<Lockfile> {
   const stat = await statOrUndefined(ctx.fs, root);
   if (!stat) return EMPTY_LOCKFILE;
   if (!stat.isDirectory()) {
@@ -100,7 +102,7 @@ async function checkTarget(root: string, template: Template, options: CreateOpti
   const lockPath = posix.join(root, LOCKFILE_NAME);
   const lockBytes = await readFileOrUndefined(ctx.fs, lockPath);
   const lock = lockBytes ? parseLockfile(decoder.decode(lockBytes), lockPath) : EMPTY_LOCKFILE;
-  const existing = lock.templates.find((t) => t.name === template.manifest.name);
+  const existing = lock.templates.find((t) => templates.some((template) => template.manifest.name === t.name));
   if (existing) {
     throw new UsageError('already-created', `${root} already holds ${existing.name}@${existing.version} (see ${LOCKFILE_NAME}).`, {
       hint: `Run \`platform upgrade ${existing.name}\` in that folder to move it to a newer version.`,
@@ -153,11 +155,11 @@ function printOperations(plan: Plan, reporter: Reporter, tense: 'would' | 'did')
   reporter.line(`${plan.operations.length} files: ${summary}.`);
 }
 
-async function gitStep(root: string, plan: Plan, options: CreateOptions, reporter: Reporter): Promise<StepResult> {
+async function gitStep(root: string, names: string, options: CreateOptions, reporter: Reporter): Promise<StepResult> {
   if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
   const { insideGitRepo, initRepository } = await import('../steps/git.js');
   if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
-  const result = await initRepository(root, `Create ${basename(root)} from ${plan.template.name}@${plan.template.version}`);
+  const result = await initRepository(root, `Create ${basename(root)} from ${names}`);
   if (result.status === 'failed') reporter.warn(`git: ${result.detail}${result.output ? `\n${result.output}` : ''}`);
   else reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
   return result;

@@ -6,6 +6,7 @@ import { chalkFor } from '../ui/colors.js';
 import type { CliContext } from './context.js';
 import { addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
+import type { AddOptions } from './add.js';
 
 export type BinName = 'create-service' | 'platform';
 
@@ -119,6 +120,26 @@ Examples:
       }),
     );
   program.addCommand(configure(templates, ctx, ''));
+
+  const add = addAnswerOptions(
+    new Command('add')
+      .description('add a component (ci, observability, secrets, deploy, …) to the repository here')
+      .argument('<component>', 'COMPONENT or COMPONENT@VERSION (see `platform templates`)'),
+  )
+    .option('--dry-run', 'write nothing; list what would be written')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async (component: string, options: AddOptions) => {
+        const { runAdd } = await import('./add.js');
+        return runAdd(component, options, ctx, reporter);
+      }),
+    );
+  program.addCommand(configure(add, ctx, `
+Examples:
+  platform add ci --yes                  GitHub Actions (or --set ciProvider=gitlab)
+  platform add observability --dry-run
+`));
 
   const upgrade = addAnswerOptions(
     new Command('upgrade')

@@ -29,7 +29,7 @@ export function addCreateOptions(command: Command): Command {
   addAnswerOptions(
     command
       .argument('[directory]', 'folder to create the service in (default: the name answer)')
-      .option('-t, --template <name[@version]>', 'template to render (see `platform templates`)', 'service'),
+      .option('-t, --template <name[@version]>', 'template to render (see `platform templates`; default: the whole golden path)'),
   );
   return command
     .option('--dry-run', 'write nothing; list every file that would be written')

@@ -47,7 +47,9 @@ export async function planAdd(input: PlanAddInput): Promise<Plan> {
   for (const [path, file] of theirs) {
     files[path] = { policy: file.policy, sha256: sha256(file.bytes), ...(file.executable ? { executable: true } : {}) };
   }
-  const persisted = Object.fromEntries(Object.entries(answers.values).filter(([name]) => !answers.secrets.has(name)));
+  // Only this template's own questions are recorded (a preset's answers are shared by several).
+  const own = new Set(template.manifest.questions.map((q) => q.name));
+  const persisted = Object.fromEntries(Object.entries(answers.values).filter(([name]) => own.has(name) && !answers.secrets.has(name)));
   const lockfile = withTemplate(input.lock, {
     name: template.manifest.name,
     version: template.manifest.version,

@@ -1,0 +1,74 @@
+import { dirname, join, relative, resolve, basename } from 'node:path';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { statOrUndefined } from '../core/fs.js';
+import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
+import { LOCKFILE_NAME } from '../render/paths.js';
+import { applyPlan } from '../apply/apply-plan.js';
+import type { Reporter } from '../ui/report.js';
+import { isInteractive, type CliContext } from './context.js';
+import type { AnswerOptions } from './options.js';
+import { inquirerPrompter } from './prompter.js';
+import { Catalog, readGivenAnswers, readLockfile } from './project.js';
+import { planComposition, resolveComposition, selectTemplates } from './compose.js';
+import { inferAnswers } from './infer.js';
+
+export interface AddOptions extends AnswerOptions {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** platform add COMPONENT[@VERSION]: adopt one component in the repository here, created by us or not. */
+export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
+  const root = await projectRoot(ctx);
+  const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
+  const catalog = new Catalog(ctx);
+  const selection = await selectTemplates(catalog, ctx.fs, spec);
+  for (const template of selection.templates) {
+    const existing = lock.templates.find((t) => t.name === template.manifest.name);
+    if (existing) {
+      throw new UsageError('already-added', `${existing.name}@${existing.version} is already part of this repository.`, {
+        hint: `Run \`platform upgrade ${existing.name}\` to move it to a newer version.`,
+      });
+    }
+  }
+  const given = await readGivenAnswers(options, ctx);
+  const { included, answers } = await resolveComposition({
+    selection,
+    given,
+    defaults: await inferAnswers(ctx.fs, root, lock),
+    useDefaults: Boolean(options.yes),
+    prompter: isInteractive(ctx) && !options.yes ? inquirerPrompter(ctx.stderr) : undefined,
+    targetName: basename(root),
+  });
+  const plan = await planComposition(ctx.fs, root, included, answers, lock);
+  const names = plan.components.map((c) => `${c.name}@${c.version}`).join(', ');
+  reporter.set({
+    dryRun: Boolean(options.dryRun),
+    root,
+    templates: plan.components,
+    files: plan.operations.map((op) => ({ path: op.path, action: op.kind, reason: op.reason })),
+    conflicts: plan.conflicts,
+  });
+  const c = reporter.color;
+  reporter.line(`${options.dryRun ? 'Dry run: nothing was written. Would add' : 'Adding'} ${names} to ${relative(ctx.cwd, root) || '.'}`);
+  for (const op of plan.operations) {
+    reporter.line(`  ${(op.kind === 'conflict' ? c.red : op.kind === 'create' ? c.green : c.dim)(op.kind.padEnd(9))}${op.path}${op.kind === 'create' ? '' : c.dim(` (${op.reason})`)}`);
+  }
+  if (!options.dryRun) await applyPlan(ctx.fs, plan);
+  if (plan.conflicts.length > 0) {
+    reporter.line(c.yellow(`${plan.conflicts.length} existing file(s) differ from the component's: ${options.dryRun ? 'they would be' : 'they are'} marked as conflicts (exit 3).`));
+    return ExitCode.conflicts;
+  }
+  return ExitCode.ok;
+}
+
+/** The nearest folder with .platform.yaml, else the current one. */
+async function projectRoot(ctx: CliContext): Promise<string> {
+  let dir = resolve(ctx.cwd);
+  for (;;) {
+    if (await statOrUndefined(ctx.fs, join(dir, LOCKFILE_NAME))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(ctx.cwd);
+    dir = parent;
+  }
+}

@@ -1,0 +1,122 @@
+import { posix } from 'node:path';
+import { UnsafeError } from '../core/errors.js';
+import type { Fs } from '../core/fs.js';
+import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
+import { createRenderer } from '../render/handlebars.js';
+import { planAdd, type Plan } from '../plan/prepare.js';
+import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
+import { BUILTIN_ROOT } from '../template/builtin.js';
+import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
+import type { Question } from '../template/schema.js';
+import type { Template } from '../template/template.js';
+import type { Catalog } from './project.js';
+
+/** What a create or add renders: one template, or a preset's components. */
+export interface Selection {
+  label: string;
+  preset: Preset | undefined;
+  templates: Template[];
+}
+
+export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string): Promise<Selection> {
+  const preset = spec.includes('@') ? undefined : await loadPreset(fs, BUILTIN_ROOT, spec);
+  if (!preset) return { label: spec, preset: undefined, templates: [await catalog.load(spec)] };
+  const templates: Template[] = [];
+  for (const component of preset.components) templates.push(await catalog.load(component.template));
+  return { label: preset.name, preset, templates };
+}
+
+export interface ComposeInput {
+  selection: Selection;
+  given: Map<string, GivenAnswer>;
+  defaults: ReadonlyMap<string, unknown>;
+  useDefaults: boolean;
+  prompter: Prompter | undefined;
+  targetName: string;
+}
+
+/** Which components are in, and one answer per question name across them. */
+export async function resolveComposition(input: ComposeInput): Promise<{ included: Template[]; answers: ResolvedAnswers }> {
+  const { selection } = input;
+  const renderer = createRenderer({ templateId: selection.label, data: { target: input.targetName } });
+  const evaluate = (expression: string, answers: Record<string, unknown>): string =>
+    renderer.render(expression, JSON.parse(JSON.stringify(answers)) as object, `${selection.label} (template.yaml)`);
+
+  let included = selection.templates;
+  const inclusion: Record<string, unknown> = {};
+  if (selection.preset) {
+    const optional = selection.preset.components.filter((c) => c.optional).map((c) => ({ component: c.template, question: inclusionQuestion(c) }));
+    const names = new Set(optional.map((o) => o.question.name));
+    const picked = await resolveAnswers({
+      questions: optional.map((o) => o.question),
+      given: new Map([...input.given].filter(([name]) => names.has(name))),
+      useDefaults: input.useDefaults,
+      prompter: input.prompter,
+      evaluate,
+      templateId: selection.label,
+    });
+    Object.assign(inclusion, picked.values);
+    const excluded = new Set(optional.filter((o) => picked.values[o.question.name] === false).map((o) => o.component));
+    included = selection.templates.filter((t) => !excluded.has(t.manifest.name));
+  }
+
+  // Shared questions are asked once: the first component to declare a name asks it.
+  const questions: Question[] = [];
+  const seen = new Set<string>();
+  for (const template of included) {
+    for (const question of template.manifest.questions) {
+      if (!seen.has(question.name)) questions.push(question);
+      seen.add(question.name);
+    }
+  }
+  // Answers for left-out components' questions are dropped, not errors.
+  const everyQuestion = new Set(selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
+  const given = new Map([...input.given].filter(([name]) => !(name in inclusion) && (seen.has(name) || !everyQuestion.has(name))));
+  const answers = await resolveAnswers({
+    questions,
+    given,
+    useDefaults: input.useDefaults,
+    prompter: input.prompter,
+    evaluate,
+    templateId: selection.label,
+    defaults: input.defaults,
+  });
+  return { included, answers };
+}
+
+/** One plan for several components: each planned in turn on the same disk, paths disjoint. */
+export async function planComposition(fs: Fs, root: string, templates: Template[], answers: ResolvedAnswers, lock: Lockfile): Promise<Plan & { components: Plan['template'][] }> {
+  let current = lock;
+  const plans: Plan[] = [];
+  for (const template of templates) {
+    const plan = await planAdd({ fs, root, template, sourceLabel: 'builtin', answers, lock: current });
+    current = plan.lockfile;
+    plans.push(plan);
+  }
+  const owner = new Map<string, string>();
+  for (const plan of plans) {
+    for (const op of plan.operations) {
+      const other = owner.get(op.path);
+      if (other) {
+        throw new UnsafeError('path-claimed-twice', `${op.path} would be written by both ${other} and ${plan.template.name}.`, {
+          hint: 'Leave one of the two components out (--set with<Component>=false), or report it: components must not share files.',
+        });
+      }
+      owner.set(op.path, plan.template.name);
+    }
+  }
+  const operations = plans.flatMap((p) => p.operations).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    root,
+    template: plans[0]!.template,
+    components: plans.map((p) => p.template),
+    operations,
+    lockfile: current,
+    lockText: serializeLockfile(current),
+    conflicts: operations.filter((op) => op.kind === 'conflict').map((op) => op.path),
+  };
+}
+
+export function targetNameOf(root: string): string {
+  return posix.basename(root);
+}

@@ -1,0 +1,43 @@
+import { posix } from 'node:path';
+import { readFileOrUndefined, statOrUndefined, type Fs } from '../core/fs.js';
+import type { Lockfile } from '../lock/lockfile.js';
+
+const decoder = new TextDecoder();
+
+/**
+ * Answers a repository already gives away, offered as defaults by `platform add`: what other
+ * components recorded, the package name and description, the port, the CI provider in use.
+ */
+export async function inferAnswers(fs: Fs, root: string, lock: Lockfile): Promise<Map<string, unknown>> {
+  const inferred = new Map<string, unknown>();
+  const pkg = await readJson(fs, posix.join(root, 'package.json'));
+  if (pkg && typeof pkg.name === 'string') inferred.set('name', pkg.name.replace(/^@[^/]+\//, ''));
+  if (pkg && typeof pkg.description === 'string' && pkg.description !== '') inferred.set('description', pkg.description);
+  const repository = pkg?.repository;
+  const repoUrl = typeof repository === 'string' ? repository : typeof (repository as { url?: unknown } | undefined)?.url === 'string' ? (repository as { url: string }).url : undefined;
+  if (repoUrl) inferred.set('repoUrl', repoUrl.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^git@([^:]+):/, 'https://$1/'));
+
+  const env = await readFileOrUndefined(fs, posix.join(root, '.env.example'));
+  const port = env ? /^PORT=(\d+)\s*$/m.exec(decoder.decode(env))?.[1] : undefined;
+  if (port) inferred.set('port', Number(port));
+
+  if (await statOrUndefined(fs, posix.join(root, '.gitlab-ci.yml'))) inferred.set('ciProvider', 'gitlab');
+  else if (await statOrUndefined(fs, posix.join(root, '.github', 'workflows'))) inferred.set('ciProvider', 'github');
+
+  // What the repository's other components were told wins over guesses.
+  for (const template of lock.templates) {
+    for (const [name, value] of Object.entries(template.answers)) inferred.set(name, value);
+  }
+  return inferred;
+}
+
+async function readJson(fs: Fs, path: string): Promise<Record<string, unknown> | undefined> {
+  const bytes = await readFileOrUndefined(fs, path);
+  if (!bytes) return undefined;
+  try {
+    const value = JSON.parse(decoder.decode(bytes)) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
