@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { type Fs, statOrUndefined } from '../core/fs.js';
+import { type Fs, readFileOrUndefined, statOrUndefined } from '../core/fs.js';
 import { PlatformError, ExitCode, UnsafeError } from '../core/errors.js';
 import { STAGING_DIR } from '../render/paths.js';
 
@@ -12,90 +12,140 @@ interface JournalEntry {
   path: string;
   /** Staged new content, under the staging folder; absent for a removal. */
   staged?: string;
-  /** Where the previous file was moved, under the staging folder; absent if there was none. */
-  backup?: string;
+  /** Where the previous file goes while the run is in flight, under the staging folder. */
+  backup: string;
 }
+
+interface Journal {
+  version: 1;
+  pid: number;
+  createdRoot: boolean;
+  /** Folders this run creates, parents first. */
+  createdDirs: string[];
+  entries: JournalEntry[];
+}
+
+export interface ApplyOptions {
+  /** This process, recorded in the journal so a later run can tell a crash from a live run. */
+  pid: number;
+}
+
+const JOURNAL = 'journal.json';
 
 /**
  * Writes files into root all or nothing. Every new file is first written in full to a staging
- * folder inside root (same file system, so renames are atomic); a journal lists the moves;
- * then each file is renamed into place, the previous one kept aside until the end. If anything
- * fails, what was moved is moved back, so root is left as it was. The caller lists the
- * lockfile last, so it only changes once everything else is in place.
+ * folder inside root (same file system, so renames are atomic), then a journal of the moves,
+ * then each file is renamed into place with the previous one kept aside until the end. A
+ * failure moves everything back; a run killed half way is moved back by the next run
+ * (recoverInterrupted), which then does the whole job again. The caller lists the lockfile last.
  */
-export async function applyWrites(fs: Fs, root: string, writes: FileWrite[]): Promise<void> {
+export async function applyWrites(fs: Fs, root: string, writes: FileWrite[], options: ApplyOptions): Promise<void> {
   const staging = posix.join(root, STAGING_DIR);
   if (await statOrUndefined(fs, staging)) {
     throw new UnsafeError('staging-exists', `${staging} exists: an earlier run was interrupted, or another is running.`, {
-      hint: `If no other run is going on, remove ${staging} and run the command again (it holds that run's copies of your files; look inside first).`,
+      hint: `Run the command again to roll the interrupted run back first; if that fails, look inside ${staging} (it holds copies of your files).`,
     });
   }
   const createdRoot = !(await statOrUndefined(fs, root));
-  const journal: JournalEntry[] = [];
-  const createdDirs: string[] = [];
-  const done: JournalEntry[] = [];
+  let journal: Journal | undefined;
   try {
     await fs.mkdir(staging, { recursive: true });
     // 1. Stage: nothing in the target changes yet; a full disk fails here.
+    const entries: JournalEntry[] = [];
     for (const [index, write] of writes.entries()) {
       await assertNoSymlinkOnTheWay(fs, root, write.path);
-      const entry: JournalEntry = { path: write.path };
+      const entry: JournalEntry = { path: write.path, backup: `old-${index}` };
       if (!('remove' in write)) {
         entry.staged = `new-${index}`;
         const stagedPath = posix.join(staging, entry.staged);
         await fs.writeFile(stagedPath, write.bytes, { mode: write.executable ? 0o755 : 0o644 });
         await fs.chmod(stagedPath, write.executable ? 0o755 : 0o644);
       }
-      journal.push(entry);
+      entries.push(entry);
     }
-    await fs.writeFile(posix.join(staging, 'journal.json'), JSON.stringify({ version: 1, entries: journal }));
+    journal = { version: 1, pid: options.pid, createdRoot, createdDirs: await missingParents(fs, root, writes), entries };
+    await fs.writeFile(posix.join(staging, `${JOURNAL}.tmp`), JSON.stringify(journal));
+    await fs.rename(posix.join(staging, `${JOURNAL}.tmp`), posix.join(staging, JOURNAL));
 
     // 2. Commit: rename each file into place, keeping the previous one aside.
-    for (const [index, entry] of journal.entries()) {
+    for (const dir of journal.createdDirs) await fs.mkdir(posix.join(root, dir), { recursive: true });
+    for (const entry of journal.entries) {
       const target = posix.join(root, entry.path);
       const existing = await statOrUndefined(fs, target);
-      if (existing) {
-        if (existing.isDirectory()) {
-          throw new UnsafeError('path-is-directory', `Cannot write ${entry.path}: a folder of that name is in the way.`, {
-            hint: 'Move or rename the folder, then run the command again.',
-          });
-        }
-        entry.backup = `old-${index}`;
-        await fs.rename(target, posix.join(staging, entry.backup));
-      } else if (entry.staged) {
-        await makeParents(fs, root, entry.path, createdDirs);
+      if (existing?.isDirectory()) {
+        throw new UnsafeError('path-is-directory', `Cannot write ${entry.path}: a folder of that name is in the way.`, {
+          hint: 'Move or rename the folder, then run the command again.',
+        });
       }
-      done.push(entry);
+      if (existing) await fs.rename(target, posix.join(staging, entry.backup));
       if (entry.staged) await fs.rename(posix.join(staging, entry.staged), target);
     }
   } catch (error) {
-    await rollBack(fs, root, staging, done, createdDirs);
-    if (createdRoot) await fs.rm(root, { recursive: true, force: true });
+    if (journal) await rollBack(fs, root, staging, journal).catch(() => undefined);
+    else await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    if (createdRoot) await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
     throw asWriteError(error);
   }
   await fs.rm(staging, { recursive: true, force: true });
 }
 
-async function rollBack(fs: Fs, root: string, staging: string, done: JournalEntry[], createdDirs: string[]): Promise<void> {
-  for (const entry of [...done].reverse()) {
-    const target = posix.join(root, entry.path);
-    if (entry.staged) await fs.rm(target, { force: true }).catch(() => undefined);
-    if (entry.backup) await fs.rename(posix.join(staging, entry.backup), target).catch(() => undefined);
+/**
+ * Before planning: if a run was interrupted here (its staging folder is left), put every file
+ * back as it was before that run. Returns a note when it did; refuses while that run is alive.
+ */
+export async function recoverInterrupted(fs: Fs, root: string, isRunning: (pid: number) => boolean): Promise<string | undefined> {
+  const staging = posix.join(root, STAGING_DIR);
+  if (!(await statOrUndefined(fs, staging))) return undefined;
+  const bytes = await readFileOrUndefined(fs, posix.join(staging, JOURNAL));
+  if (!bytes) {
+    // Stopped while staging: nothing in the target was touched yet.
+    await fs.rm(staging, { recursive: true, force: true });
+    return 'An earlier run stopped before writing anything; its staged files were removed.';
   }
-  for (const dir of [...createdDirs].reverse()) await fs.rmdir(dir).catch(() => undefined);
-  await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  const journal = JSON.parse(new TextDecoder().decode(bytes)) as Journal;
+  if (isRunning(journal.pid)) {
+    throw new UnsafeError('run-in-progress', `Another run (process ${journal.pid}) is writing into ${root}.`, {
+      hint: 'Wait for it to finish, then run the command again.',
+    });
+  }
+  await rollBack(fs, root, staging, journal);
+  return 'An earlier run was interrupted half way; every file it had written was put back as it was before it.';
 }
 
-async function makeParents(fs: Fs, root: string, path: string, created: string[]): Promise<void> {
-  const segments = path.split('/').slice(0, -1);
-  let dir = root;
-  for (const segment of segments) {
-    dir = posix.join(dir, segment);
-    if (!(await statOrUndefined(fs, dir))) {
-      await fs.mkdir(dir, { recursive: true });
-      created.push(dir);
+async function rollBack(fs: Fs, root: string, staging: string, journal: Journal): Promise<void> {
+  for (const entry of [...journal.entries].reverse()) {
+    const target = posix.join(root, entry.path);
+    const backup = posix.join(staging, entry.backup);
+    if (await statOrUndefined(fs, backup)) {
+      await fs.rm(target, { force: true });
+      await fs.rename(backup, target);
+    } else if (entry.staged && !(await statOrUndefined(fs, posix.join(staging, entry.staged)))) {
+      await fs.rm(target, { force: true });
     }
   }
+  for (const dir of [...journal.createdDirs].reverse()) await fs.rmdir(posix.join(root, dir)).catch(() => undefined);
+  await fs.rm(staging, { recursive: true, force: true });
+  if (journal.createdRoot) {
+    const left = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+    if (left.length === 0) await fs.rmdir(root).catch(() => undefined);
+  }
+}
+
+/** Folders that must be created for these writes, parents first, relative to root. */
+async function missingParents(fs: Fs, root: string, writes: FileWrite[]): Promise<string[]> {
+  const missing: string[] = [];
+  const known = new Set<string>();
+  for (const write of writes) {
+    if ('remove' in write) continue;
+    const segments = write.path.split('/').slice(0, -1);
+    for (let i = 1; i <= segments.length; i++) {
+      const dir = segments.slice(0, i).join('/');
+      if (known.has(dir)) continue;
+      known.add(dir);
+      if (!(await statOrUndefined(fs, posix.join(root, dir)))) missing.push(dir);
+    }
+  }
+  return missing;
 }
 
 /** Refuses to write through a symbolic link inside the target: it could point anywhere. */

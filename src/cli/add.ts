@@ -5,7 +5,7 @@ import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, type CliContext } from './context.js';
+import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { Catalog, readGivenAnswers, readLockfile } from './project.js';
@@ -20,6 +20,7 @@ export interface AddOptions extends AnswerOptions {
 /** platform add COMPONENT[@VERSION]: adopt one component in the repository here, created by us or not. */
 export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await projectRoot(ctx);
+  await recoverRoot(ctx, root, (text) => reporter.warn(text));
   const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
   const catalog = new Catalog(ctx);
   const selection = await selectTemplates(catalog, ctx.fs, spec);
@@ -54,7 +55,7 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
   for (const op of plan.operations) {
     reporter.line(`  ${(op.kind === 'conflict' ? c.red : op.kind === 'create' ? c.green : c.dim)(op.kind.padEnd(9))}${op.path}${op.kind === 'create' ? '' : c.dim(` (${op.reason})`)}`);
   }
-  if (!options.dryRun) await applyPlan(ctx.fs, plan);
+  if (!options.dryRun) await applyPlan(ctx.fs, plan, { pid: ctx.pid });
   if (plan.conflicts.length > 0) {
     reporter.line(c.yellow(`${plan.conflicts.length} existing file(s) differ from the component's: ${options.dryRun ? 'they would be' : 'they are'} marked as conflicts (exit 3).`));
     return ExitCode.conflicts;

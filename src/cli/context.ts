@@ -8,10 +8,20 @@ export interface CliContext extends Streams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   fs: Fs;
   version: string;
+  /** This process, and whether another one is still alive (for interrupted-run recovery). */
+  pid: number;
+  isRunning(pid: number): boolean;
 }
 
 /** Prompts need a person at a terminal: a TTY on both ends, and not CI or a dumb terminal. */
 export function isInteractive(ctx: CliContext): boolean {
   const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false' && ctx.env.CI !== '0';
   return Boolean(ctx.stdin.isTTY) && Boolean(ctx.stderr.isTTY) && !ci && ctx.env.TERM !== 'dumb';
+}
+
+/** Puts back what an interrupted run left half-written in root, saying so; a no-op otherwise. */
+export async function recoverRoot(ctx: CliContext, root: string, warn: (text: string) => void): Promise<void> {
+  const { recoverInterrupted } = await import('../apply/apply.js');
+  const note = await recoverInterrupted(ctx.fs, root, (pid) => pid !== ctx.pid && ctx.isRunning(pid));
+  if (note) warn(note);
 }

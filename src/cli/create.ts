@@ -12,7 +12,7 @@ import { applyPlan } from '../apply/apply-plan.js';
 import type { Reporter } from '../ui/report.js';
 import { startProgress } from '../ui/progress.js';
 import type { StepResult } from '../steps/git.js';
-import { isInteractive, type CliContext } from './context.js';
+import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 
@@ -28,6 +28,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const given = await readGivenAnswers(options, ctx);
   const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_TEMPLATE);
   const root = await chooseTarget(directory, given, interactive, ctx);
+  if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
   const lock = await checkTarget(root, selection.templates, options, ctx);
 
   const { included, answers } = await resolveComposition({
@@ -56,7 +57,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   }
 
   reporter.line(`Creating ${display} from ${names}`);
-  await applyPlan(ctx.fs, plan);
+  await applyPlan(ctx.fs, plan, { pid: ctx.pid });
   printOperations(plan, reporter, 'did');
 
   const steps: StepResult[] = [];

@@ -210,6 +210,15 @@ export async function main(bin: BinName, version: string): Promise<void> {
     stderr: process.stderr,
     fs: nodeFs,
     version,
+    pid: process.pid,
+    isRunning: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
   };
   // A reader that went away (`| head`) is not an error of ours.
   for (const stream of [process.stdout, process.stderr]) {

@@ -13,7 +13,7 @@ import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
-import { isInteractive, type CliContext } from './context.js';
+import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
@@ -33,6 +33,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     throw new UsageError('conflict-style', `--conflict ${String(options.conflict)}: expected markers or reject.`);
   }
   const root = await findProjectRoot(ctx);
+  if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
   let lock = await readLockfile(ctx, root);
   const catalog = new Catalog(ctx);
   const targets = chooseComponents(lock, component, options.to);
@@ -123,7 +124,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     return combined.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
   }
 
-  await applyPlan(ctx.fs, combined);
+  await applyPlan(ctx.fs, combined, { pid: ctx.pid });
   const conflicted = combined.operations.filter((op): op is Extract<FileOperation, { kind: 'conflict' }> => op.kind === 'conflict');
   if (conflicted.length > 0) {
     const { recordUnmerged } = await import('../steps/git-index.js');

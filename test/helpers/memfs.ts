@@ -34,3 +34,24 @@ const decoder = new TextDecoder();
 export function text(bytes: Uint8Array | undefined): string {
   return bytes ? decoder.decode(bytes) : '';
 }
+
+/**
+ * Simulates a process killed after `allowed` mutating calls (SIGKILL, power loss): every later
+ * call never settles, so nothing after that point reaches the disk.
+ */
+export function freezingFs(inner: Fs, allowed: number): { fs: Fs; calls: () => number } {
+  let calls = 0;
+  const mutating = new Set<keyof Fs>(['writeFile', 'mkdir', 'rename', 'rm', 'rmdir', 'chmod']);
+  const fs = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || !mutating.has(prop as keyof Fs)) return value;
+      return (...args: unknown[]) => {
+        calls++;
+        if (calls > allowed) return new Promise(() => undefined);
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+  return { fs, calls: () => calls };
+}

@@ -47,7 +47,7 @@ describe('resolving answers', () => {
     const error = await failure(resolve(parseSetFlags(['name=billing'])));
     expect(error.code).toBe('answers-missing');
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain('owner, port, metrics, db, migrations, envs, token');
+    expect(error.message).toContain('owner, port, metrics, db, envs, token');
     expect(error.problems.join('\n')).toContain('--set port=8080');
     expect(error.problems.join('\n')).toContain('default with --yes: 8080');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { failingFs, memoryFs, text } from '../helpers/memfs.js';
+import { failingFs, freezingFs, memoryFs, text } from '../helpers/memfs.js';
+import { recoverInterrupted } from '../../src/apply/apply.js';
 import { makeTemplate } from '../helpers/template.js';
 import { planAdd } from '../../src/plan/prepare.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
@@ -48,7 +49,7 @@ describe('create: plan then apply', () => {
       ['deep/a/b/c.txt', 'create'],
       ['src/index.ts', 'create'],
     ]);
-    await applyPlan(fs, plan);
+    await applyPlan(fs, plan, { pid: 1 });
     expect(vol.readFileSync('/repo/README.md', 'utf8')).toBe('# billing\n');
     expect(vol.statSync('/repo/bin/run.sh').mode & 0o111).not.toBe(0);
     expect(vol.existsSync('/repo/.platform-staging')).toBe(false);
@@ -63,7 +64,7 @@ describe('create: plan then apply', () => {
 
   it('never persists a secret answer', async () => {
     const { fs, vol } = memoryFs();
-    await applyPlan(fs, await planFor(fs));
+    await applyPlan(fs, await planFor(fs), { pid: 1 });
     expect(vol.readFileSync('/repo/.platform.yaml', 'utf8')).not.toContain('s3cr3t-value');
     expect(vol.readFileSync('/repo/.platform.yaml', 'utf8')).not.toContain('token');
   });
@@ -74,7 +75,7 @@ describe('create: plan then apply', () => {
     const kinds = Object.fromEntries(plan.operations.map((op) => [op.path, op.kind]));
     expect(kinds).toMatchObject({ 'README.md': 'keep', 'src/index.ts': 'conflict' });
     expect(plan.conflicts).toEqual(['src/index.ts']);
-    await applyPlan(fs, plan);
+    await applyPlan(fs, plan, { pid: 1 });
     expect(vol.readFileSync('/repo/src/index.ts', 'utf8')).toBe(
       '<<<<<<< local\nmy own code\n=======\nconsole.log("billing");\n>>>>>>> svc@1.0.0\n',
     );
@@ -97,7 +98,7 @@ describe('apply is all or nothing', () => {
         const { fs, vol } = memoryFs(before);
         const plan = await planFor(fs);
         const expected = snapshot(vol, '/repo');
-        const error = await applyPlan(failingFs(fs, method, call), plan).catch((e: unknown) => e);
+        const error = await applyPlan(failingFs(fs, method, call), plan, { pid: 1 }).catch((e: unknown) => e);
         if (error === undefined) return; // fewer calls than `call`: the write simply succeeded
         expect(error).toBeInstanceOf(PlatformError);
         expect((error as PlatformError).message).toContain('disk is full');
@@ -109,7 +110,7 @@ describe('apply is all or nothing', () => {
   it('removes a folder it created itself when writing fails', async () => {
     const { fs, vol } = memoryFs({ '/other.txt': 'x' });
     const plan = await planFor(fs, '/new-service');
-    const error = await applyPlan(failingFs(fs, 'rename', 3), plan).catch((e: unknown) => e);
+    const error = await applyPlan(failingFs(fs, "rename", 3), plan, { pid: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlatformError);
     expect(vol.existsSync('/new-service')).toBe(false);
   });
@@ -118,7 +119,7 @@ describe('apply is all or nothing', () => {
     const { fs, vol } = memoryFs({ '/outside/secret.txt': 'x', '/repo/.keep': '' });
     vol.symlinkSync('/outside', '/repo/src');
     const plan = await planFor(fs);
-    const error = await applyPlan(fs, plan).catch((e: unknown) => e);
+    const error = await applyPlan(fs, plan, { pid: 1 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'target-symlink', exitCode: 5 });
     expect(vol.readdirSync('/outside')).toEqual(['secret.txt']);
     expect(vol.existsSync('/repo/README.md')).toBe(false);
@@ -126,8 +127,53 @@ describe('apply is all or nothing', () => {
 
   it('refuses to start while an earlier run\'s staging folder is there', async () => {
     const { fs } = memoryFs({ '/repo/.platform-staging/journal.json': '{}' });
-    const error = await applyPlan(fs, await planFor(fs)).catch((e: unknown) => e);
+    const error = await applyPlan(fs, await planFor(fs), { pid: 1 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'staging-exists', exitCode: 5 });
     expect(text(await fs.readFile('/repo/.platform-staging/journal.json'))).toBe('{}');
+  });
+});
+
+describe('a run killed at any point', () => {
+  const before = { '/repo/README.md': '# old readme\n', '/repo/src/index.ts': 'console.log("billing");\n', '/repo/mine.txt': 'mine\n' };
+
+  /** Disk state after one uninterrupted run, to compare with. */
+  async function uninterrupted(): Promise<Record<string, string | null>> {
+    const { fs, vol } = memoryFs(before);
+    await applyPlan(fs, await planFor(fs), { pid: 1 });
+    return snapshot(vol, '/repo');
+  }
+
+  it('is put back as before by the next run, which then finishes the job', async () => {
+    const expected = await uninterrupted();
+    const { fs } = memoryFs(before);
+    const counting = freezingFs(fs, Infinity);
+    await applyPlan(counting.fs, await planFor(fs), { pid: 1 });
+    expect(counting.calls()).toBeGreaterThan(10);
+    {
+      for (let allowed = 0; allowed < counting.calls(); allowed++) {
+        const { fs: disk, vol } = memoryFs(before);
+        const initial = snapshot(vol, '/repo');
+        const plan = await planFor(disk);
+        const frozen = freezingFs(disk, allowed);
+        void applyPlan(frozen.fs, plan, { pid: 4242 });
+        while (frozen.calls() <= allowed) await new Promise((resolve) => setTimeout(resolve, 1));
+
+        // The next run first puts everything back as it was...
+        await recoverInterrupted(disk, '/repo', () => false);
+        expect(snapshot(vol, '/repo'), `killed after ${allowed} writes`).toEqual(initial);
+        // ...then does the whole job, ending exactly where an uninterrupted run ends.
+        await applyPlan(disk, await planFor(disk), { pid: 1 });
+        expect(snapshot(vol, '/repo'), `rerun after a kill at ${allowed}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('refuses to recover while the interrupted run is still alive', async () => {
+    const { fs } = memoryFs(before);
+    const frozen = freezingFs(fs, 12);
+    void applyPlan(frozen.fs, await planFor(fs), { pid: 4242 });
+    while (frozen.calls() <= 12) await new Promise((resolve) => setTimeout(resolve, 1));
+    const error = await recoverInterrupted(fs, '/repo', (pid) => pid === 4242).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'run-in-progress', exitCode: 5 });
   });
 });
