@@ -65,14 +65,19 @@ function mergeObjects(base: Record<string, Data>, ours: Record<string, Data>, th
     const value = merge(get(base, key), ABSENT, theirs[key]!, [...path, key], conflicts);
     if (value === ABSENT) return;
     const before = theirsKeys.slice(0, index).reverse().find((k) => merged.has(k));
-    insertAfter(merged, before, key, value);
+    insertAfter(merged, before, key, value, (k) => !Object.hasOwn(base, k) && !Object.hasOwn(theirs, k));
   });
   return Object.fromEntries(merged);
 }
 
-function insertAfter(map: Map<string, Data>, after: string | undefined, key: string, value: Data): void {
+/**
+ * Inserts after `after` and after any entries only ours added right there: when both sides
+ * add at one place, ours' additions come first, as two appends would read.
+ */
+function insertAfter(map: Map<string, Data>, after: string | undefined, key: string, value: Data, oursOnly: (key: string) => boolean): void {
   const entries = [...map];
-  const at = after === undefined ? 0 : entries.findIndex(([k]) => k === after) + 1;
+  let at = after === undefined ? 0 : entries.findIndex(([k]) => k === after) + 1;
+  while (at < entries.length && oursOnly(entries[at]![0])) at++;
   entries.splice(at, 0, [key, value]);
   map.clear();
   for (const [k, v] of entries) map.set(k, v);
@@ -126,7 +131,7 @@ function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, conf
     const value = merge(get(b, key), ABSENT, t.get(key)!, [...path, i], conflicts);
     if (value === ABSENT) return;
     const before = theirsKeys.slice(0, i).reverse().find((k) => merged.has(k));
-    insertAfter(merged, before, key, value);
+    insertAfter(merged, before, key, value, (k) => !b.has(k) && !t.has(k));
   });
   return [...merged.values()];
 }

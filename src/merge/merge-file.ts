@@ -1,4 +1,5 @@
-import { isText } from './conflict.js';
+import { parseAllDocuments } from 'yaml';
+import { isText, twoWayConflict } from './conflict.js';
 import { detectEol, withEol } from './lines.js';
 import { formatOf, mergeStructured, type StructuredFormat } from './structured.js';
 import type { MergeLabels, TextMerger } from './text.js';
@@ -47,7 +48,22 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
     note = structured.kind === 'conflict' ? `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}` : structured.reason;
   }
   const merged = await input.textMerger(base, ours, theirs, input.labels);
+  if (merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text)) {
+    // A clean line merge that breaks the file (a key added twice) is not clean: show both sides.
+    const both = twoWayConflict(encoder.encode(ours), encoder.encode(theirs), input.labels);
+    return { bytes: both, conflicts: 1, method: 'text', note: `merging by lines would leave invalid ${format.toUpperCase()}` };
+  }
   return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', ...(note ? { note } : {}) };
+}
+
+function parses(format: StructuredFormat, text: string): boolean {
+  try {
+    if (format === 'json') JSON.parse(text);
+    else if (parseAllDocuments(text, { uniqueKeys: true }).some((doc) => doc.errors.length > 0)) return false;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {
