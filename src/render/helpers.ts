@@ -39,6 +39,11 @@ export const HELPERS: Record<string, HelperDelegate> = {
   and: (...list: unknown[]) => args(list).every(Boolean),
   or: (...list: unknown[]) => args(list).some(Boolean),
   not: (v: unknown) => !v,
+  /** Inline condition for file names, which cannot hold the "/" of {{/if}}: {{when cond "name"}}. */
+  when: (condition: unknown, value: unknown, ...rest: unknown[]) => {
+    const otherwise = rest.length > 1 ? rest[0] : '';
+    return condition ? value : otherwise;
+  },
   includes: (container: unknown, item: unknown) =>
     Array.isArray(container) ? container.includes(item) : String(container ?? '').includes(String(item)),
 
