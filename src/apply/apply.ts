@@ -86,6 +86,8 @@ export async function applyWrites(fs: Fs, root: string, writes: FileWrite[], opt
     if (createdRoot) await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
     throw asWriteError(error);
   }
+  // Done: the journal goes first, so a stop while cleaning up can never roll anything back.
+  await fs.rm(posix.join(staging, JOURNAL), { force: true });
   await fs.rm(staging, { recursive: true, force: true });
 }
 
@@ -98,9 +100,10 @@ export async function recoverInterrupted(fs: Fs, root: string, isRunning: (pid: 
   if (!(await statOrUndefined(fs, staging))) return undefined;
   const bytes = await readFileOrUndefined(fs, posix.join(staging, JOURNAL));
   if (!bytes) {
-    // Stopped while staging: nothing in the target was touched yet.
+    // Stopped while staging (nothing in the target touched yet) or while cleaning up after
+    // finishing (everything in place): either way the staging folder is only left-overs.
     await fs.rm(staging, { recursive: true, force: true });
-    return 'An earlier run stopped before writing anything; its staged files were removed.';
+    return 'An earlier run left its staging folder behind; it was removed (the files were as that run left them, complete or untouched).';
   }
   const journal = JSON.parse(new TextDecoder().decode(bytes)) as Journal;
   if (isRunning(journal.pid)) {
@@ -124,6 +127,7 @@ async function rollBack(fs: Fs, root: string, staging: string, journal: Journal)
     }
   }
   for (const dir of [...journal.createdDirs].reverse()) await fs.rmdir(posix.join(root, dir)).catch(() => undefined);
+  await fs.rm(posix.join(staging, JOURNAL), { force: true });
   await fs.rm(staging, { recursive: true, force: true });
   if (journal.createdRoot) {
     const left = await fs.readdir(root, { withFileTypes: true }).catch(() => []);

@@ -11,6 +11,8 @@ export interface CliContext extends Streams {
   /** This process, and whether another one is still alive (for interrupted-run recovery). */
   pid: number;
   isRunning(pid: number): boolean;
+  /** How to run this CLI again (node and the platform bin), for the git merge driver. */
+  self: string[];
 }
 
 /** Prompts need a person at a terminal: a TTY on both ends, and not CI or a dumb terminal. */

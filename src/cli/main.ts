@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/errors.js';
 import { nodeFs } from '../core/node-fs.js';
@@ -7,6 +8,7 @@ import type { CliContext } from './context.js';
 import { addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { AddOptions } from './add.js';
+import type { MergeFileOptions } from './merge-file.js';
 
 export type BinName = 'create-service' | 'platform';
 
@@ -191,6 +193,39 @@ Examples:
       }),
     );
   program.addCommand(configure(diff, ctx, ''));
+
+  const mergeFile = new Command('merge-file')
+    .description('three-way merge of one file, like git merge-file, with YAML and JSON merged by structure')
+    .argument('<files...>', 'CURRENT BASE OTHER (the result goes into CURRENT unless -p)')
+    .addOption(new Option('--format <format>', 'how to merge').choices(['auto', 'yaml', 'json', 'text']).default('auto'))
+    .option('-p, --stdout', 'print the result instead of writing CURRENT')
+    .option('-L, --label <label>', 'labels for conflict markers: current, base, other (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--path <path>', 'the file\'s path in the repository, to choose the format (git\'s %P)')
+    .option('--marker-size <n>', 'conflict marker size (git\'s %L; only 7 is supported)')
+    .action(
+      action(outcome, async (files: string[], options: MergeFileOptions) => {
+        const { runMergeFile } = await import('./merge-file.js');
+        return runMergeFile(files, options, ctx);
+      }),
+    );
+  program.addCommand(configure(mergeFile, ctx, `
+Exit status: the number of conflicts (at most 127), 0 for a clean merge; 255 on error, as
+git merge-file. Text files merge exactly as git merge-file does.
+`));
+
+  const mergeDriver = new Command('merge-driver')
+    .description('install or uninstall the git merge driver for *.yml, *.yaml and *.json')
+    .argument('<action>', 'install or uninstall')
+    .option('--global', 'in your global git config and attributes file, for every repository')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async (verb: string, options: { global?: boolean }) => {
+        const { runMergeDriver } = await import('./merge-driver.js');
+        return runMergeDriver(verb, options, ctx, reporter);
+      }),
+    );
+  program.addCommand(configure(mergeDriver, ctx, ''));
   return program;
 }
 
@@ -211,6 +246,7 @@ export async function main(bin: BinName, version: string): Promise<void> {
     fs: nodeFs,
     version,
     pid: process.pid,
+    self: [process.execPath, fileURLToPath(new URL('../../bin/platform.js', import.meta.url))],
     isRunning: (pid) => {
       try {
         process.kill(pid, 0);

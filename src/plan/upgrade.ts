@@ -5,7 +5,7 @@ import { mergeFile } from '../merge/merge-file.js';
 import { isText, twoWayConflict } from '../merge/conflict.js';
 import type { MergeLabels, TextMerger } from '../merge/text.js';
 import { readOurs, type Plan } from './prepare.js';
-import type { DiskFile, FileOperation } from './plan.js';
+import type { ConflictStages, DiskFile, FileOperation } from './plan.js';
 
 export type ConflictStyle = 'markers' | 'reject';
 
@@ -51,7 +51,7 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     theirs: `${input.target.name}@${input.target.version}`,
   };
   const oldPaths = Object.keys(locked.files);
-  const renamedTo = new Map([...input.renames].filter(([from]) => Object.hasOwn(locked.files, from)));
+  const renamedTo = new Map([...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to));
   const paths = new Set<string>([...oldPaths, ...theirs.keys(), ...renamedTo.values()]);
   const ours = await readOurs(input.fs, input.root, paths);
 
@@ -60,106 +60,123 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
   const twoWay: string[] = [];
   const handled = new Set<string>();
 
-  /** The base of a path, trusted only if it hashes to what the lockfile says was written. */
-  const baseOf = (path: string): Uint8Array | undefined => {
-    const file = input.base?.get(path);
+  /**
+   * The base of a path: the old version rendered again, trusted only if it hashes to what the
+   * lockfile says was written. Without one, theirs is the base when it hashes to the lockfile
+   * (the template did not change the file).
+   */
+  const baseOf = (path: string, next: RenderedFile): Uint8Array | undefined => {
     const recorded = locked.files[path];
-    return file && recorded && sha256(file.bytes) === recorded.sha256 ? file.bytes : undefined;
+    if (!recorded) return undefined;
+    const file = input.base?.get(path);
+    if (file && sha256(file.bytes) === recorded.sha256) return file.bytes;
+    return sha256(next.bytes) === recorded.sha256 ? next.bytes : undefined;
   };
 
   const decide = async (oldPath: string | undefined, newPath: string, next: RenderedFile): Promise<void> => {
     const recorded = oldPath ? locked.files[oldPath] : undefined;
     const disk = ours.get(oldPath ?? newPath);
-    const write = { path: newPath, bytes: next.bytes, executable: next.executable, policy: next.policy };
     const moved = oldPath !== undefined && oldPath !== newPath;
+    const atNewPath = moved ? ours.get(newPath) : undefined;
+    const retireOld = (): void => {
+      if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
+    };
 
     // A path new to this template: like a create; a different local file is a conflict.
     if (!recorded) {
       const existing = ours.get(newPath);
-      if (!existing) operations.push({ kind: 'create', ...write, reason: 'new in this version' });
+      if (!existing) operations.push({ kind: 'create', ...writeOf(next), path: newPath, reason: 'new in this version' });
       else if (same(existing.bytes, next.bytes)) operations.push({ kind: 'keep', path: newPath, policy: next.policy, reason: 'already identical' });
-      else pushConflict(newPath, next, undefined, existing, 'added here and in the template', true);
+      else pushConflict(newPath, next, undefined, existing, 'added here and in the template', 'two-way');
       return;
     }
     if (!disk) {
-      if (moved) operations.push({ kind: 'create', ...write, reason: `moved from ${oldPath}` });
-      else {
-        operations.push({ kind: 'skip', path: newPath, policy: next.policy, reason: 'you deleted it; left deleted' });
-        if (!same(baseOf(newPath), next.bytes)) notes.push(`${newPath}: you deleted it and the template changed it; it stays deleted.`);
-      }
+      operations.push({ kind: 'skip', path: newPath, policy: next.policy, reason: 'you deleted it; left deleted' });
+      if (moved || !same(baseOf(newPath, next), next.bytes)) notes.push(`${oldPath}: you deleted it and the template changed${moved ? ` (moved to ${newPath})` : ''} it; it stays deleted.`);
       return;
     }
-    const untouched = sha256(disk.bytes) === recorded.sha256;
-    const executable = untouched || disk.executable === (recorded.executable ?? false) ? next.executable : disk.executable;
     if (next.policy === 'once') {
-      operations.push({ kind: 'skip', path: newPath, policy: 'once', reason: 'written once; yours now' });
+      operations.push({ kind: 'skip', path: oldPath!, policy: 'once', reason: 'written once; yours now' });
       return;
     }
+    // The executable bit is yours if you changed it, else the template's.
+    const executable = disk.executable === (recorded.executable ?? false) ? next.executable : disk.executable;
+    const untouched = sha256(disk.bytes) === recorded.sha256;
+    const base = baseOf(oldPath!, next);
+
+    // What the file at newPath should hold, before checking the way is free.
+    let decided: { kind: 'take' | 'keep' | 'merged'; bytes: Uint8Array; reason: string } | undefined;
     if (untouched) {
-      if (moved) {
-        operations.push({ kind: 'create', ...write, executable, reason: `moved from ${oldPath}` });
-        operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
-      } else if (same(disk.bytes, next.bytes) && disk.executable === executable) {
-        operations.push({ kind: 'keep', path: newPath, policy: next.policy, reason: 'unchanged' });
-      } else {
-        operations.push({ kind: 'update', ...write, executable, reason: 'template changed; no local edits' });
+      decided = { kind: 'take', bytes: next.bytes, reason: moved ? `moved from ${oldPath}` : 'template changed; no local edits' };
+    } else if (next.policy === 'owned') {
+      if (!input.force) {
+        pushConflict(newPath, next, base, disk, "owned by the platform, edited locally (use --force to take the template's)", 'theirs-beside');
+        retireOld();
+        return;
       }
-      return;
-    }
-    // Local edits from here on.
-    if (next.policy === 'owned' && !input.force) {
-      pushConflict(newPath, next, baseOf(oldPath!), disk, 'owned by the platform, edited locally (use --force to take the template\'s)', false);
-      if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
-      return;
-    }
-    if (next.policy === 'owned' && input.force) {
-      operations.push({ kind: 'update', ...write, reason: 'owned: local edits replaced (--force)' });
-      if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
-      return;
-    }
-    const base = baseOf(oldPath!);
-    if (base && same(base, next.bytes)) {
-      if (moved) {
-        operations.push({ kind: 'create', path: newPath, bytes: disk.bytes, executable: disk.executable, policy: next.policy, reason: `moved from ${oldPath}, with your edits` });
-        operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
-      } else {
-        operations.push({ kind: 'keep', path: newPath, policy: next.policy, reason: 'template unchanged; your edits kept' });
-      }
-      return;
-    }
-    if (same(disk.bytes, next.bytes)) {
-      operations.push({ kind: 'keep', path: newPath, policy: next.policy, reason: 'your edit matches the template' });
-      if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
-      return;
-    }
-    if (!base) {
+      decided = { kind: 'take', bytes: next.bytes, reason: 'owned: local edits replaced (--force)' };
+    } else if (base && same(base, next.bytes)) {
+      decided = { kind: 'keep', bytes: disk.bytes, reason: moved ? `moved from ${oldPath}, with your edits` : 'template unchanged; your edits kept' };
+    } else if (same(disk.bytes, next.bytes)) {
+      decided = { kind: 'keep', bytes: disk.bytes, reason: 'your edit matches the template' };
+    } else if (!base) {
       twoWay.push(newPath);
-      pushConflict(newPath, next, undefined, disk, 'no base to merge from (two-way)', true);
-      if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
+      pushConflict(newPath, next, undefined, disk, 'no base to merge from (two-way)', 'two-way');
+      retireOld();
+      return;
+    } else {
+      const merged = await mergeFile({ path: newPath, base, ours: disk.bytes, theirs: next.bytes, labels, textMerger: input.textMerger });
+      if (merged.method === 'binary') {
+        pushConflict(newPath, next, base, disk, 'binary file changed on both sides', 'theirs-beside');
+        retireOld();
+        return;
+      }
+      if (merged.conflicts > 0) {
+        const reason = `both changed the same lines${merged.note ? ` (${merged.note})` : ''}`;
+        operations.push(conflictOp(newPath, next, disk, merged.bytes, merged.conflicts, { base, ours: disk.bytes, theirs: next.bytes }, reason));
+        retireOld();
+        return;
+      }
+      decided = { kind: 'merged', bytes: merged.bytes, reason: merged.method === 'structure' ? 'merged by structure' : 'merged by lines' };
+    }
+
+    // A rename onto a path where you already keep a different file: never overwrite it.
+    if (atNewPath && !same(atNewPath.bytes, decided.bytes)) {
+      pushConflict(newPath, { ...next, bytes: decided.bytes }, undefined, atNewPath, `moved from ${oldPath}, but you already have a different ${newPath}`, 'two-way');
+      notes.push(`${oldPath} was left in place: the template moved it to ${newPath}, where you have a different file.`);
       return;
     }
-    const merged = await mergeFile({ path: newPath, base, ours: disk.bytes, theirs: next.bytes, labels, textMerger: input.textMerger });
-    if (merged.conflicts === 0) {
-      operations.push({ kind: 'merge', ...write, bytes: merged.bytes, executable, reason: merged.method === 'structure' ? 'merged by structure' : 'merged by lines' });
-    } else if (merged.method === 'binary') {
-      pushConflict(newPath, next, base, disk, 'binary file changed on both sides', false);
+    const write = { path: newPath, bytes: decided.bytes, executable, policy: next.policy };
+    if (moved) {
+      const kind = decided.kind === 'merged' ? 'merge' : atNewPath ? 'update' : 'create';
+      operations.push({ kind, ...write, reason: decided.reason });
+      retireOld();
+    } else if (same(disk.bytes, decided.bytes) && disk.executable === executable) {
+      operations.push({ kind: 'keep', path: newPath, policy: next.policy, reason: decided.kind === 'take' ? 'unchanged' : decided.reason });
+    } else if (decided.kind === 'merged') {
+      operations.push({ kind: 'merge', ...write, reason: decided.reason });
     } else {
-      operations.push(conflictOp(newPath, next, merged.bytes, merged.conflicts, { base, ours: disk.bytes, theirs: next.bytes }, `both changed the same lines${merged.note ? ` (${merged.note})` : ''}`, disk));
+      operations.push({ kind: 'update', ...write, reason: same(disk.bytes, decided.bytes) ? 'executable bit changed' : decided.reason });
     }
-    if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
   };
 
-  /** A conflict without a line merge: both versions side by side (text) or yours kept (binary). */
-  const pushConflict = (path: string, next: RenderedFile, base: Uint8Array | undefined, disk: DiskFile, reason: string, twoWayMarkers: boolean): void => {
+  const writeOf = (next: RenderedFile) => ({ path: '', bytes: next.bytes, executable: next.executable, policy: next.policy });
+
+  /**
+   * A conflict without a line merge. two-way: both versions side by side in the file (text);
+   * theirs-beside: your file stays as it is and the template's version is what the .rej holds.
+   */
+  const pushConflict = (path: string, next: RenderedFile, base: Uint8Array | undefined, disk: DiskFile, reason: string, style: 'two-way' | 'theirs-beside'): void => {
     const text = isText(disk.bytes) && isText(next.bytes);
-    const bytes = text && twoWayMarkers ? twoWayConflict(disk.bytes, next.bytes, labels) : disk.bytes;
-    operations.push(conflictOp(path, next, bytes, 1, { base, ours: disk.bytes, theirs: next.bytes }, reason, disk));
+    const bytes = text && style === 'two-way' ? twoWayConflict(disk.bytes, next.bytes, labels) : disk.bytes;
+    const rejected = style === 'two-way' && text ? bytes : next.bytes;
+    operations.push(conflictOp(path, next, disk, bytes, 1, { base, ours: disk.bytes, theirs: next.bytes }, reason, rejected));
   };
 
-  const conflictOp = (path: string, next: RenderedFile, bytes: Uint8Array, conflicts: number, stages: { base: Uint8Array | undefined; ours: Uint8Array; theirs: Uint8Array }, reason: string, disk: DiskFile): FileOperation => {
+  /** markers: the file holds the conflict. reject: the file keeps yours; PATH.rej holds the rest. */
+  const conflictOp = (path: string, next: RenderedFile, disk: DiskFile, bytes: Uint8Array, conflicts: number, stages: ConflictStages, reason: string, rejected: Uint8Array = bytes): FileOperation => {
     if (input.conflictStyle === 'reject') {
-      // The file keeps your version; the template's side goes next to it.
-      operations.push({ kind: 'create', path: `${path}.rej`, bytes, executable: false, policy: next.policy, reason: `conflict in ${path}` });
+      operations.push({ kind: 'create', path: `${path}.rej`, bytes: rejected, executable: false, policy: next.policy, reason: `conflict in ${path}` });
       return { kind: 'conflict', path, bytes: disk.bytes, executable: disk.executable, policy: next.policy, conflicts, stages, reason: `${reason}; see ${path}.rej` };
     }
     return { kind: 'conflict', path, bytes, executable: disk.executable, policy: next.policy, conflicts, stages, reason };
@@ -214,4 +231,19 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     twoWay,
     notes,
   };
+}
+
+/**
+ * Files whose path moved because an answer changed (src/{{name}}.ts): the same template file
+ * rendered to a new path. Matched through the template file each path came from.
+ */
+function implicitRenames(base: RenderedTree | undefined, theirs: RenderedTree): Map<string, string> {
+  const renames = new Map<string, string>();
+  if (!base) return renames;
+  const theirsBySource = new Map([...theirs].map(([path, file]) => [file.source, path]));
+  for (const [path, file] of base) {
+    const moved = theirsBySource.get(file.source);
+    if (moved !== undefined && moved !== path && !theirs.has(path)) renames.set(path, moved);
+  }
+  return renames;
 }

@@ -158,11 +158,13 @@ describe('a run killed at any point', () => {
         void applyPlan(frozen.fs, plan, { pid: 4242 });
         while (frozen.calls() <= allowed) await new Promise((resolve) => setTimeout(resolve, 1));
 
-        // The next run first puts everything back as it was...
+        // The next run first puts everything back as it was (or, killed while cleaning up after
+        // the last rename, finds the job done)...
         await recoverInterrupted(disk, '/repo', () => false);
-        expect(snapshot(vol, '/repo'), `killed after ${allowed} writes`).toEqual(initial);
+        const recovered = snapshot(vol, '/repo');
+        expect([initial, expected], `killed after ${allowed} writes`).toContainEqual(recovered);
         // ...then does the whole job, ending exactly where an uninterrupted run ends.
-        await applyPlan(disk, await planFor(disk), { pid: 1 });
+        if (recovered === initial || JSON.stringify(recovered) === JSON.stringify(initial)) await applyPlan(disk, await planFor(disk), { pid: 1 });
         expect(snapshot(vol, '/repo'), `rerun after a kill at ${allowed}`).toEqual(expected);
       }
     }

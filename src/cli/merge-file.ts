@@ -1,0 +1,58 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { mergeFile } from '../merge/merge-file.js';
+import { formatOf, type StructuredFormat } from '../merge/structured.js';
+import type { CliContext } from './context.js';
+
+export interface MergeFileOptions {
+  format: 'auto' | StructuredFormat | 'text';
+  stdout?: boolean;
+  label: string[];
+  /** The file's path in the repository (git's %P), when the files are temporary copies. */
+  path?: string;
+  markerSize?: string;
+}
+
+/**
+ * platform merge-file CURRENT BASE OTHER: git merge-file's arguments, output and exit status
+ * (the number of conflicts, at most 127), with YAML and JSON merged by structure.
+ */
+export async function runMergeFile(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
+  if (files.length !== 3) {
+    throw new UsageError('merge-file-usage', `merge-file takes three files, CURRENT BASE OTHER (got ${files.length}).`, {
+      hint: 'platform merge-file [-p] [-L current -L base -L other] CURRENT BASE OTHER',
+    });
+  }
+  if (options.label.length > 3) throw new UsageError('merge-file-usage', 'At most three -L labels: current, base and other.');
+  if (options.markerSize !== undefined && options.markerSize !== '7') {
+    throw new UsageError('merge-file-usage', `--marker-size ${options.markerSize} is not supported; conflict markers are 7 characters.`);
+  }
+  const [current, base, other] = files.map((f) => resolve(ctx.cwd, f)) as [string, string, string];
+  const [ours, ancestor, theirs] = await Promise.all([current, base, other].map((f) => readFile(f).catch(() => undefined)));
+  const missing = [current, base, other].filter((_, i) => [ours, ancestor, theirs][i] === undefined);
+  if (missing.length > 0) throw new UsageError('merge-file-missing', `Cannot read ${missing.join(', ')}.`);
+  const labels = {
+    ours: options.label[0] ?? files[0]!,
+    base: options.label[1] ?? files[1]!,
+    theirs: options.label[2] ?? files[2]!,
+  };
+  const name = options.path ?? basename(current);
+  const format = options.format === 'auto' ? (formatOf(name) ?? 'text') : options.format;
+  if (!['yaml', 'json', 'text'].includes(format)) {
+    throw new UsageError('merge-file-format', `--format ${options.format}: expected auto, yaml, json or text.`);
+  }
+  const { gitTextMerger } = await import('../merge/git-merge-file.js');
+  const result = await mergeFile({
+    path: name,
+    base: ancestor!,
+    ours: ours!,
+    theirs: theirs!,
+    labels,
+    textMerger: await gitTextMerger(),
+    format,
+  });
+  if (options.stdout) ctx.stdout.write(Buffer.from(result.bytes));
+  else await writeFile(current, result.bytes);
+  return Math.min(result.conflicts, 127);
+}
