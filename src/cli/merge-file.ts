@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
 import { formatOf, type StructuredFormat } from '../merge/structured.js';
 import type { CliContext } from './context.js';
@@ -19,6 +19,16 @@ export interface MergeFileOptions {
  * (the number of conflicts, at most 127), with YAML and JSON merged by structure.
  */
 export async function runMergeFile(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
+  try {
+    return await mergeFiles(files, options, ctx);
+  } catch (error) {
+    // Like git merge-file: an error is a negative status, 255 for the shell.
+    if (error instanceof PlatformError) throw new PlatformError(error.code, ExitCode.mergeFileError, error.message, { hint: error.hint ?? '' });
+    throw new PlatformError('merge-file-failed', ExitCode.mergeFileError, `merge-file failed: ${(error as Error).message}`);
+  }
+}
+
+async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
   if (files.length !== 3) {
     throw new UsageError('merge-file-usage', `merge-file takes three files, CURRENT BASE OTHER (got ${files.length}).`, {
       hint: 'platform merge-file [-p] [-L current -L base -L other] CURRENT BASE OTHER',

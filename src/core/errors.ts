@@ -12,6 +12,8 @@ export const ExitCode = {
   unsafe: 5,
   checkFailed: 6,
   cancelled: 130,
+  /** platform merge-file only: an error, as git merge-file's negative status. */
+  mergeFileError: 255,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
