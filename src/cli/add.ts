@@ -23,7 +23,7 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
   await recoverRoot(ctx, root, (text) => reporter.warn(text));
   const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
   const catalog = new Catalog(ctx);
-  const selection = await selectTemplates(catalog, ctx.fs, spec);
+  const selection = await selectTemplates(catalog, ctx.fs, spec, ctx.cwd);
   for (const template of selection.templates) {
     const existing = lock.templates.find((t) => t.name === template.manifest.name);
     if (existing) {

@@ -1,5 +1,6 @@
-import { posix } from 'node:path';
-import { UnsafeError } from '../core/errors.js';
+import { resolve } from 'node:path';
+import { loadTemplate } from '../template/load.js';
+import { UnsafeError, UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { createRenderer } from '../render/handlebars.js';
@@ -18,7 +19,11 @@ export interface Selection {
   templates: Template[];
 }
 
-export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string): Promise<Selection> {
+export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string, cwd = '/'): Promise<Selection> {
+  if (isPathSpec(spec)) {
+    const dir = resolve(cwd, spec);
+    return { label: spec, preset: undefined, templates: [await loadTemplate(fs, dir, { kind: 'dir', path: dir })] };
+  }
   const preset = spec.includes('@') ? undefined : await loadPreset(fs, BUILTIN_ROOT, spec);
   if (!preset) return { label: spec, preset: undefined, templates: [await catalog.load(spec)] };
   const templates: Template[] = [];
@@ -44,6 +49,8 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
 
   let included = selection.templates;
   const inclusion: Record<string, unknown> = {};
+  // Without a terminal, report every missing answer at once: the components' questions too.
+  let missingInclusion: UsageError | undefined;
   if (selection.preset) {
     const optional = selection.preset.components.filter((c) => c.optional).map((c) => ({ component: c.template, question: inclusionQuestion(c) }));
     const names = new Set(optional.map((o) => o.question.name));
@@ -54,9 +61,13 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
       prompter: input.prompter,
       evaluate,
       templateId: selection.label,
+    }).catch((error: unknown) => {
+      if (!(error instanceof UsageError) || error.code !== 'answers-missing') throw error;
+      missingInclusion = error;
+      return { values: Object.fromEntries(optional.map((o) => [o.question.name, input.given.get(o.question.name)?.value ?? true])) };
     });
     Object.assign(inclusion, picked.values);
-    const excluded = new Set(optional.filter((o) => picked.values[o.question.name] === false).map((o) => o.component));
+    const excluded = new Set(optional.filter((o) => picked.values[o.question.name] === false || picked.values[o.question.name] === 'false').map((o) => o.component));
     included = selection.templates.filter((t) => !excluded.has(t.manifest.name));
   }
 
@@ -72,6 +83,10 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
   // Answers for left-out components' questions are dropped, not errors.
   const everyQuestion = new Set(selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
   const given = new Map([...input.given].filter(([name]) => !(name in inclusion) && (seen.has(name) || !everyQuestion.has(name))));
+  // A component asking what the preset already asked (deploy's withSecrets) takes that answer.
+  for (const [name, value] of Object.entries(inclusion)) {
+    if (seen.has(name)) given.set(name, input.given.get(name) ?? { value, where: { flag: `--set ${name}` } });
+  }
   const answers = await resolveAnswers({
     questions,
     given,
@@ -80,7 +95,11 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
     evaluate,
     templateId: selection.label,
     defaults: input.defaults,
+  }).catch((error: unknown) => {
+    if (missingInclusion && error instanceof UsageError && error.code === 'answers-missing') throw combineMissing(missingInclusion, error);
+    throw error;
   });
+  if (missingInclusion) throw missingInclusion;
   return { included, answers };
 }
 
@@ -89,7 +108,7 @@ export async function planComposition(fs: Fs, root: string, templates: Template[
   let current = lock;
   const plans: Plan[] = [];
   for (const template of templates) {
-    const plan = await planAdd({ fs, root, template, sourceLabel: 'builtin', answers, lock: current });
+    const plan = await planAdd({ fs, root, template, sourceLabel: sourceLabel(template), answers, lock: current });
     current = plan.lockfile;
     plans.push(plan);
   }
@@ -117,6 +136,22 @@ export async function planComposition(fs: Fs, root: string, templates: Template[
   };
 }
 
-export function targetNameOf(root: string): string {
-  return posix.basename(root);
+/** A --template that names a folder rather than a built-in template. */
+export function isPathSpec(spec: string): boolean {
+  return spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || spec === '.' || spec === '..';
+}
+
+/** How the lockfile records where a template came from. */
+export function sourceLabel(template: Template): string {
+  return template.source.kind === 'builtin' ? 'builtin' : `dir:${template.source.path}`;
+}
+
+/** One "answers missing" error out of two (the preset's questions, then the components'). */
+function combineMissing(first: UsageError, second: UsageError): UsageError {
+  const names = (e: UsageError): string => /ask: (.+)\.$/.exec(e.message)?.[1] ?? '';
+  const total = first.problems.length + second.problems.length;
+  return new UsageError('answers-missing', `${total} questions have no answer and there is no terminal to ask: ${names(first)}, ${names(second)}.`, {
+    problems: [...first.problems, ...second.problems],
+    hint: second.hint ?? first.hint ?? '',
+  });
 }

@@ -13,6 +13,8 @@ export interface CliContext extends Streams {
   isRunning(pid: number): boolean;
   /** How to run this CLI again (node and the platform bin), for the git merge driver. */
   self: string[];
+  /** What Ctrl-C should say from now on (once files are written, "nothing was written" is false). */
+  onCancel(message: string): void;
 }
 
 /** Prompts need a person at a terminal: a TTY on both ends, and not CI or a dumb terminal. */

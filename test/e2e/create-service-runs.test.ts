@@ -1,0 +1,137 @@
+/**
+ * The generated service really works: create-service installs its dependencies
+ * (npm from PATH, with Node 22 first on PATH), then under Node 22 it builds, its
+ * tests pass, it serves /livez and /readyz on loopback, and SIGTERM stops it with 0.
+ * Needs the npm registry.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './global-setup.js';
+import { cli, cliEnv, nodeBinary, tempDir, type CliResult } from './harness.js';
+
+/** The default (latest) service template, and 1.0.0 too when it is no longer the latest. */
+const latestInRepo = readdirSync(join(REPO_ROOT, 'templates', 'service'))
+  .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+  .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+  .at(-1);
+const VARIANTS: Array<{ label: string; args: string[] }> = [
+  { label: 'the default template', args: [] },
+  ...(latestInRepo !== '1.0.0' ? [{ label: 'service@1.0.0', args: ['--template', 'service@1.0.0'] }] : []),
+];
+
+const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+
+interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; output: string }
+
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); stdout += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, output }); });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+async function get(url: string): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return { status: res.status, body: await res.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+describe.each(VARIANTS)('the service generated from $label', ({ args }) => {
+  it('installs, builds, passes its tests, serves /livez and /readyz, and exits 0 on SIGTERM (Node 22)', async () => {
+    const node22 = await nodeBinary(22);
+    const env = cliEnv({ PATH: `${dirname(node22)}${delimiter}${process.env.PATH ?? ''}` });
+    const cwd = tempDir('runs-');
+
+    // 1. create, with the install step (the CLI spawns npm itself)
+    const created = await cli('create-service', ['svc', '--yes', '--no-git', '--json', ...args], { cwd, node: node22, env, timeoutMs: 400_000 });
+    expect(created.code, out(created)).toBe(0);
+    const doc = JSON.parse(created.stdout) as { ok: boolean; steps: Array<{ name: string; status: string }> };
+    expect(doc.ok).toBe(true);
+    expect(doc.steps).toContainEqual(expect.objectContaining({ name: 'install', status: 'done' }));
+    const dir = join(cwd, 'svc');
+    expect(existsSync(join(dir, 'node_modules'))).toBe(true);
+    expect(existsSync(join(dir, 'package-lock.json'))).toBe(true);
+
+    // npm ran under Node 22 (first on PATH)
+    const versions = await run('npm', ['version', '--json'], dir, env, 60_000);
+    expect(versions.code, versions.output).toBe(0);
+    expect((JSON.parse(versions.stdout) as { node: string }).node).toMatch(/^22\./);
+
+    // 2. build and test under Node 22
+    const build = await run('npm', ['run', 'build'], dir, env, 120_000);
+    expect(build.code, build.output).toBe(0);
+    const test = await run('npm', ['test'], dir, env, 180_000);
+    expect(test.code, test.output).toBe(0);
+    expect(test.output).toMatch(/passed/);
+
+    // 3. start it as `npm start` would, on a free loopback port
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    // `exec node <node args…> dist/….js`: run the same node arguments with Node 22 directly
+    const start = (pkg.scripts.start ?? '').replace(/^exec\s+/, '').split(/\s+/);
+    expect(start[0], `start script: ${pkg.scripts.start}`).toBe('node');
+    const nodeArgs = start.slice(1);
+    const entry = nodeArgs.at(-1)!;
+    expect(entry, `start script: ${pkg.scripts.start}`).toMatch(/^(\.\/)?dist\/.+\.js$/);
+    expect(existsSync(join(dir, entry))).toBe(true);
+
+    const port = await freePort();
+    const server = spawn(node22, nodeArgs, {
+      cwd: dir,
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    server.stdout.on('data', (c: Buffer) => { logs += c.toString('utf8'); });
+    server.stderr.on('data', (c: Buffer) => { logs += c.toString('utf8'); });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      server.on('exit', (code, signal) => resolve({ code, signal }));
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      let live: Awaited<ReturnType<typeof get>>;
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && server.exitCode === null) {
+        live = await get(`${base}/livez`);
+        if (live) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(live!, `server logs:\n${logs}`).toBeDefined();
+      expect(live!.status, logs).toBe(200);
+      const ready = await get(`${base}/readyz`);
+      expect(ready?.status, logs).toBe(200);
+
+      // 4. graceful shutdown
+      const started = Date.now();
+      server.kill('SIGTERM');
+      const result = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+      expect(result, `server logs:\n${logs}`).toEqual({ code: 0, signal: null });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    }
+  }, 600_000);
+});
