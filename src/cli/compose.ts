@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { loadTemplate } from '../template/load.js';
 import { UnsafeError, UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
@@ -21,8 +20,16 @@ export interface Selection {
 
 export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string, cwd = '/'): Promise<Selection> {
   if (isPathSpec(spec)) {
+    // A folder: one template, or a template's VERSION/ folders (the latest is used).
     const dir = resolve(cwd, spec);
-    return { label: spec, preset: undefined, templates: [await loadTemplate(fs, dir, { kind: 'dir', path: dir })] };
+    const versions = await catalog.versions('', `dir:${dir}`);
+    if (versions.length === 0) {
+      throw new UsageError('template-folder', `${spec} is neither a template (template.yaml, files/) nor a folder of template versions.`, {
+        hint: 'Point --template at the folder holding template.yaml, or at one holding VERSION/ folders.',
+      });
+    }
+    const template = await catalog.load(`template@${versions.at(-1)!}`, `dir:${dir}`);
+    return { label: spec, preset: undefined, templates: [template] };
   }
   const preset = spec.includes('@') ? undefined : await loadPreset(fs, BUILTIN_ROOT, spec);
   if (!preset) return { label: spec, preset: undefined, templates: [await catalog.load(spec)] };

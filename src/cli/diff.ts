@@ -21,7 +21,7 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   }
   const changed: Array<{ component: string; path: string; state: string }> = [];
   for (const locked of chosen) {
-    const template = await catalog.load(`${locked.name}@${locked.version}`);
+    const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
     const given = new Map<string, GivenAnswer>(
       Object.entries(locked.answers)
         .filter(([name]) => template.manifest.questions.some((q) => q.name === name))

@@ -7,6 +7,7 @@ import type { GivenAnswer } from '../answers/resolve.js';
 import { parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog, type CatalogEntry } from '../template/builtin.js';
+import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import type { CliContext } from './context.js';
@@ -36,7 +37,10 @@ export async function readLockfile(ctx: CliContext, root: string): Promise<Lockf
   return parseLockfile(decoder.decode(bytes), file);
 }
 
-/** The built-in catalog, read once per run. */
+/**
+ * Where templates come from: the built-in catalog, or a folder named in the lockfile
+ * (`dir:PATH`, either one template or its VERSION/ subfolders). Read once per run.
+ */
 export class Catalog {
   private entries: Promise<CatalogEntry[]> | undefined;
   private pins: Promise<Record<string, Record<string, unknown>>> | undefined;
@@ -48,32 +52,59 @@ export class Catalog {
     return this.entries;
   }
 
-  async latest(name: string): Promise<string | undefined> {
-    const entry = (await this.list()).find((e) => e.name === name);
-    return entry?.versions[entry.versions.length - 1];
+  /** The versions a source offers for a template, ascending. */
+  async versions(name: string, source = 'builtin'): Promise<string[]> {
+    const dir = dirSource(source);
+    if (dir === undefined) return (await this.list()).find((e) => e.name === name)?.versions ?? [];
+    if (await statOrUndefined(this.ctx.fs, posix.join(dir, 'template.yaml'))) return [(await this.loadDir(dir)).manifest.version];
+    const entries = await this.ctx.fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && isVersion(e.name)).map((e) => e.name).sort(compareVersions);
   }
 
-  /** NAME or NAME@VERSION; errors list what exists. */
-  async load(spec: string): Promise<Template> {
-    const { dir } = resolveInCatalog(await this.list(), parseTemplateRef(spec), BUILTIN_ROOT);
+  async latest(name: string, source = 'builtin'): Promise<string | undefined> {
+    return (await this.versions(name, source)).at(-1);
+  }
+
+  /** NAME or NAME@VERSION from a source; errors list what exists. */
+  async load(spec: string, source = 'builtin'): Promise<Template> {
+    const dir = dirSource(source);
+    if (dir !== undefined) {
+      const ref = parseTemplateRef(spec);
+      if (await statOrUndefined(this.ctx.fs, posix.join(dir, 'template.yaml'))) {
+        const template = await this.loadDir(dir);
+        if (ref.version !== undefined && ref.version !== template.manifest.version) {
+          throw new UsageError('template-version-unknown', `${dir} holds ${template.manifest.name}@${template.manifest.version}, not ${ref.version}.`);
+        }
+        return template;
+      }
+      const { dir: versionDir } = resolveInCatalog([{ name: ref.name, versions: await this.versions(ref.name, source) }], ref, posix.dirname(dir));
+      return this.loadDir(posix.join(dir, posix.basename(versionDir)));
+    }
+    const { dir: builtin } = resolveInCatalog(await this.list(), parseTemplateRef(spec), BUILTIN_ROOT);
     this.pins ??= loadPins(this.ctx.fs, BUILTIN_ROOT);
-    return loadTemplate(this.ctx.fs, dir, { kind: 'builtin' }, await this.pins);
+    return loadTemplate(this.ctx.fs, builtin, { kind: 'builtin' }, await this.pins);
+  }
+
+  private async loadDir(dir: string): Promise<Template> {
+    return loadTemplate(this.ctx.fs, dir, { kind: 'dir', path: dir }, await loadPins(this.ctx.fs, dir));
   }
 
   /** CHANGELOG.md of each version after `from` up to `to`, newest first. */
-  async changelogs(name: string, from: string, to: string): Promise<Array<{ version: string; text: string }>> {
-    const entry = (await this.list()).find((e) => e.name === name);
-    if (!entry) return [];
-    const start = entry.versions.indexOf(from);
-    const end = entry.versions.indexOf(to);
-    const versions = entry.versions.slice(start + 1, end + 1).reverse();
+  async changelogs(name: string, from: string, to: string, source = 'builtin'): Promise<Array<{ version: string; text: string }>> {
+    const versions = await this.versions(name, source);
+    const wanted = versions.slice(versions.indexOf(from) + 1, versions.indexOf(to) + 1).reverse();
     const out: Array<{ version: string; text: string }> = [];
-    for (const version of versions) {
-      const bytes = await readFileOrUndefined(this.ctx.fs, posix.join(BUILTIN_ROOT, name, version, 'CHANGELOG.md'));
-      if (bytes) out.push({ version, text: decoder.decode(bytes).trim() });
+    for (const version of wanted) {
+      const template = await this.load(`${name}@${version}`, source).catch(() => undefined);
+      if (template?.changelog) out.push({ version, text: template.changelog.trim() });
     }
     return out;
   }
+}
+
+/** The folder of a `dir:PATH` source, or undefined for the built-in catalog. */
+function dirSource(source: string): string | undefined {
+  return source.startsWith('dir:') ? source.slice('dir:'.length) : undefined;
 }
 
 /** --answers then --set (which wins), each answer knowing where it came from. */

@@ -28,7 +28,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
   const catalog = new Catalog(ctx);
   const components: ComponentStatus[] = [];
   for (const locked of lock.templates) {
-    const latest = await catalog.latest(locked.name);
+    const latest = await catalog.latest(locked.name, locked.source);
     const status: ComponentStatus = {
       name: locked.name,
       version: locked.version,
@@ -36,7 +36,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       behind: latest !== undefined && compareVersions(latest, locked.version) > 0,
       drifted: [],
       conflicts: [],
-      changelog: latest ? await catalog.changelogs(locked.name, locked.version, latest) : [],
+      changelog: latest ? await catalog.changelogs(locked.name, locked.version, latest, locked.source) : [],
     };
     for (const [path, file] of Object.entries(locked.files)) {
       const full = posix.join(root, path);

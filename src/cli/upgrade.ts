@@ -45,7 +45,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   const plans: UpgradePlan[] = [];
   const upToDate: string[] = [];
   for (const locked of targets) {
-    const version = options.to ?? (await catalog.latest(locked.name));
+    const version = options.to ?? (await catalog.latest(locked.name, locked.source));
     if (!version) {
       throw new UsageError('template-unknown', `${locked.name} (in .platform.yaml) is not a built-in template of this CLI.`, {
         hint: 'Update the CLI (npx create-service@latest …), or remove the component from .platform.yaml.',
@@ -60,7 +60,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
         hint: 'Pass --force to move to an older version on purpose.',
       });
     }
-    const target = await catalog.load(`${locked.name}@${version}`);
+    const target = await catalog.load(`${locked.name}@${version}`, locked.source);
     const answers = await resolveUpgradeAnswers(target, locked, given, options, ctx, root);
     const base = await renderBase(catalog, locked, root);
     const theirs = renderTemplate(target, { answers: answers.values, targetName: posix.basename(root) });
@@ -96,7 +96,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
 
   for (const plan of plans) {
     reporter.line(`${options.dryRun ? 'Would upgrade' : 'Upgrading'} ${plan.template.name} ${plan.from} → ${plan.template.version} in ${display}`);
-    for (const entry of await catalog.changelogs(plan.template.name, plan.from, plan.template.version)) {
+    for (const entry of await catalog.changelogs(plan.template.name, plan.from, plan.template.version, plan.template.source)) {
       reporter.line(reporter.color.dim(entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')));
     }
   }
@@ -183,7 +183,7 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
 /** The recorded version with the recorded answers; undefined when that version cannot be rendered. */
 async function renderBase(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree | undefined> {
   try {
-    const template = await catalog.load(`${locked.name}@${locked.version}`);
+    const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
     const given = new Map<string, GivenAnswer>(Object.entries(locked.answers).map(([k, v]) => [k, { value: v, where: { file: '.platform.yaml' } }]));
     for (const name of [...given.keys()]) if (!template.manifest.questions.some((q) => q.name === name)) given.delete(name);
     const answers = await resolveAnswers({

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// npm run bench [-- --json] [-- --runs N] [-- --quick] [-- --skip-100k]
+//
+// Start-up, create and upgrade timings of the built CLI on the shared "svc" workload
+// (../shared/bench/gen-workload.mjs: 40 and 400 files), each the median of several runs after
+// a warm-up, every figure a ratio to a floor measured in the same run (timings on shared
+// machines are noisy: compare ratios, not milliseconds). Peak memory from GNU time.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const GENERATOR = resolve(REPO, '../shared/bench/gen-workload.mjs');
+const argv = process.argv.slice(2);
+const JSON_OUT = argv.includes('--json');
+const QUICK = argv.includes('--quick');
+const RUNS = Number(argv[argv.indexOf('--runs') + 1]) || (QUICK ? 3 : 7);
+const SKIP_100K = argv.includes('--skip-100k');
+const CREATE = join(REPO, 'bin/create-service.js');
+const PLATFORM = join(REPO, 'bin/platform.js');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const log = (line) => process.stderr.write(`${line}\n`);
+if (!existsSync(GENERATOR)) {
+  log(`error: the workload generator is missing: ${GENERATOR}\n  hint: the bench needs the shared/ folder beside the repository.`);
+  process.exit(2);
+}
+if (!existsSync(join(REPO, 'dist/cli/main.js'))) {
+  log('error: the CLI is not built.\n  hint: run `npm run build` first.');
+  process.exit(2);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'platform-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+// A CA bundle in the environment adds ~57 ms to every Node start (see the shared README).
+const env = { ...process.env, NO_COLOR: '1', CI: 'true' };
+delete env.NODE_EXTRA_CA_CERTS;
+delete env.NODE_OPTIONS;
+
+/** Runs a command once: wall time in ms (hrtime) and peak RSS in MB (GNU time), or throws. */
+function once(cmd, args, { cwd = work, before } = {}) {
+  if (before) before();
+  const withTime = TIME ? [TIME, ['-f', '%M', cmd, ...args]] : [cmd, args];
+  const start = process.hrtime.bigint();
+  const result = spawnSync(withTime[0], withTime[1], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const code = result.status;
+  if (code !== 0 && code !== 3) throw new Error(`${cmd} ${args.join(' ')} exited ${code}\n${result.stderr}`);
+  const rssKb = TIME ? Number(result.stderr.trim().split('\n').at(-1)) : NaN;
+  return { ms, mb: rssKb / 1024 };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Warm-up, then RUNS timed runs; `before` resets state outside the timing. */
+function measure(name, cmd, args, options = {}) {
+  once(cmd, args, options);
+  const runs = Array.from({ length: RUNS }, () => once(cmd, args, options));
+  const result = { name, ms: median(runs.map((r) => r.ms)), mb: Math.max(...runs.map((r) => r.mb)) };
+  log(`  ${name.padEnd(44)} ${result.ms.toFixed(0).padStart(6)} ms ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB`}`);
+  return result;
+}
+
+// ---------------------------------------------------------------- workloads
+
+function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else yield full;
+  }
+}
+
+/** The workload's Handlebars tree as one of our templates (template.yaml + files/*.hbs). */
+function asTemplate(workload, dir, version, change) {
+  const answers = JSON.parse(readFileSync(join(workload, 'hbs/answers.json'), 'utf8'));
+  const questions = Object.entries(answers).map(([name, value]) =>
+    Array.isArray(value)
+      ? `  - { name: ${name}, type: multiselect, choices: [${value.join(', ')}] }`
+      : `  - { name: ${name}, type: ${typeof value === 'boolean' ? 'boolean' : 'string'} }`,
+  );
+  mkdirSync(join(dir, 'files'), { recursive: true });
+  writeFileSync(join(dir, 'template.yaml'), `name: svc-bench\nversion: ${version}\nquestions:\n${questions.join('\n')}\n`);
+  const source = join(workload, 'hbs/template');
+  [...walk(source)].sort().forEach((file, index) => {
+    const out = join(dir, 'files', `${relative(source, file)}.hbs`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, change(readFileSync(file, 'utf8'), index));
+  });
+}
+
+function prepare(copies) {
+  const out = join(work, `gen-${copies}`);
+  const run = spawnSync(process.execPath, [GENERATOR, '--out', out, '--copies', String(copies)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(run.stderr);
+  const name = copies === 1 ? 'svc40' : `svc${40 * copies}`;
+  const workload = join(out, name);
+  const versions = join(work, `${name}-versions`);
+  asTemplate(workload, join(versions, '1.0.0'), '1.0.0', (text) => text);
+  // The next version changes a tenth of the files (a line at the end).
+  const next = join(work, `${name}-next`);
+  asTemplate(workload, next, '2.0.0', (text, i) => (i % 10 === 0 ? `${text}# changed in 2.0.0\n` : text));
+  return { name, workload, versions, next, answers: join(workload, 'hbs/answers.json'), files: [...walk(join(workload, 'hbs/template'))].length };
+}
+
+// ---------------------------------------------------------------- scenarios
+
+const results = [];
+const row = (group, size, r, floor) => results.push({ group, size, name: r.name, ms: r.ms, mb: r.mb, floor: floor?.name, ratio: floor ? r.ms / floor.ms : undefined });
+
+log(`bench: ${RUNS} runs each after a warm-up, medians; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+log('start-up');
+const nodeFloor = measure('node -e 0', process.execPath, ['-e', '0']);
+row('start-up', '', nodeFloor);
+row('start-up', '', measure('platform --version', process.execPath, [PLATFORM, '--version']), nodeFloor);
+row('start-up', '', measure('platform --help', process.execPath, [PLATFORM, '--help']), nodeFloor);
+
+for (const copies of [1, 10]) {
+  const w = prepare(copies);
+  log(`${w.name} (${w.files} files)`);
+  const target = join(work, 'out');
+  const reset = () => rmSync(target, { recursive: true, force: true });
+  const floor = measure(`handlebars floor script (${w.name})`, process.execPath, [join(REPO, 'test/bench/floor.mjs'), join(w.workload, 'hbs/template'), w.answers, target], { before: reset });
+  const copy = measure(`cp -r of the output (${w.name})`, 'cp', ['-r', join(w.workload, 'expected'), target], { before: reset });
+  const createArgs = [CREATE, target, '--template', w.versions, '--answers', w.answers, '--yes', '--no-install', '--no-git'];
+  const create = measure(`create-service (${w.name})`, process.execPath, createArgs, { before: reset });
+  row('create', w.name, floor);
+  row('create', w.name, copy, floor);
+  row('create', w.name, create, floor);
+
+  // Check the output against the workload's expected tree before trusting any timing.
+  const expectedRoot = join(w.workload, 'expected', readdirSync(join(w.workload, 'expected'))[0]);
+  for (const file of walk(expectedRoot)) {
+    const ours = join(target, relative(expectedRoot, file));
+    if (!existsSync(ours) || readFileSync(ours, 'utf8') !== readFileSync(file, 'utf8')) throw new Error(`create-service output differs from the expected ${relative(expectedRoot, file)}`);
+  }
+
+  // Upgrade: a repo created at 1.0.0 with local edits in a tenth of the files (at the top, so
+  // the ones the template also changes merge cleanly), moved to 2.0.0 (a tenth changed).
+  const repo = join(work, `${w.name}-repo`);
+  rmSync(repo, { recursive: true, force: true });
+  once(process.execPath, [CREATE, repo, '--template', w.versions, '--answers', w.answers, '--yes', '--no-install', '--no-git']);
+  const tracked = [...walk(repo)].sort();
+  tracked.forEach((file, i) => {
+    if (i % 10 === 5 || i % 20 === 0) writeFileSync(file, `# local edit\n${readFileSync(file, 'utf8')}`);
+  });
+  cpSync(w.next, join(w.versions, '2.0.0'), { recursive: true });
+  const pristine = join(work, `${w.name}-pristine`);
+  rmSync(pristine, { recursive: true, force: true });
+  cpSync(repo, pristine, { recursive: true });
+  const restore = () => {
+    for (const file of tracked) cpSync(join(pristine, relative(repo, file)), file);
+  };
+  const upgrade = measure(`platform upgrade (${w.name})`, process.execPath, [PLATFORM, 'upgrade', '--yes'], { cwd: repo, before: restore });
+  row('upgrade', w.name, upgrade, create);
+
+  if (!SKIP_100K) {
+    // The same upgrade in a repository that also holds 100,000 unrelated files.
+    const unrelated = join(repo, 'unrelated');
+    for (let d = 0; d < 100; d++) {
+      mkdirSync(join(unrelated, `d${d}`), { recursive: true });
+      for (let f = 0; f < 1000; f++) writeFileSync(join(unrelated, `d${d}`, `f${f}.txt`), 'x\n');
+    }
+    const big = measure(`platform upgrade (${w.name} + 100,000 files)`, process.execPath, [PLATFORM, 'upgrade', '--yes'], { cwd: repo, before: restore });
+    row('scale', w.name, big, upgrade);
+    rmSync(unrelated, { recursive: true, force: true });
+  }
+  rmSync(join(w.versions, '2.0.0'), { recursive: true, force: true });
+}
+
+if (JSON_OUT) {
+  process.stdout.write(`${JSON.stringify({ node: process.version, cores: cpus().length, runs: RUNS, results }, null, 2)}\n`);
+} else {
+  const lines = ['| scenario | size | median | ratio | against | peak memory |', '|---|---|---:|---:|---|---:|'];
+  for (const r of results) {
+    lines.push(`| ${r.name} | ${r.size} | ${r.ms.toFixed(0)} ms | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`} | ${r.floor ?? ''} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
