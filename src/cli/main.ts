@@ -5,6 +5,7 @@ import { nodeFs } from '../core/node-fs.js';
 import { Reporter } from '../ui/report.js';
 import { chalkFor } from '../ui/colors.js';
 import type { CliContext } from './context.js';
+import { registerAuthoringCommands } from './authoring-commands.js';
 import { addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { AddOptions } from './add.js';
@@ -226,6 +227,10 @@ git merge-file. Text files merge exactly as git merge-file does.
       }),
     );
   program.addCommand(configure(mergeDriver, ctx, ''));
+
+  registerAuthoringCommands(program, ctx, reporter, async (body) => {
+    outcome.exitCode = await body();
+  });
   return program;
 }
 
