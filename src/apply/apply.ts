@@ -59,7 +59,8 @@ export async function applyWrites(fs: Fs, root: string, writes: FileWrite[], opt
         entry.staged = `new-${index}`;
         const stagedPath = posix.join(staging, entry.staged);
         await fs.writeFile(stagedPath, write.bytes, { mode: write.executable ? 0o755 : 0o644 });
-        await fs.chmod(stagedPath, write.executable ? 0o755 : 0o644);
+        // The umask may have taken the executable bit away.
+        if (write.executable) await fs.chmod(stagedPath, 0o755);
       }
       entries.push(entry);
     }

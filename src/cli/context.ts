@@ -1,5 +1,6 @@
 import type { Fs } from '../core/fs.js';
 import type { Streams } from '../ui/report.js';
+import type { CompiledStore } from './compiled-store.js';
 
 /** Everything a command may take from the outside world, so tests can hand in their own. */
 export interface CliContext extends Streams {
@@ -13,6 +14,8 @@ export interface CliContext extends Streams {
   isRunning(pid: number): boolean;
   /** How to run this CLI again (node and the platform bin), for the git merge driver. */
   self: string[];
+  /** Compiled templates kept between runs; absent in tests. */
+  compiled?: CompiledStore;
   /** What Ctrl-C should say from now on (once files are written, "nothing was written" is false). */
   onCancel(message: string): void;
 }

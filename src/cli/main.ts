@@ -3,9 +3,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/errors.js';
 import { nodeFs } from '../core/node-fs.js';
 import { Reporter } from '../ui/report.js';
-import { chalkFor } from '../ui/colors.js';
+import type { ChalkInstance } from 'chalk';
 import type { CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
+import { CompiledStore, userCacheDir } from './compiled-store.js';
 import { addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { AddOptions } from './add.js';
@@ -13,18 +14,28 @@ import type { MergeFileOptions } from './merge-file.js';
 
 export type BinName = 'create-service' | 'platform';
 
+/** Stands in for chalk where nothing is coloured: every style returns its text unchanged. */
+const NO_COLOR: ChalkInstance = new Proxy(() => undefined, {
+  get: (_target, _prop, receiver: unknown) => receiver,
+  apply: (_target, _this, args: unknown[]) => args.map(String).join(' '),
+}) as unknown as ChalkInstance;
+
 const EXIT_CODES_TEXT = `\nExit codes:\n${EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join('\n')}\n`;
 
 /** Runs one invocation; returns the exit code. Only bin/ sets process.exitCode. */
 export async function run(bin: BinName, argv: string[], ctx: CliContext): Promise<number> {
   const json = argv.includes('--json');
-  const reporter = new Reporter(json, ctx, chalkFor(ctx.env, Boolean(json ? ctx.stderr.isTTY : ctx.stdout.isTTY)), commandName(bin, argv), ctx.version);
+  // Help needs no colour: skip loading chalk, so `--help` costs little more than Node's start.
+  const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
+  const color = wantsHelp ? NO_COLOR : (await import('../ui/colors.js')).chalkFor(ctx.env, Boolean(json ? ctx.stderr.isTTY : ctx.stdout.isTTY));
+  const reporter = new Reporter(json, ctx, color, commandName(bin, argv), ctx.version);
   const outcome: Outcome = { exitCode: ExitCode.ok };
   const program = bin === 'create-service' ? createServiceProgram(ctx, reporter, outcome) : platformProgram(ctx, reporter, outcome);
   let exitCode: number;
   try {
     await program.parseAsync(argv, { from: 'user' });
     exitCode = outcome.exitCode;
+    await ctx.compiled?.flush();
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
@@ -255,6 +266,10 @@ export async function main(bin: BinName, version: string): Promise<void> {
     fs: nodeFs,
     version,
     pid: process.pid,
+    compiled: new CompiledStore(nodeFs, {
+      shipped: fileURLToPath(new URL('../compiled/', import.meta.url)),
+      user: userCacheDir(process.env),
+    }),
     self: [process.execPath, fileURLToPath(new URL('../../bin/platform.js', import.meta.url))],
     isRunning: (pid) => {
       try {

@@ -82,11 +82,15 @@ export class Catalog {
     }
     const { dir: builtin } = resolveInCatalog(await this.list(), parseTemplateRef(spec), BUILTIN_ROOT);
     this.pins ??= loadPins(this.ctx.fs, BUILTIN_ROOT);
-    return loadTemplate(this.ctx.fs, builtin, { kind: 'builtin' }, await this.pins);
+    return this.withCompiled(await loadTemplate(this.ctx.fs, builtin, { kind: 'builtin' }, await this.pins));
   }
 
   private async loadDir(dir: string): Promise<Template> {
-    return loadTemplate(this.ctx.fs, dir, { kind: 'dir', path: dir }, await loadPins(this.ctx.fs, dir));
+    return this.withCompiled(await loadTemplate(this.ctx.fs, dir, { kind: 'dir', path: dir }, await loadPins(this.ctx.fs, dir)));
+  }
+
+  private async withCompiled(template: Template): Promise<Template> {
+    return this.ctx.compiled ? this.ctx.compiled.attach(template) : template;
   }
 
   /** CHANGELOG.md of each version after `from` up to `to`, newest first. */

@@ -1,15 +1,19 @@
-import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
 import type { Fs } from './fs.js';
 
-/** The real file system, behind the core's Fs interface. */
+/**
+ * The real file system, behind the core's Fs interface. Calls are synchronous underneath: a
+ * scaffolder does many small operations in sequence, and a thread-pool hop for each one costs
+ * more than the operation itself (the CLI has nothing else to do meanwhile).
+ */
 export const nodeFs: Fs = {
-  readFile: (path) => fsp.readFile(path),
-  writeFile: (path, data, options) => fsp.writeFile(path, data, options),
-  mkdir: (path, options) => fsp.mkdir(path, options),
-  readdir: (path, options) => fsp.readdir(path, options),
-  lstat: (path) => fsp.lstat(path),
-  rename: (from, to) => fsp.rename(from, to),
-  rm: (path, options) => fsp.rm(path, options),
-  rmdir: (path) => fsp.rmdir(path),
-  chmod: (path, mode) => fsp.chmod(path, mode),
+  readFile: async (path) => fs.readFileSync(path),
+  writeFile: async (path, data, options) => fs.writeFileSync(path, data, options),
+  mkdir: async (path, options) => fs.mkdirSync(path, options),
+  readdir: async (path, options) => fs.readdirSync(path, options),
+  lstat: async (path) => fs.lstatSync(path),
+  rename: async (from, to) => fs.renameSync(from, to),
+  rm: async (path, options) => fs.rmSync(path, options),
+  rmdir: async (path) => fs.rmdirSync(path),
+  chmod: async (path, mode) => fs.chmodSync(path, mode),
 };

@@ -91,6 +91,7 @@ export function expressionEvaluator(template: Template, targetName: string): (ex
   const renderer = createRenderer({
     partials: template.partials,
     templateId: templateId(template),
+    ...(template.compiled ? { cache: template.compiled } : {}),
     data: { target: targetName, template: { name: template.manifest.name, version: template.manifest.version }, pins: template.pins },
   });
   const file = posix.join(template.root, 'template.yaml');

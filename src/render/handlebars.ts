@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
+import type { CompiledCache } from './compiled-cache.js';
+
+export { memoryCache, type CompiledCache } from './compiled-cache.js';
+
+type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
 import { UsageError } from '../core/errors.js';
 import { HELPERS } from './helpers.js';
 
@@ -19,10 +25,36 @@ const KNOWN_HELPERS = {
   lookup: false,
 };
 
+const COMPILE_OPTIONS = {
+  strict: true,
+  noEscape: true,
+  knownHelpers: KNOWN_HELPERS,
+  knownHelpersOnly: true,
+};
+
+const FINGERPRINT = `${Handlebars.VERSION}\0${JSON.stringify(COMPILE_OPTIONS)}\0`;
+
+export function compileKey(source: string): string {
+  return createHash('sha256').update(FINGERPRINT).update(source).digest('hex').slice(0, 40);
+}
+
+/** A precompiled template spec (JavaScript source written by Handlebars' own precompiler). */
+function reviveSpec(spec: string): TemplateSpecification {
+  return new Function(`return (${spec});`)() as TemplateSpecification;
+}
+
+/** Compiles a source into the cache ahead of time (the build does this for built-in templates). */
+export function precompileInto(cache: CompiledCache, source: string): void {
+  const key = compileKey(source);
+  if (cache.get(key) === undefined) cache.set(key, Handlebars.create().precompile(source, COMPILE_OPTIONS) as unknown as string);
+}
+
 export function createRenderer(options: {
   partials?: Record<string, string>;
   data?: Record<string, unknown>;
   templateId: string;
+  /** Compiled templates from earlier runs (by source); new compilations are added to it. */
+  cache?: CompiledCache;
 }): Renderer {
   const env = Handlebars.create();
   for (const name of Object.keys(env.helpers)) env.unregisterHelper(name);
@@ -33,12 +65,13 @@ export function createRenderer(options: {
   return {
     render(source, context, file) {
       try {
-        const template = env.compile(source, {
-          strict: true,
-          noEscape: true,
-          knownHelpers: KNOWN_HELPERS,
-          knownHelpersOnly: true,
-        });
+        const key = compileKey(source);
+        let spec = options.cache?.get(key);
+        if (spec === undefined) {
+          spec = env.precompile(source, COMPILE_OPTIONS) as unknown as string;
+          options.cache?.set(key, spec);
+        }
+        const template = env.template(reviveSpec(spec));
         return template(context, {
           data: options.data ?? {},
           allowProtoPropertiesByDefault: false,

@@ -30,6 +30,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   const renderer = createRenderer({
     partials: template.partials,
     templateId: id,
+    ...(template.compiled ? { cache: template.compiled } : {}),
     data: {
       target: context.targetName,
       template: { name: template.manifest.name, version: template.manifest.version },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { type Fs, statOrUndefined } from '../core/fs.js';
 import { UnsafeError, UsageError } from '../core/errors.js';
@@ -33,6 +34,9 @@ export async function loadTemplate(
   const changelogBytes = (await statOrUndefined(fs, posix.join(root, 'CHANGELOG.md')))
     ? await fs.readFile(posix.join(root, 'CHANGELOG.md'))
     : undefined;
+  const hash = createHash('sha256').update(text).update(JSON.stringify(pins));
+  for (const file of files) hash.update(`\0${file.path}\0${file.executable}\0`).update(file.bytes);
+  for (const [name, partial] of Object.entries(partials)) hash.update(`\0partial:${name}\0${partial}`);
   return {
     manifest,
     source,
@@ -41,6 +45,7 @@ export async function loadTemplate(
     partials,
     changelog: changelogBytes ? decoder.decode(changelogBytes) : undefined,
     pins,
+    digest: hash.digest('hex'),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Policy, TemplateManifest } from './schema.js';
 import { globToRegExp } from './glob.js';
+import type { CompiledCache } from '../render/compiled-cache.js';
 
 /** Where a template came from, as recorded in the lockfile. */
 export type TemplateSource = { kind: 'builtin' } | { kind: 'dir'; path: string };
@@ -21,6 +22,10 @@ export interface Template {
   changelog: string | undefined;
   /** The catalog's pins.yaml (action SHAs, image digests), available as {{action}}, {{image}}, {{pin}}. */
   pins: Record<string, Record<string, unknown>>;
+  /** sha256 of everything the template is made of: names its compiled form. */
+  digest: string;
+  /** Compiled Handlebars from earlier runs, attached by the CLI; renders add to it. */
+  compiled?: CompiledCache;
 }
 
 export function templateId(template: Pick<Template, 'manifest'>): string {

@@ -27,7 +27,7 @@ if (!existsSync(GENERATOR)) {
   log(`error: the workload generator is missing: ${GENERATOR}\n  hint: the bench needs the shared/ folder beside the repository.`);
   process.exit(2);
 }
-if (!existsSync(join(REPO, 'dist/cli/main.js'))) {
+if (!existsSync(join(REPO, 'dist/bundle/main.js'))) {
   log('error: the CLI is not built.\n  hint: run `npm run build` first.');
   process.exit(2);
 }

@@ -1,0 +1,62 @@
+import { posix } from 'node:path';
+import { readFileOrUndefined, type Fs } from '../core/fs.js';
+import { memoryCache } from '../render/compiled-cache.js';
+import type { Template } from '../template/template.js';
+
+/**
+ * Compiled Handlebars on disk, one JSON file per template digest: the package ships the built-in
+ * templates compiled at build time, and the user's cache keeps what other templates compiled.
+ * A cache that cannot be read or written only makes the run slower.
+ */
+export class CompiledStore {
+  private readonly attached: Array<{ template: Template; cache: ReturnType<typeof memoryCache> }> = [];
+
+  constructor(
+    private readonly fs: Fs,
+    private readonly dirs: { shipped: string; user: string | undefined },
+  ) {}
+
+  async attach(template: Template): Promise<Template> {
+    let seed: Record<string, string> = {};
+    for (const dir of [this.dirs.shipped, this.dirs.user]) {
+      if (!dir) continue;
+      const bytes = await readFileOrUndefined(this.fs, posix.join(dir, `${template.digest}.json`)).catch(() => undefined);
+      if (!bytes) continue;
+      try {
+        seed = { ...seed, ...(JSON.parse(new TextDecoder().decode(bytes)) as Record<string, string>) };
+      } catch {
+        // A damaged cache file is ignored and rewritten.
+      }
+    }
+    const cache = memoryCache(seed);
+    this.attached.push({ template, cache });
+    template.compiled = cache;
+    return template;
+  }
+
+  /** Writes what this run compiled into the user's cache. */
+  async flush(): Promise<void> {
+    if (!this.dirs.user) return;
+    for (const { template, cache } of this.attached) {
+      if (Object.keys(cache.added).length === 0) continue;
+      const file = posix.join(this.dirs.user, `${template.digest}.json`);
+      try {
+        const existing = await readFileOrUndefined(this.fs, file);
+        const merged = { ...(existing ? (JSON.parse(new TextDecoder().decode(existing)) as Record<string, string>) : {}), ...cache.added };
+        await this.fs.mkdir(this.dirs.user, { recursive: true });
+        const temporary = `${file}.${process.pid}.tmp`;
+        await this.fs.writeFile(temporary, JSON.stringify(merged));
+        await this.fs.rename(temporary, file);
+      } catch {
+        // No cache this time.
+      }
+    }
+  }
+}
+
+/** $XDG_CACHE_HOME/platform/compiled, else ~/.cache/platform/compiled; none if no home. */
+export function userCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.PLATFORM_NO_CACHE) return undefined;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? posix.join(env.HOME, '.cache') : undefined);
+  return base ? posix.join(base, 'platform', 'compiled') : undefined;
+}
