@@ -1,0 +1,658 @@
+/**
+ * The built-in `observability` template, rendered under several answer sets and checked the
+ * way a team would rely on it:
+ *  - promtool (the real one, on PATH) checks the rules and runs the unit tests the template
+ *    ships, plus burn-rate threshold tests generated here for each objective;
+ *  - the collector config, dashboard and OpenSLO document are parsed and cross-checked against
+ *    the rules and the telemetry contract of templates/CONVENTIONS.md;
+ *  - every alert has its labels, annotations and an existing runbook.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import type { RenderedTree } from '../../src/render/render.js';
+import { renderBuiltin, writeTree } from '../helpers/builtin.js';
+
+const SPEC = 'observability@1.0.0';
+
+/** The raw series of the telemetry contract (CONVENTIONS.md, "Runtime contract / Telemetry"). */
+const CONTRACT_METRICS = new Set([
+  'http_server_request_duration_seconds_bucket',
+  'http_server_request_duration_seconds_count',
+  'http_server_request_duration_seconds_sum',
+]);
+
+/** Every alert the template defines: its severity, and the SLO it guards (if any). */
+const ALERTS: Record<string, { severity: 'page' | 'ticket'; slo?: 'availability' | 'latency' }> = {
+  AvailabilitySLOFastBurn: { severity: 'page', slo: 'availability' },
+  AvailabilitySLOSlowBurn: { severity: 'ticket', slo: 'availability' },
+  LatencySLOFastBurn: { severity: 'page', slo: 'latency' },
+  LatencySLOSlowBurn: { severity: 'ticket', slo: 'latency' },
+  TelemetryAbsent: { severity: 'page' },
+  NoTraffic: { severity: 'ticket' },
+};
+
+/** Google SRE workbook multi-window multi-burn-rate table: [long window, short window, burn rate]. */
+const BURN_CONDITIONS: Record<'fast' | 'slow', Array<[string, string, number]>> = {
+  fast: [
+    ['1h', '5m', 14.4],
+    ['6h', '30m', 6],
+  ],
+  slow: [
+    ['1d', '2h', 3],
+    ['3d', '6h', 1],
+  ],
+};
+
+const THRESHOLD_CHOICES = ['0.05', '0.1', '0.25', '0.3', '0.5', '0.75', '2.5'];
+
+interface Case {
+  label: string;
+  answers: Record<string, unknown>;
+}
+
+const CASES: Case[] = [
+  { label: 'defaults', answers: {} },
+  { label: 'loosest SLOs allowed (90%), 2.5s threshold', answers: { sloAvailability: 90, latencyObjective: 90, latencyThresholdSeconds: '2.5' } },
+  {
+    label: 'tightest SLOs allowed, 0.05s threshold, a GitLab repository',
+    answers: {
+      name: 'ledger',
+      owner: 'finance-platform',
+      repoUrl: 'https://gitlab.example.com/finance/ledger',
+      sloAvailability: 99.999,
+      latencyObjective: 99.99,
+      latencyThresholdSeconds: '0.05',
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Running validators
+
+interface Run {
+  code: number;
+  output: string;
+}
+
+/** promtool's unit tests keep a TSDB in TMPDIR: a tmpfs makes them several times faster. */
+const PROMTOOL_ENV = { ...process.env, ...(existsSync('/dev/shm') ? { TMPDIR: '/dev/shm' } : {}) };
+
+let running = 0;
+const waiting: Array<() => void> = [];
+const SLOTS = Math.max(1, availableParallelism());
+
+/** Runs promtool with at most one process per core; never rejects (the result says how it went). */
+async function promtool(args: string[], cwd: string): Promise<Run> {
+  if (running >= SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await new Promise<Run>((resolve) => {
+      execFile('promtool', args, { cwd, env: PROMTOOL_ENV, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        const missing = error && error.code === 'ENOENT';
+        resolve({
+          code,
+          output: missing
+            ? 'promtool was not found on PATH. It is a required validator of this test: install it (Debian: apt-get install prometheus; or a Prometheus release tarball) and run again.'
+            : `$ promtool ${args.join(' ')}\n${stdout}${stderr}`,
+        });
+      });
+    });
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers over the rendered tree
+
+function text(tree: RenderedTree, path: string): string {
+  const file = tree.get(path);
+  if (!file) throw new Error(`the template did not render ${path} (rendered: ${[...tree.keys()].join(', ')})`);
+  return Buffer.from(file.bytes).toString('utf8');
+}
+
+/** Alert name in kebab-case, as CONVENTIONS.md names runbook files (AvailabilitySLOFastBurn -> availability-slo-fast-burn). */
+function kebab(alert: string): string {
+  return alert
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
+}
+
+const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan']);
+
+/** Metric names a PromQL expression reads (labels, strings, ranges, functions and keywords removed). */
+function metricNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\boffset\s+\w+/g, ' ');
+  const names = new Set<string>();
+  for (const match of stripped.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)) {
+    const after = stripped.slice(match.index + match[0].length);
+    if (/^\s*\(/.test(after)) continue; // a function call
+    if (PROMQL_KEYWORDS.has(match[0].toLowerCase())) continue;
+    names.add(match[0]);
+  }
+  return [...names];
+}
+
+interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface RuleFile {
+  groups: Array<{ name: string; rules: Rule[] }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Burn-rate threshold tests, generated for the objectives of each answer set
+
+interface Phase {
+  minutes: number;
+  /** requests per sample step */
+  requests: number;
+  /** share of them that are bad (5xx, or slower than the threshold) */
+  bad: number;
+}
+
+/** Cumulative good and total counters, one value per step, for promtool's input_series. */
+function counters(phases: Phase[], stepMinutes: number): { good: string; bad: string; total: string } {
+  const good = [0];
+  const bad = [0];
+  const total = [0];
+  for (const phase of phases) {
+    for (let i = 0; i < phase.minutes / stepMinutes; i++) {
+      good.push(good.at(-1)! + phase.requests * (1 - phase.bad));
+      bad.push(bad.at(-1)! + phase.requests * phase.bad);
+      total.push(total.at(-1)! + phase.requests);
+    }
+  }
+  return { good: good.join(' '), bad: bad.join(' '), total: total.join(' ') };
+}
+
+interface Scenario {
+  name: string;
+  phases: Phase[];
+  evalMinutes: number;
+  alert: string;
+  fires: boolean;
+}
+
+/**
+ * Scenarios that pin each burn-rate condition to its threshold for a budget b = 1 - objective:
+ * just above the threshold the alert fires, just below it does not. Burn rates are ratios, so
+ * an hour of data exercises a 3d window like three days would; heavy healthy traffic in the
+ * past keeps a long window low where a condition has to be isolated from the other one.
+ * `minutes` are sampled every 5m, except the day-long scenarios (every 30m, see burnTestFile).
+ * Rule groups are evaluated independently, so an alert may see the recording rules one
+ * evaluation late: every expectation leaves that margin.
+ */
+function burnScenarios(kind: 'Availability' | 'Latency', budget: number): { short: Scenario[]; day: Scenario[]; skipped: string[] } {
+  const R = 1000;
+  const short: Scenario[] = [];
+  const day: Scenario[] = [];
+  const skipped: string[] = [];
+  const fast = `${kind}SLOFastBurn`;
+  const slow = `${kind}SLOSlowBurn`;
+  // 14.4x over 1h (and 5m). An hour of heavy healthy traffic before keeps the 6h ratio far
+  // below 6x, so only this condition can fire.
+  if (15 * budget <= 1) {
+    for (const [rate, fires] of [[15, true], [13, false]] as const) {
+      short.push({
+        name: `${rate}x burn for 80m after heavy healthy traffic`,
+        phases: [
+          { minutes: 60, requests: 40 * R, bad: 0 },
+          { minutes: 80, requests: R, bad: rate * budget },
+        ],
+        evalMinutes: 135,
+        alert: fast,
+        fires,
+      });
+    }
+  } else {
+    skipped.push(`14.4x page: a budget of ${budget} cannot burn at 14.4x (more than 100% bad)`);
+  }
+  // 6x over 6h (and 30m): a steady burn, below 14.4x.
+  for (const [rate, fires] of [[6.5, true], [5.5, false]] as const) {
+    short.push({ name: `steady ${rate}x burn`, phases: [{ minutes: 60, requests: R, bad: rate * budget }], evalMinutes: 60, alert: fast, fires });
+  }
+  // 1x over 3d (and 6h): a steady burn, below 3x.
+  for (const [rate, fires] of [[1.1, true], [0.9, false]] as const) {
+    short.push({ name: `steady ${rate}x burn`, phases: [{ minutes: 60, requests: R, bad: rate * budget }], evalMinutes: 60, alert: slow, fires });
+  }
+  // 3x over 1d (and 2h): two hours of heavy healthy traffic more than a day ago keep the 3d
+  // ratio below 1x, so only the 1d condition can fire.
+  for (const [rate, fires] of [[3.1, true], [2.9, false]] as const) {
+    day.push({
+      name: `${rate}x burn for a day after heavy healthy traffic`,
+      phases: [
+        { minutes: 120, requests: 40 * R, bad: 0 },
+        { minutes: 1560, requests: R, bad: rate * budget },
+      ],
+      // The 1d window holds only the burn from 1560m on: pending then, firing 30m later
+      // (`for: 15m`, evaluations every 30m); 1650m leaves one more evaluation of margin.
+      evalMinutes: 1650,
+      alert: slow,
+      fires,
+    });
+  }
+  return { short, day, skipped };
+}
+
+/** A promtool test file for the scenarios, against copies of the rendered rules of one SLO. */
+function burnTestFile(kind: 'Availability' | 'Latency', scenarios: Scenario[], stepMinutes: number, values: Record<string, unknown>): string {
+  const name = String(values.name);
+  const threshold = String(values.latencyThresholdSeconds);
+  const base = `service_name="${name}", http_route="/v1/orders", http_request_method="GET"`;
+  const slo = kind === 'Availability' ? 'availability' : 'latency';
+  return stringify({
+    rule_files: ['rules.yaml', 'alerts.yaml'],
+    evaluation_interval: `${stepMinutes}m`,
+    // Group order made deterministic. Every 5m: the worst case, where the alerts read the
+    // recording rules one evaluation late (as Prometheus may). Every 30m a sample from the last
+    // evaluation would be past the 5m lookback, so there the recording rules go first.
+    group_eval_order: stepMinutes === 5 ? [`${name}-slo-alerts`, `${name}-slo-${slo}`] : [`${name}-slo-${slo}`, `${name}-slo-alerts`],
+    tests: scenarios.map((scenario) => {
+      const { good, bad, total } = counters(scenario.phases, stepMinutes);
+      const input_series =
+        kind === 'Availability'
+          ? [
+              { series: `http_server_request_duration_seconds_count{${base}, http_response_status_code="200"}`, values: good },
+              { series: `http_server_request_duration_seconds_count{${base}, http_response_status_code="500"}`, values: bad },
+            ]
+          : [
+              { series: `http_server_request_duration_seconds_bucket{${base}, http_response_status_code="200", le="${threshold}"}`, values: good },
+              { series: `http_server_request_duration_seconds_bucket{${base}, http_response_status_code="200", le="+Inf"}`, values: total },
+              { series: `http_server_request_duration_seconds_count{${base}, http_response_status_code="200"}`, values: total },
+            ];
+      return {
+        name: scenario.name,
+        interval: `${stepMinutes}m`,
+        input_series,
+        alert_rule_test: [
+          {
+            eval_time: `${scenario.evalMinutes}m`,
+            alertname: scenario.alert,
+            exp_alerts: scenario.fires
+              ? [{ exp_labels: { service_name: name, severity: ALERTS[scenario.alert]!.severity, team: String(values.owner), slo } }]
+              : [],
+          },
+        ],
+      };
+    }),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Rendered {
+  tree: RenderedTree;
+  values: Record<string, unknown>;
+  dir: string;
+  recording: RuleFile;
+  alerts: RuleFile;
+  checkRules: Promise<Run>;
+  shippedTests: Promise<Run[]>;
+  burnTests: Promise<Array<{ kind: string; run: Run; skipped: string[]; scenarios: number }>>;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'observability-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function prepare(c: Case, index: number): Promise<Rendered> {
+  const { tree, values } = await renderBuiltin(SPEC, c.answers);
+  const dir = writeTree(tree, join(scratch, `case-${index}`));
+  const prom = join(dir, 'observability/prometheus');
+  const recording = parse(text(tree, 'observability/prometheus/recording-rules.yaml')) as RuleFile;
+  const alerts = parse(text(tree, 'observability/prometheus/alerts.yaml')) as RuleFile;
+
+  const checkRules = promtool(['check', 'rules', 'recording-rules.yaml', 'alerts.yaml'], prom);
+  const testFiles = [...tree.keys()].filter((p) => p.startsWith('observability/prometheus/tests/')).map((p) => p.slice('observability/prometheus/'.length));
+  // One process per file, so that they spread over the cores.
+  const shippedTests = Promise.all(testFiles.map((file) => promtool(['test', 'rules', file], prom)));
+
+  const burnTests = Promise.all(
+    (['Availability', 'Latency'] as const).map(async (kind) => {
+      const objective = Number(kind === 'Availability' ? values.sloAvailability : values.latencyObjective);
+      const { short, day, skipped } = burnScenarios(kind, 1 - objective / 100);
+      const work = join(dir, `burn-${kind.toLowerCase()}`);
+      mkdirSync(work);
+      // The SLO's recording group and its two alerts, exactly as rendered; annotations are left
+      // out (they hold $value, and the shipped tests already check them).
+      const group = kind === 'Availability' ? 'slo-availability' : 'slo-latency';
+      const rules = { groups: recording.groups.filter((g) => g.name === `${String(values.name)}-${group}`) };
+      const alertGroups = alerts.groups
+        .map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert?.startsWith(kind)).map(({ annotations: _annotations, ...r }) => r) }))
+        .filter((g) => g.rules.length > 0);
+      writeFileSync(join(work, 'rules.yaml'), stringify(rules));
+      writeFileSync(join(work, 'alerts.yaml'), stringify({ groups: alertGroups }));
+      // Rules evaluated every 5m; the day-long scenarios every 30m (they only need the 2h and
+      // longer windows), which keeps them cheap.
+      writeFileSync(join(work, 'burn-5m.test.yaml'), burnTestFile(kind, short, 5, values));
+      writeFileSync(join(work, 'burn-30m.test.yaml'), burnTestFile(kind, day, 30, values));
+      const runs = await Promise.all(['burn-5m.test.yaml', 'burn-30m.test.yaml'].map((file) => promtool(['test', 'rules', file], work)));
+      const run = { code: Math.max(...runs.map((r) => r.code)), output: runs.map((r) => r.output).join('\n') };
+      return { kind, run, skipped, scenarios: short.length + day.length };
+    }),
+  );
+  return { tree, values, dir, recording, alerts, checkRules, shippedTests, burnTests };
+}
+
+const prepared = new Map<number, Promise<Rendered>>();
+beforeAll(async () => {
+  // Fail early and clearly when the validator is missing: it is required, not optional.
+  const version = await promtool(['--version'], scratch);
+  if (version.code !== 0) throw new Error(version.output);
+  CASES.forEach((c, i) => prepared.set(i, prepare(c, i)));
+  // Surface render errors here rather than as unhandled rejections.
+  await Promise.all([...prepared.values()].map((p) => p.then(() => undefined)));
+});
+
+function rendered(index: number): Promise<Rendered> {
+  return prepared.get(index)!;
+}
+
+function recordedNames(file: RuleFile): Set<string> {
+  return new Set(file.groups.flatMap((g) => g.rules.map((r) => r.record).filter((r): r is string => !!r)));
+}
+
+function allAlerts(file: RuleFile): Rule[] {
+  return file.groups.flatMap((g) => g.rules.filter((r) => r.alert));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe.each(CASES.map((c, i) => [c.label, i] as const))('observability template (%s)', (_label, index) => {
+  it('passes promtool check rules', async () => {
+    const run = await (await rendered(index)).checkRules;
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/SUCCESS: \d+ rules found[\s\S]*SUCCESS: \d+ rules found/);
+  });
+
+  it('passes its own promtool unit tests, with a firing and a quiet case for every alert', async () => {
+    const r = await rendered(index);
+    const runs = await r.shippedTests;
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const run of runs) {
+      expect(run.code, run.output).toBe(0);
+      expect(run.output).toContain('SUCCESS');
+    }
+    const tested = new Map<string, { fires: number; quiet: number }>();
+    for (const [path] of r.tree) {
+      if (!path.startsWith('observability/prometheus/tests/')) continue;
+      const file = parse(text(r.tree, path)) as { tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }> };
+      for (const t of file.tests.flatMap((test) => test.alert_rule_test ?? [])) {
+        const entry = tested.get(t.alertname) ?? { fires: 0, quiet: 0 };
+        if ((t.exp_alerts ?? []).length > 0) entry.fires++;
+        else entry.quiet++;
+        tested.set(t.alertname, entry);
+      }
+    }
+    for (const alert of Object.keys(ALERTS)) {
+      expect(tested.get(alert)?.fires ?? 0, `${alert} has a test where it fires`).toBeGreaterThan(0);
+      expect(tested.get(alert)?.quiet ?? 0, `${alert} has a test where it stays quiet`).toBeGreaterThan(0);
+    }
+  });
+
+  it('fires each burn-rate condition just above its threshold and not just below (generated promtool tests)', async () => {
+    const r = await rendered(index);
+    for (const { kind, run, skipped, scenarios } of await r.burnTests) {
+      expect(run.code, `${kind}:\n${run.output}`).toBe(0);
+      expect(run.output).toContain('SUCCESS');
+      // Only the 14.4x page can be impossible (objectives under 93.34%); everything else runs.
+      expect(scenarios).toBeGreaterThanOrEqual(6);
+      expect(skipped.length).toBe(Number(r.values[kind === 'Availability' ? 'sloAvailability' : 'latencyObjective']) < 93.34 ? 1 : 0);
+    }
+  });
+
+  it('gives every alert severity, team, summary, description and a runbook that exists', async () => {
+    const { tree, values, alerts } = await rendered(index);
+    const defined = allAlerts(alerts);
+    expect(defined.map((a) => a.alert).sort()).toEqual(Object.keys(ALERTS).sort());
+    for (const alert of defined) {
+      const name = alert.alert!;
+      const spec = ALERTS[name]!;
+      expect(alert.labels?.severity, name).toBe(spec.severity);
+      expect(alert.labels?.team, name).toBe(values.owner);
+      if (spec.slo) expect(alert.labels?.slo, name).toBe(spec.slo);
+      expect(alert.annotations?.summary, name).toContain(String(values.name));
+      expect((alert.annotations?.description ?? '').length, name).toBeGreaterThan(40);
+      const runbook = `docs/runbooks/${kebab(name)}.md`;
+      expect(alert.annotations?.runbook_url, name).toBe(`${String(values.repoUrl)}/blob/main/${runbook}`);
+      expect(tree.has(runbook), `${runbook} is rendered`).toBe(true);
+      const body = text(tree, runbook);
+      expect(body.startsWith(`# ${name}\n`), `${runbook} is titled with the alert`).toBe(true);
+      for (const section of ['## What it means', '## Impact', '## Diagnose', '## Mitigate', '## Escalation']) {
+        expect(body, `${runbook}: ${section}`).toContain(section);
+      }
+      expect(body, `${runbook} links the deploy component's rollback runbook`).toContain('](rollback.md)');
+      expect(body).toContain(String(values.owner));
+      expect(tree.get(runbook)!.policy, 'teams edit runbooks: written once').toBe('once');
+    }
+    // No runbook without an alert (rollback.md belongs to the deploy component, not here).
+    const runbooks = [...tree.keys()].filter((p) => p.startsWith('docs/runbooks/'));
+    expect(runbooks.sort()).toEqual(defined.map((a) => `docs/runbooks/${kebab(a.alert!)}.md`).sort());
+  });
+
+  it('alerts read only recorded series or the contract metrics, with the workbook burn-rate table', async () => {
+    const { values, recording, alerts } = await rendered(index);
+    const recorded = recordedNames(recording);
+    for (const rule of [...allAlerts(alerts), ...recording.groups.flatMap((g) => g.rules)]) {
+      for (const metric of metricNames(rule.expr)) {
+        expect(recorded.has(metric) || CONTRACT_METRICS.has(metric), `${rule.alert ?? rule.record} reads ${metric}, which nothing defines`).toBe(true);
+      }
+      // Every selector is scoped to this service.
+      for (const selector of rule.expr.match(/\{[^}]*\}/g) ?? []) expect(selector).toContain(`service_name="${String(values.name)}"`);
+    }
+    for (const [kind, objective] of [
+      ['Availability', values.sloAvailability],
+      ['Latency', values.latencyObjective],
+    ] as const) {
+      for (const speed of ['fast', 'slow'] as const) {
+        const alert = allAlerts(alerts).find((a) => a.alert === `${kind}SLO${speed === 'fast' ? 'Fast' : 'Slow'}Burn`)!;
+        const conditions = [...alert.expr.matchAll(/ratio_rate(\w+)\{[^}]*\} > \(([\d.]+) \* \(1 - ([\d.]+) \/ 100\)\)/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
+        const expected = BURN_CONDITIONS[speed].flatMap(([long, short, rate]) => [
+          [long, rate, objective],
+          [short, rate, objective],
+        ]);
+        expect(conditions, alert.alert).toEqual(expected);
+        expect(alert.for).toBe(speed === 'fast' ? '2m' : '15m');
+      }
+    }
+    // The latency SLI counts the bucket of the chosen threshold, and the probes count for no SLI.
+    const latency = recording.groups.find((g) => g.name.endsWith('-slo-latency'))!;
+    for (const rule of latency.rules.filter((r) => r.expr.includes('_bucket'))) {
+      expect(rule.expr).toContain(`le="${String(values.latencyThresholdSeconds)}"`);
+    }
+    for (const rule of recording.groups.flatMap((g) => g.rules)) {
+      for (const selector of rule.expr.match(/http_server_request_duration_seconds_\w+\{[^}]*\}/g) ?? []) {
+        expect(selector, rule.record).toContain('http_route!~"/livez|/readyz"');
+      }
+    }
+  });
+
+  it('has a collector config whose pipelines use only declared components, with the contract names', async () => {
+    const { tree } = await rendered(index);
+    const config = parse(text(tree, 'observability/otel-collector.yaml')) as Record<string, Record<string, any>>;
+    // Unknown keys would stop the collector; the library cannot check them, so keep to this list.
+    expect(Object.keys(config).sort()).toEqual(['exporters', 'extensions', 'processors', 'receivers', 'service']);
+    expect(Object.keys(config.service!).sort()).toEqual(['extensions', 'pipelines', 'telemetry']);
+    const pipelines = config.service!.pipelines as Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
+    expect(Object.keys(pipelines).sort()).toEqual(['logs', 'metrics', 'traces']);
+    const used = { receivers: new Set<string>(), processors: new Set<string>(), exporters: new Set<string>() };
+    for (const [signal, pipeline] of Object.entries(pipelines)) {
+      expect(Object.keys(pipeline).sort(), signal).toEqual(['exporters', 'processors', 'receivers']);
+      for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+        expect(pipeline[kind].length, `${signal} ${kind}`).toBeGreaterThan(0);
+        for (const id of pipeline[kind]) {
+          expect(Object.keys(config[kind] ?? {}), `${signal} uses ${kind.slice(0, -1)} ${id}`).toContain(id);
+          used[kind].add(id);
+        }
+      }
+      expect(pipeline.processors[0], `${signal}: memory_limiter comes first`).toBe('memory_limiter');
+      expect(pipeline.processors, 'batching is done by the exporters').not.toContain('batch');
+    }
+    for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+      expect([...used[kind]].sort(), `every declared ${kind.slice(0, -1)} is used`).toEqual(Object.keys(config[kind]!).sort());
+    }
+    expect(config.service!.extensions).toEqual(Object.keys(config.extensions!));
+    expect(config.extensions!.health_check.endpoint).toBe('${env:MY_POD_IP:-0.0.0.0}:13133');
+    expect(config.receivers!.otlp.protocols.grpc.endpoint).toBe('${env:MY_POD_IP:-0.0.0.0}:4317');
+    expect(config.receivers!.otlp.protocols.http.endpoint).toBe('${env:MY_POD_IP:-0.0.0.0}:4318');
+    expect(Object.keys(config.processors!.memory_limiter).sort()).toEqual(['check_interval', 'limit_percentage', 'spike_limit_percentage']);
+    expect(pipelines.metrics!.exporters).toEqual(['prometheus']);
+    expect(pipelines.traces!.exporters).toEqual(['otlp_http']);
+    expect(pipelines.logs!.exporters).toEqual(['otlp_http']);
+    const prometheus = config.exporters!.prometheus;
+    expect(Object.keys(prometheus).sort()).toEqual(['endpoint', 'metric_expiration', 'resource_constant_labels', 'translation_strategy']);
+    expect(prometheus.translation_strategy).toBe('UnderscoreEscapingWithSuffixes');
+    // service_name for every rule, rollouts_pod_template_hash for the deploy component's canary
+    // analysis, and a per-pod label so that the pods' cumulative counters stay apart.
+    expect(prometheus.resource_constant_labels.included).toEqual(expect.arrayContaining(['service.name', 'rollouts.pod_template_hash', 'host.name']));
+    expect(prometheus.resource_constant_labels.included).not.toContain('*');
+    const otlp = config.exporters!.otlp_http;
+    expect(Object.keys(otlp).sort()).toEqual(['compression', 'endpoint', 'retry_on_failure', 'sending_queue', 'timeout']);
+    expect(otlp.endpoint).toBe('${env:OTLP_BACKEND_ENDPOINT}');
+    expect(Object.keys(otlp.sending_queue.batch).sort()).toEqual(['flush_timeout', 'max_size', 'min_size']);
+    expect(otlp.sending_queue.batch.min_size).toBeLessThanOrEqual(otlp.sending_queue.batch.max_size);
+  });
+
+  it('has a Grafana dashboard on a ${datasource} variable whose queries read defined series', async () => {
+    const { tree, values, recording } = await rendered(index);
+    const dashboard = JSON.parse(text(tree, 'observability/grafana/dashboard.json')) as Record<string, any>;
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(41);
+    expect(dashboard.title).toContain(String(values.name));
+    const variables = dashboard.templating.list as Array<Record<string, unknown>>;
+    expect(variables).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
+    const recorded = recordedNames(recording);
+    const panels = dashboard.panels as Array<Record<string, any>>;
+    const ids = panels.map((p) => p.id);
+    expect(new Set(ids).size, 'panel ids are unique').toBe(ids.length);
+    const queries: string[] = [];
+    for (const panel of panels) {
+      expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
+      if (panel.type === 'row') continue;
+      expect(panel.datasource, panel.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+      for (const target of panel.targets) {
+        expect(target.datasource, panel.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
+        queries.push(target.expr);
+        const metrics = metricNames(target.expr);
+        expect(metrics.length, target.expr).toBeGreaterThan(0);
+        for (const metric of metrics) {
+          expect(recorded.has(metric) || CONTRACT_METRICS.has(metric), `panel "${panel.title}" reads ${metric}, which nothing defines`).toBe(true);
+        }
+        // Grafana's legend templates survived Handlebars.
+        if (/by \(http_route\)/.test(target.expr)) expect(target.legendFormat).toBe('{{http_route}}');
+      }
+    }
+    for (const quantile of ['p50', 'p90', 'p99']) {
+      expect(queries.some((q) => q.includes(`:${quantile}_rate5m`)), quantile).toBe(true);
+    }
+    for (const series of ['slo_availability_error_budget:remaining_ratio30d', 'slo_latency_error_budget:remaining_ratio30d', 'slo_availability_errors:ratio_rate1h', 'http_server_requests:rate5m']) {
+      expect(queries.some((q) => q.includes(series)), series).toBe(true);
+    }
+    // The latency threshold line sits at the SLO threshold.
+    const latency = panels.find((p) => p.title === 'Latency p50 / p90 / p99')!;
+    expect(latency.fieldConfig.defaults.thresholds.steps.at(-1).value).toBe(Number(values.latencyThresholdSeconds));
+  });
+
+  it('describes the SLOs as OpenSLO v1 data consistent with the rules', async () => {
+    const { tree, values, alerts } = await rendered(index);
+    const docs = parseAllDocuments(text(tree, 'observability/slo.yaml')).map((d) => {
+      expect(d.errors, 'valid YAML').toEqual([]);
+      return d.toJS() as Record<string, any>;
+    });
+    for (const doc of docs) expect(doc.apiVersion).toBe('openslo/v1');
+    const slos = docs.filter((d) => d.kind === 'SLO');
+    const policies = new Map(docs.filter((d) => d.kind === 'AlertPolicy').map((d) => [d.metadata.name as string, d]));
+    const targets = new Set(docs.filter((d) => d.kind === 'AlertNotificationTarget').map((d) => d.metadata.name as string));
+    expect(docs.filter((d) => d.kind === 'Service').map((d) => d.metadata.name)).toEqual([values.name]);
+    expect(slos.map((s) => s.metadata.name)).toEqual([`${String(values.name)}-availability`, `${String(values.name)}-latency`]);
+    const [availability, latency] = slos;
+    expect(availability!.spec.objectives).toEqual([expect.objectContaining({ targetPercent: values.sloAvailability })]);
+    expect(latency!.spec.objectives).toEqual([expect.objectContaining({ targetPercent: values.latencyObjective })]);
+    expect(latency!.spec.indicator.spec.ratioMetric.good.metricSource.spec.query).toContain(`le="${String(values.latencyThresholdSeconds)}"`);
+    for (const slo of slos) {
+      expect(slo.spec.service).toBe(values.name);
+      expect(slo.spec.budgetingMethod).toBe('Occurrences');
+      expect(slo.spec.timeWindow).toEqual([{ duration: '30d', isRolling: true }]);
+      const ratio = slo.spec.indicator.spec.ratioMetric;
+      expect(ratio.counter).toBe(true);
+      for (const part of ['good', 'bad', 'total']) {
+        if (!ratio[part]) continue;
+        const query = ratio[part].metricSource.spec.query as string;
+        expect(ratio[part].metricSource.type).toBe('Prometheus');
+        for (const metric of metricNames(query)) expect(CONTRACT_METRICS.has(metric), query).toBe(true);
+        expect(query).toContain(`service_name="${String(values.name)}", http_route!~"/livez|/readyz"`);
+      }
+      // The alert policy is the burn-rate table of alerts.yaml, severity and `for` included.
+      const conditions = (slo.spec.alertPolicies as Array<{ alertPolicyRef: string }>).map(({ alertPolicyRef }) => {
+        const policy = policies.get(alertPolicyRef);
+        expect(policy, alertPolicyRef).toBeDefined();
+        for (const { targetRef } of policy!.spec.notificationTargets) expect(targets.has(targetRef), targetRef).toBe(true);
+        expect(policy!.spec.conditions).toHaveLength(1);
+        const { severity, condition } = policy!.spec.conditions[0].spec;
+        return [severity, condition.kind, condition.threshold, condition.lookbackWindow, condition.alertAfter];
+      });
+      const kind = slo.metadata.labels.slo === 'availability' ? 'Availability' : 'Latency';
+      const expected = (['fast', 'slow'] as const).flatMap((speed) => {
+        const alert = allAlerts(alerts).find((a) => a.alert === `${kind}SLO${speed === 'fast' ? 'Fast' : 'Slow'}Burn`)!;
+        return BURN_CONDITIONS[speed].map(([long, , rate]) => [alert.labels!.severity, 'burnrate', rate, long, alert.for]);
+      });
+      expect(conditions).toEqual(expected);
+    }
+  });
+
+  it('renders deterministically, with the right file policies and no secret values', async () => {
+    const r = await rendered(index);
+    const again = await renderBuiltin(SPEC, CASES[index]!.answers);
+    expect([...again.tree.keys()]).toEqual([...r.tree.keys()]);
+    for (const [path, file] of r.tree) {
+      expect(Buffer.from(again.tree.get(path)!.bytes).equals(Buffer.from(file.bytes)), path).toBe(true);
+      expect(path.startsWith('observability/') || path.startsWith('docs/runbooks/'), `${path} is inside observability's paths`).toBe(true);
+      expect(file.policy, path).toBe(path.startsWith('docs/runbooks/') ? 'once' : 'merge');
+      const body = text(r.tree, path);
+      expect(body, `${path}: no Handlebars left over`).not.toMatch(/\\\{\{|\{\{\{\{/);
+      expect(body, `${path}: no secret value`).not.toMatch(/(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*["']?[A-Za-z0-9+/_-]{6,}/i);
+      expect(body, `${path}: no placeholder value`).not.toMatch(/changeme|change-me|<your[- ]/i);
+    }
+  });
+});
+
+describe('observability template: latency thresholds', () => {
+  it('offers only histogram bucket boundaries the README documents, each selected verbatim by the rules', async () => {
+    const { tree } = await rendered(0);
+    const readme = text(tree, 'observability/README.md');
+    const boundaries = /0\.005, 0\.01, [\d., ]+, 10/.exec(readme)?.[0].split(', ') ?? [];
+    expect(boundaries).toContain('0.3');
+    for (const choice of THRESHOLD_CHOICES) {
+      expect(boundaries, `${choice} is a documented boundary`).toContain(choice);
+      expect(Number.isInteger(Number(choice)), `${choice}: integer le values differ between Prometheus 2 and 3`).toBe(false);
+      const { tree: t } = await renderBuiltin(SPEC, { latencyThresholdSeconds: choice });
+      const rules = text(t, 'observability/prometheus/recording-rules.yaml');
+      expect(rules).toContain(`le="${choice}"`);
+      expect(text(t, 'observability/prometheus/tests/latency-slo.test.yaml')).toContain(`le="${choice}"`);
+      const dir = writeTree(t, join(scratch, `threshold-${choice}`));
+      const run = await promtool(['check', 'rules', 'recording-rules.yaml', 'alerts.yaml'], join(dir, 'observability/prometheus'));
+      expect(run.code, run.output).toBe(0);
+    }
+  });
+
+  it('refuses a threshold that is not a bucket boundary', async () => {
+    await expect(renderBuiltin(SPEC, { latencyThresholdSeconds: '0.4' })).rejects.toThrow(/0\.4|one of/);
+  });
+});
