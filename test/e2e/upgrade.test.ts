@@ -15,8 +15,6 @@ const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SERVICE_1_1 = join(REPO_ROOT, 'templates/service/1.1.0');
-/** Files of the service template with the `once` policy (src/**, test/**, README.md, except src/telemetry.ts in 1.1.0). */
-const isOnce = (path: string) => (/^(src|test)\//.test(path) || path === 'README.md') && path !== 'src/telemetry.ts';
 
 // ---------------------------------------------------------------- git
 
@@ -129,7 +127,7 @@ const START_MINE = '"start": "exec node --enable-source-maps --trace-warnings di
 // ---------------------------------------------------------------- upgrade
 
 describe('platform upgrade', () => {
-  it('moves an untouched repository to 1.1.0: the files equal a fresh 1.1.0 service, once files stay the team\'s', async () => {
+  it('moves an untouched repository to 1.1.0: the files equal a fresh 1.1.0 service', async () => {
     const dir = repo10();
     const r = await platform(dir, ['upgrade', '--yes']);
     expect(r.code, out(r)).toBe(0);
@@ -137,12 +135,9 @@ describe('platform upgrade', () => {
 
     const upgraded = snapshot(dir);
     const fresh = snapshot(FRESH_1_1);
-    const original = snapshot(PRISTINE_1_0);
     expect([...upgraded.keys()].sort()).toEqual([...fresh.keys()].sort());
-    for (const [path, entry] of fresh) {
+    for (const [path, expected] of fresh) {
       if (path === '.platform.yaml') continue;
-      // Files with the once policy that 1.0.0 wrote belong to the team: left as 1.0.0 wrote them.
-      const expected = isOnce(path) && original.has(path) ? original.get(path)! : entry;
       expect(upgraded.get(path)!.bytes.equals(expected.bytes), path).toBe(true);
       expect(upgraded.get(path)!.mode & 0o111, `${path} mode`).toBe(expected.mode & 0o111);
     }

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { nodeFs } from '../../src/core/node-fs.js';
+import { BUILTIN_ROOT, listCatalog } from '../../src/template/builtin.js';
+import { planAdd } from '../../src/plan/prepare.js';
+import { planUpgrade } from '../../src/plan/upgrade.js';
+import { applyPlan } from '../../src/apply/apply-plan.js';
+import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
+import { gitTextMerger } from '../../src/merge/git-merge-file.js';
+import { memoryFs } from '../helpers/memfs.js';
+import { builtinTemplate, renderBuiltin } from '../helpers/builtin.js';
+
+const catalog = await listCatalog(nodeFs, BUILTIN_ROOT);
+const pairs = catalog.flatMap((entry) =>
+  entry.versions.flatMap((from, i) => entry.versions.slice(i + 1).map((to) => [entry.name, from, to] as const)),
+);
+const textMerger = await gitTextMerger();
+
+/** A repository created at NAME@VERSION with default answers, on memfs. */
+async function createAt(name: string, version: string) {
+  const { fs, vol } = memoryFs();
+  const template = await builtinTemplate(`${name}@${version}`);
+  const { values } = await renderBuiltin(`${name}@${version}`, {}, 'repo');
+  const answers = { values, secrets: new Set(template.manifest.questions.filter((q) => q.secret).map((q) => q.name)) };
+  await applyPlan(fs, await planAdd({ fs, root: '/repo', template, sourceLabel: 'builtin', answers, lock: EMPTY_LOCKFILE }), { pid: 1 });
+  return { fs, vol };
+}
+
+function files(vol: ReturnType<typeof memoryFs>['vol']): Record<string, string | null> {
+  const all = vol.toJSON('/repo');
+  delete all['/repo/.platform.yaml'];
+  return all;
+}
+
+async function upgrade(fs: ReturnType<typeof memoryFs>['fs'], name: string, to: string) {
+  const lock = parseLockfile(String(await fs.readFile('/repo/.platform.yaml')), '.platform.yaml');
+  const locked = lock.templates.find((t) => t.name === name)!;
+  const base = (await renderBuiltin(`${name}@${locked.version}`, locked.answers, 'repo')).tree;
+  const target = await builtinTemplate(`${name}@${to}`);
+  const rendered = await renderBuiltin(`${name}@${to}`, locked.answers, 'repo');
+  return planUpgrade({
+    fs,
+    root: '/repo',
+    lock,
+    locked,
+    base,
+    theirs: rendered.tree,
+    target: { name, version: to, source: 'builtin' },
+    answers: rendered.values,
+    renames: new Map(target.manifest.renames.map((r) => [r.from, r.to])),
+    textMerger,
+    conflictStyle: 'markers',
+    force: false,
+  });
+}
+
+describe('every pair of built-in versions', () => {
+  it('has at least one template with two versions to upgrade between', () => {
+    expect(pairs.length).toBeGreaterThan(0);
+  });
+
+  it.each(pairs)('%s: an untouched repo upgraded from %s to %s equals a fresh create', async (name, from, to) => {
+    const upgraded = await createAt(name, from);
+    const plan = await upgrade(upgraded.fs, name, to);
+    expect(plan.conflicts).toEqual([]);
+    await applyPlan(upgraded.fs, plan, { pid: 1 });
+    const fresh = await createAt(name, to);
+    expect(files(upgraded.vol)).toEqual(files(fresh.vol));
+  });
+});
+
+describe('upgrading to the version already installed', () => {
+  it.each(catalog.map((entry) => [entry.name, entry.versions[entry.versions.length - 1]!] as const))('%s@%s changes nothing, not even the lockfile', async (name, version) => {
+    const { fs, vol } = await createAt(name, version);
+    const before = vol.toJSON('/repo');
+    const plan = await upgrade(fs, name, version);
+    expect(plan.operations.every((op) => op.kind === 'keep' || op.kind === 'skip')).toBe(true);
+    expect(plan.lockText).toBe(before['/repo/.platform.yaml']);
+  });
+});
