@@ -86,7 +86,9 @@ function mergeYaml(base: string, ours: string, theirs: string): StructuredResult
     const result = mergeData(toData(baseDocs[index]!), toData(doc), toData(theirsDocs[index]!));
     conflicts.push(...result.conflicts.map((path) => [index, ...path]));
     expected.push(result.value);
-    if (result.conflicts.length === 0) doc.contents = applyData(doc, doc.contents as Node | null, toData(doc), result.value) as typeof doc.contents;
+    if (result.conflicts.length === 0) {
+      doc.contents = applyData(doc, doc.contents as Node | null, toData(doc), result.value, theirsDocs[index]!.contents) as typeof doc.contents;
+    }
   });
   if (conflicts.length > 0) return { kind: 'conflict', paths: conflicts };
   const text = oursDocs.map((doc) => doc.toString(style)).join('');
@@ -122,18 +124,23 @@ function hasAliases(doc: Document): boolean {
 
 /**
  * Turns ours' node into one holding `next`, reusing every node (and so its comments, quoting
- * and flow or block style) whose value is unchanged.
+ * and flow or block style) whose value is unchanged. What comes new from the template is taken
+ * from theirs' own nodes when they hold exactly that value, so their comments come along (the
+ * `# v5.0.0` beside a pinned action, the note above a new job).
  */
-function applyData(doc: Document, node: Node | null, current: Data, next: Data): Node | null {
+function applyData(doc: Document, node: Node | null, current: Data, next: Data, theirs: unknown): Node | null {
   if (deepEqual(current, next)) return node;
   if (isMap(node) && isPlainObject(current) && isPlainObject(next)) {
-    const pairs = new Map(node.items.map((pair) => [String((pair.key as { value?: unknown } | null)?.value ?? pair.key), pair]));
+    const pairs = new Map(node.items.map((pair) => [keyOf(pair.key), pair]));
+    const theirsPairs = isMap(theirs) ? new Map(theirs.items.map((pair) => [keyOf(pair.key), pair])) : new Map();
     node.items = Object.keys(next).map((key) => {
       const pair = pairs.get(key);
+      const theirsPair = theirsPairs.get(key);
       if (pair && Object.hasOwn(current, key)) {
-        pair.value = applyData(doc, pair.value as Node | null, current[key]!, next[key]!);
+        pair.value = applyData(doc, pair.value as Node | null, current[key]!, next[key]!, theirsPair?.value);
         return pair;
       }
+      if (theirsPair && deepEqual(toPlain(theirsPair.value), next[key])) return theirsPair.clone();
       return doc.createPair(key, next[key]);
     });
     return node;
@@ -144,16 +151,37 @@ function applyData(doc: Document, node: Node | null, current: Data, next: Data):
       const key = itemKey(item);
       if (key !== undefined) byKey.set(key, { node: node.items[i] as Node | null, data: item });
     });
+    const theirsByKey = new Map<string, Node>();
+    if (isSeq(theirs)) {
+      for (const item of theirs.items) {
+        const key = itemKey(toPlain(item));
+        if (key !== undefined) theirsByKey.set(key, item as Node);
+      }
+    }
     node.items = next.map((item) => {
       const key = itemKey(item);
       const existing = key === undefined ? undefined : byKey.get(key);
-      return existing ? applyData(doc, existing.node, existing.data, item) : doc.createNode(item);
+      const theirsItem = key === undefined ? undefined : theirsByKey.get(key);
+      if (existing) return applyData(doc, existing.node, existing.data, item, theirsItem);
+      if (theirsItem && deepEqual(toPlain(theirsItem), item)) return theirsItem.clone() as Node;
+      return doc.createNode(item);
     });
     return node;
   }
   if (isScalar(node) && (next === null || typeof next !== 'object')) {
     node.value = next;
+    // The template changed this value: its comment describes the new one (a pinned version).
+    if (isScalar(theirs) && theirs.value === next) node.comment = theirs.comment;
     return node;
   }
+  if (theirs && deepEqual(toPlain(theirs), next)) return (theirs as Node).clone() as Node;
   return doc.createNode(next) as Node;
+}
+
+function keyOf(key: unknown): string {
+  return String((key as { value?: unknown } | null)?.value ?? key);
+}
+
+function toPlain(node: unknown): Data {
+  return (node && typeof node === 'object' && 'toJSON' in node ? (node as { toJSON(): unknown }).toJSON() : node) as Data;
 }

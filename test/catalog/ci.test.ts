@@ -1,27 +1,74 @@
 /**
- * The `ci` built-in template (templates/ci/1.0.0): rendered for GitHub Actions (Dependabot and
- * Renovate; AWS and GCP; GHCR, ECR, Artifact Registry and another registry) and for GitLab CI
- * (AWS and GCP; Node 22 and 24), then checked with the real validators a team would run
- * (actionlint, action-validator, gitlab-ci-local, shellcheck) and with the promises the component
- * makes: least privilege, actions pinned to the commit SHAs of pins.yaml, images pinned by digest,
- * a timeout on every job, no untrusted event data inlined into a script, OIDC-only cloud access,
- * the dev -> staging -> prod chain, and no secret value anywhere.
+ * The `ci` built-in template, every released version (templates/ci/1.0.0 and 1.1.0): rendered for
+ * GitHub Actions (Dependabot and Renovate; AWS and GCP; GHCR, ECR, Artifact Registry and another
+ * registry) and for GitLab CI (AWS and GCP; Node 22 and 24), then checked with the real validators
+ * a team would run (actionlint, action-validator, gitlab-ci-local, shellcheck) and with the
+ * promises the component makes: least privilege, actions pinned to the commit SHAs of pins.yaml,
+ * images pinned by digest, a timeout on every job, no untrusted event data inlined into a script,
+ * OIDC-only cloud access, the dev -> staging -> prod chain, and no secret value anywhere.
+ * Then what 1.1.0 changed, and upgrades from 1.0.0 to 1.1.0 (untouched and edited repositories).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_ROOT } from '../../src/template/builtin.js';
-import { renderBuiltin, writeTree } from '../helpers/builtin.js';
+import { planAdd } from '../../src/plan/prepare.js';
+import { planUpgrade } from '../../src/plan/upgrade.js';
+import { applyPlan } from '../../src/apply/apply-plan.js';
+import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
+import { gitTextMerger } from '../../src/merge/git-merge-file.js';
+import { memoryFs } from '../helpers/memfs.js';
+import { builtinTemplate, renderBuiltin, writeTree } from '../helpers/builtin.js';
 
 const run = promisify(execFile);
-const SPEC = 'ci@1.0.0';
 const REPO_ROOT = join(BUILTIN_ROOT, '..');
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
-const WORKFLOWS = ['ci.yml', 'codeql.yml', 'upgrade.yml'];
+
+/** Every released version, and what differs between them that the shared checks must know. */
+interface Version {
+  version: string;
+  /** The workflows it writes in .github/workflows/. */
+  workflows: string[];
+  /** The one that runs `platform upgrade` (owned by the platform). */
+  upgrade: string;
+  /** codeql.yml: written by 1.0.0, retired in 1.1.0 for CodeQL default setup. */
+  codeql: boolean;
+  /** The jobs of ci.yml the image publish waits for. */
+  publishNeeds: string[];
+  /** The jobs of ci.yml that only read the repository. */
+  readOnlyJobs: string[];
+  /** The GitLab jobs that install dependencies without lifecycle scripts. */
+  noScriptInstalls: string[];
+  /** The App token's permissions in the upgrade workflow. */
+  appPermissions: string[];
+}
+const VERSIONS: Version[] = [
+  {
+    version: '1.0.0',
+    workflows: ['ci.yml', 'codeql.yml', 'upgrade.yml'],
+    upgrade: 'upgrade.yml',
+    codeql: true,
+    publishNeeds: ['verify', 'secret-scan'],
+    readOnlyJobs: ['verify', 'dependency-review', 'secret-scan', 'image'],
+    noScriptInstalls: [],
+    appPermissions: ['contents', 'pull-requests', 'issues'],
+  },
+  {
+    version: '1.1.0',
+    workflows: ['ci.yml', 'platform-upgrade.yml'],
+    upgrade: 'platform-upgrade.yml',
+    codeql: false,
+    publishNeeds: ['verify', 'dependency-audit', 'secret-scan'],
+    readOnlyJobs: ['verify', 'dependency-review', 'dependency-audit', 'secret-scan', 'image'],
+    noScriptInstalls: ['dependency-audit'],
+    appPermissions: ['contents', 'pull-requests', 'issues', 'workflows'],
+  },
+];
+const DEFAULT_SCHEDULE = '41 5 * * 1';
 
 type Obj = Record<string, unknown>;
 type Tree = Awaited<ReturnType<typeof renderBuiltin>>['tree'];
@@ -46,8 +93,8 @@ interface Rendered {
   files: Map<string, string>;
 }
 
-async function render(answers: Obj, dir?: string): Promise<Rendered> {
-  const { tree, values } = await renderBuiltin(SPEC, answers);
+async function render(spec: string, answers: Obj, dir?: string): Promise<Rendered> {
+  const { tree, values } = await renderBuiltin(spec, answers);
   return { tree, values, dir: writeTree(tree, dir), files: new Map([...tree].map(([path, file]) => [path, text(file.bytes)])) };
 }
 
@@ -151,7 +198,8 @@ function expectRenovate(content: string, managers: string[]): void {
 // GitHub Actions
 // ---------------------------------------------------------------------------------------------
 
-const GITHUB_CASES: { label: string; answers: Obj; login: RegExp; bot: 'dependabot' | 'renovate' }[] = [
+/** `since` holds answers to questions that a later version added: given from that version on. */
+const GITHUB_CASES: { label: string; answers: Obj; since?: Record<string, Obj>; login: RegExp; bot: 'dependabot' | 'renovate' }[] = [
   { label: 'defaults: dependabot, aws, GHCR', answers: {}, login: /registry: ghcr\.io/, bot: 'dependabot' },
   {
     label: 'renovate, gcp, Artifact Registry',
@@ -162,6 +210,7 @@ const GITHUB_CASES: { label: string; answers: Obj; login: RegExp; bot: 'dependab
   {
     label: 'dependabot, aws, ECR',
     answers: { registry: '210987654321.dkr.ecr.eu-central-1.amazonaws.com/payments', awsDeployRoleArn: 'arn:aws:iam::210987654321:role/payments-ci', awsRegion: 'eu-central-1', owner: 'payments-team' },
+    since: { '1.1.0': { upgradeSchedule: '17 6 * * 2' } },
     login: /registry: 210987654321\.dkr\.ecr\.eu-central-1\.amazonaws\.com\n/,
     bot: 'dependabot',
   },
@@ -190,6 +239,12 @@ interface Job {
   concurrency?: Obj;
   if?: string;
 }
+/** A case's answers for a version: its own, plus those of the questions added up to that version. */
+function answersFor(c: { answers: Obj; since?: Record<string, Obj> }, version: string): Obj {
+  const added = Object.entries(c.since ?? {}).filter(([since]) => since.localeCompare(version, 'en', { numeric: true }) <= 0);
+  return Object.assign({}, c.answers, ...added.map(([, answers]) => answers)) as Obj;
+}
+
 interface Workflow {
   on: Obj;
   permissions: unknown;
@@ -197,14 +252,15 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-describe.concurrent('ci template: GitHub Actions', () => {
+describe.concurrent.each(VERSIONS)('ci@$version template: GitHub Actions', (v) => {
+  const WORKFLOWS = v.workflows;
   // Every case is rendered into its own folder under one root, so that actionlint (a WASM build
   // whose start-up dominates its run time) checks all of them in a single run.
   const root = writeTree(new Map());
   const renders = new Map<string, Rendered>();
   let actionlint: { code: number; stdout: string; stderr: string };
   beforeAll(async () => {
-    for (const [i, c] of GITHUB_CASES.entries()) renders.set(c.label, await render(c.answers, join(root, String(i))));
+    for (const [i, c] of GITHUB_CASES.entries()) renders.set(c.label, await render(`ci@${v.version}`, answersFor(c, v.version), join(root, String(i))));
     actionlint = await exec(ACTIONLINT, [join(root, '*', '.github', 'workflows', '*.yml')]);
   });
 
@@ -220,7 +276,7 @@ describe.concurrent('ci template: GitHub Actions', () => {
       it('writes only ci paths: the workflows, the update bot, CODEOWNERS', () => {
         const expected = [...WORKFLOWS.map((w) => `.github/workflows/${w}`), '.github/CODEOWNERS', c.bot === 'dependabot' ? '.github/dependabot.yml' : 'renovate.json'];
         expect([...r.files.keys()].sort()).toEqual(expected.sort());
-        expect(r.tree.get('.github/workflows/upgrade.yml')?.policy).toBe('owned');
+        expect(r.tree.get(`.github/workflows/${v.upgrade}`)?.policy).toBe('owned');
         expect(r.tree.get('.github/CODEOWNERS')?.policy).toBe('once');
         expect(r.tree.get('.github/workflows/ci.yml')?.policy).toBe('merge');
         expectAllParse(r.files);
@@ -280,10 +336,17 @@ describe.concurrent('ci template: GitHub Actions', () => {
         }
         const ci = workflows.get('ci.yml')!;
         for (const env of ENVIRONMENTS) expect(obj(ci.jobs[`deploy-${env}`]!.permissions, env)).toEqual({ contents: 'read', 'id-token': 'write' });
-        for (const job of ['verify', 'dependency-review', 'secret-scan', 'image']) expect(ci.jobs[job]!.permissions, job).toEqual({ contents: 'read' });
+        for (const job of v.readOnlyJobs) expect(ci.jobs[job]!.permissions, job).toEqual({ contents: 'read' });
+        expect(Object.keys(ci.jobs).sort()).toEqual([...v.readOnlyJobs, 'publish', ...ENVIRONMENTS.map((env) => `deploy-${env}`)].sort());
         expect(obj(ci.jobs.publish!.permissions, 'publish')['packages'] === 'write', 'packages: write only for GHCR').toBe(String(r.values.registry).startsWith('ghcr.io/'));
-        expect(workflows.get('codeql.yml')!.jobs.analyze!.permissions).toEqual({ contents: 'read', 'security-events': 'write', actions: 'read' });
-        expect(workflows.get('upgrade.yml')!.jobs.upgrade!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
+        if (v.codeql) expect(workflows.get('codeql.yml')!.jobs.analyze!.permissions).toEqual({ contents: 'read', 'security-events': 'write', actions: 'read' });
+        // security-events: write only where results are uploaded (CodeQL's own workflow, 1.0.0).
+        for (const [name, wf] of workflows) {
+          for (const [jobName, job] of Object.entries(wf.jobs)) {
+            if (obj(job.permissions, jobName)['security-events'] === 'write') expect(`${name}/${jobName}`).toBe('codeql.yml/analyze');
+          }
+        }
+        expect(workflows.get(v.upgrade)!.jobs.upgrade!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
       });
 
       it('every job has a timeout; every workflow has concurrency; deploys never cancel each other', () => {
@@ -297,7 +360,7 @@ describe.concurrent('ci template: GitHub Actions', () => {
         const ci = workflows.get('ci.yml')!;
         expect(ci.concurrency?.['cancel-in-progress']).toBe("${{ github.event_name == 'pull_request' }}");
         for (const env of ENVIRONMENTS) expect(ci.jobs[`deploy-${env}`]!.concurrency).toEqual({ group: `deploy-${env}`, 'cancel-in-progress': false });
-        expect(workflows.get('upgrade.yml')!.concurrency?.['cancel-in-progress']).toBe(false);
+        expect(workflows.get(v.upgrade)!.concurrency?.['cancel-in-progress']).toBe(false);
       });
 
       it('untrusted event data never reaches a script inline; no pull_request_target; checkouts keep no token', async () => {
@@ -327,6 +390,7 @@ describe.concurrent('ci template: GitHub Actions', () => {
         const ci = workflows.get('ci.yml')!;
         expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
         expect(ci.jobs['dependency-review']!.if).toBe("github.event_name == 'pull_request'");
+        if (!v.codeql) return;
         const codeql = workflows.get('codeql.yml')!;
         expect(Object.keys(codeql.on).sort()).toEqual(['pull_request', 'push', 'schedule']);
         expect(codeql.jobs.analyze!.steps!.find((s) => s.uses?.startsWith('github/codeql-action/init@'))?.with?.languages).toBe('javascript-typescript');
@@ -339,7 +403,7 @@ describe.concurrent('ci template: GitHub Actions', () => {
         expect(ci.jobs.image!.if).toBe("github.event_name == 'pull_request'");
         expect(build('image').with).toMatchObject({ push: false, load: true });
         expect(ci.jobs.publish!.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-        expect(ci.jobs.publish!.needs).toEqual(['verify', 'secret-scan']);
+        expect(ci.jobs.publish!.needs).toEqual(v.publishNeeds);
         expect(build('publish').with).toMatchObject({ push: true, sbom: true, provenance: 'mode=max' });
         const attest = steps('publish').find((s) => s.uses?.startsWith('actions/attest-build-provenance@'))!;
         expect(attest.with).toEqual({ 'subject-name': '${{ env.IMAGE }}', 'subject-digest': '${{ steps.build.outputs.digest }}', 'push-to-registry': true });
@@ -380,8 +444,12 @@ describe.concurrent('ci template: GitHub Actions', () => {
       });
 
       it('upgrade: weekly `platform upgrade`, a pull request even on conflicts (exit 3), labelled', () => {
-        const wf = workflows.get('upgrade.yml')!;
+        const wf = workflows.get(v.upgrade)!;
         expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+        expect(wf.on.schedule).toEqual([{ cron: r.values.upgradeSchedule ?? DEFAULT_SCHEDULE }]);
+        const app = wf.jobs.upgrade!.steps!.find((s) => s.id === 'app-token')!;
+        const granted = Object.entries(app.with ?? {}).filter(([key]) => key.startsWith('permission-'));
+        expect(granted).toEqual(v.appPermissions.map((p) => [`permission-${p}`, 'write']));
         const script = wf.jobs.upgrade!.steps!.map((s) => s.run ?? '').join('\n');
         expect(script).toContain('npx --yes --package create-service@latest platform upgrade --yes --json');
         expect(script).toMatch(/0\) .*\n\s+3\) /);
@@ -429,14 +497,18 @@ describe.concurrent('ci template: GitHub Actions', () => {
 // GitLab CI
 // ---------------------------------------------------------------------------------------------
 
-const GITLAB_CASES: { label: string; answers: Obj }[] = [
+const GITLAB_CASES: { label: string; answers: Obj; since?: Record<string, Obj> }[] = [
   { label: 'aws, Node 22 (defaults)', answers: { ciProvider: 'gitlab' } },
-  { label: 'gcp, Node 24', answers: { ciProvider: 'gitlab', cloud: 'gcp', nodeVersion: '24', registry: 'registry.gitlab.example.com/payments' } },
+  {
+    label: 'gcp, Node 24',
+    answers: { ciProvider: 'gitlab', cloud: 'gcp', nodeVersion: '24', registry: 'registry.gitlab.example.com/payments' },
+    since: { '1.1.0': { upgradeSchedule: '0 7 * * 3' } },
+  },
 ];
 
 const JOBS = ['build', 'lint', 'typecheck', 'unit-test', 'secret-detection', 'dependency-audit', 'image-build', 'image-scan', 'deploy-dev', 'deploy-staging', 'deploy-prod'];
 
-describe.concurrent('ci template: GitLab CI', () => {
+describe.concurrent.each(VERSIONS)('ci@$version template: GitLab CI', (v) => {
   for (const c of GITLAB_CASES) {
     describe(c.label, () => {
       let r: Rendered;
@@ -445,7 +517,7 @@ describe.concurrent('ci template: GitLab CI', () => {
       let scheduled: { code: number; stdout: string; stderr: string };
       let chain: { code: number; stdout: string; stderr: string };
       beforeAll(async () => {
-        r = await render(c.answers);
+        r = await render(`ci@${v.version}`, answersFor(c, v.version));
         // gitlab-ci-local reads the project's git data: make the folder a repository on main.
         for (const args of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', 'commit', '--quiet', '--message', 'init']]) {
           const g = await exec('git', args, r.dir);
@@ -531,6 +603,12 @@ describe.concurrent('ci template: GitLab CI', () => {
       it('security and package: gitleaks, npm audit, BuildKit build, Trivy gate with a CycloneDX SBOM', () => {
         expect((expanded['secret-detection']!.script as string[]).join('\n')).toContain('gitleaks git --redact');
         expect(expanded['dependency-audit']!.script).toEqual(['npm audit --omit=dev --audit-level=high', 'npm audit signatures']);
+        // Every job that installs does it with npm ci from the lockfile; the audit, from 1.1.0,
+        // without lifecycle scripts (no package runs code in the job that checks it).
+        for (const [name, job] of Object.entries(expanded).filter(([name, job]) => isObj(job) && Array.isArray(job.before_script) && !name.startsWith('.'))) {
+          const install = (job.before_script as string[]).filter((line) => line.startsWith('npm '));
+          expect(install, name).toEqual([`npm ci${v.noScriptInstalls.includes(name) ? ' --ignore-scripts' : ''} --no-audit --no-fund --prefer-offline`]);
+        }
         expect((expanded['image-build']!.script as string[]).join('\n')).toContain('buildctl-daemonless.sh build');
         const scan = (expanded['image-scan']!.script as string[]).join('\n');
         expect(scan).toContain('--severity HIGH,CRITICAL --ignore-unfixed --exit-code 1');
@@ -551,12 +629,247 @@ describe.concurrent('ci template: GitLab CI', () => {
   }
 });
 
-describe('ci template: determinism', () => {
+describe.each(VERSIONS)('ci@$version template: determinism', (v) => {
   it('renders the same bytes for the same answers', async () => {
     for (const answers of [{}, { ciProvider: 'gitlab', cloud: 'gcp' }]) {
-      const a = await renderBuiltin(SPEC, answers);
-      const b = await renderBuiltin(SPEC, answers);
+      const a = await renderBuiltin(`ci@${v.version}`, answers);
+      const b = await renderBuiltin(`ci@${v.version}`, answers);
       expect([...a.tree].map(([p, f]) => [p, text(f.bytes)])).toEqual([...b.tree].map(([p, f]) => [p, text(f.bytes)]));
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 1.1.0: what changed since 1.0.0
+// ---------------------------------------------------------------------------------------------
+
+const MOVED = new Map([['.github/workflows/upgrade.yml', '.github/workflows/platform-upgrade.yml']]);
+const RETIRED = ['.github/workflows/codeql.yml'];
+const ANSWER_SETS: [string, Obj][] = [
+  ['GitHub, defaults', {}],
+  ['GitHub, renovate, gcp', { dependencyUpdates: 'renovate', cloud: 'gcp', registry: 'europe-docker.pkg.dev/acme-prod/services' }],
+  ['GitLab, gcp, Node 24', { ciProvider: 'gitlab', cloud: 'gcp', nodeVersion: '24' }],
+];
+
+describe.concurrent('ci@1.1.0: what changed since 1.0.0', () => {
+  it('declares the move of the upgrade workflow, keeps it owned, and adds one question with a default', async () => {
+    const [previous, next] = await Promise.all([builtinTemplate('ci@1.0.0'), builtinTemplate('ci@1.1.0')]);
+    expect(next.manifest.renames).toEqual([...MOVED].map(([from, to]) => ({ from, to })));
+    expect(next.manifest.files).toContainEqual({ glob: '.github/workflows/platform-upgrade.yml', policy: 'owned' });
+    // Every question of 1.0.0 is asked exactly as before (shared answers must not drift).
+    for (const question of previous.manifest.questions) expect(next.manifest.questions.find((q) => q.name === question.name), question.name).toEqual(question);
+    const added = next.manifest.questions.filter((q) => !previous.manifest.questions.some((p) => p.name === q.name));
+    expect(added.map((q) => q.name)).toEqual(['upgradeSchedule']);
+    expect(added[0]).toMatchObject({ type: 'string', default: DEFAULT_SCHEDULE });
+    expect(added[0]!.when).toBeUndefined();
+    expect(next.changelog).toMatch(/## 1\.1\.0/);
+    for (const must of ['Dependency audit (npm signatures)', 'platform-upgrade.yml', 'codeql.yml', 'default setup', 'upgradeSchedule', 'workflows']) expect(next.changelog, must).toContain(must);
+  });
+
+  it.each(ANSWER_SETS)('keeps every other path of 1.0.0 (%s): only upgrade.yml moved and codeql.yml retired', async (_, answers) => {
+    const [previous, next] = await Promise.all([renderBuiltin('ci@1.0.0', answers), renderBuiltin('ci@1.1.0', answers)]);
+    const expected = [...previous.tree.keys()].filter((path) => !RETIRED.includes(path)).map((path) => MOVED.get(path) ?? path);
+    expect([...next.tree.keys()].sort()).toEqual(expected.sort());
+    for (const [path, file] of next.tree) expect(file.policy, path).toBe(previous.tree.get([...MOVED].find(([, to]) => to === path)?.[0] ?? path)!.policy);
+    // Files this version did not mean to change are byte for byte the same.
+    for (const path of ['.github/CODEOWNERS', '.github/dependabot.yml', 'renovate.json'].filter((p) => next.tree.has(p))) {
+      expect(text(next.tree.get(path)!.bytes), path).toBe(text(previous.tree.get(path)!.bytes));
+    }
+  });
+
+  it('dependency audit: a job of its own on pull requests and main, installs without scripts, verifies signatures, gates the publish', async () => {
+    const { tree } = await renderBuiltin('ci@1.1.0', {});
+    const ci = parseYaml(text(tree.get('.github/workflows/ci.yml')!.bytes)) as Workflow;
+    const job = ci.jobs['dependency-audit']!;
+    expect(job.if, 'runs on pull requests and on main').toBeUndefined();
+    expect(obj(job, 'job').name).toBe('Dependency audit (npm signatures)');
+    expect(job.permissions).toEqual({ contents: 'read' });
+    expect(job['timeout-minutes']).toBe(10);
+    expect(job.steps!.map((s) => s.uses?.split('@')[0] ?? s.run)).toEqual(['actions/checkout', 'actions/setup-node', 'npm ci --ignore-scripts --no-audit --no-fund', 'npm audit signatures']);
+    expect(job.steps![1]!.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
+    expect(ci.jobs.publish!.needs).toContain('dependency-audit');
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+  });
+
+  it('upgradeSchedule: the upgrade workflow runs on it, GitLab names it for the pipeline schedule, a malformed cron is refused', async () => {
+    const github = await renderBuiltin('ci@1.1.0', { upgradeSchedule: '17 6 * * 2' });
+    const wf = parseYaml(text(github.tree.get('.github/workflows/platform-upgrade.yml')!.bytes)) as Workflow;
+    expect(wf.on.schedule).toEqual([{ cron: '17 6 * * 2' }]);
+    const gitlab = await renderBuiltin('ci@1.1.0', { ciProvider: 'gitlab' });
+    expect(text(gitlab.tree.get('.gitlab-ci.yml')!.bytes)).toContain(`Pipeline schedules: \`${DEFAULT_SCHEDULE}\``);
+    for (const bad of ['every monday', '41 5 * *', '41 5 * * 1 2020', '41  5 * * 1']) {
+      await expect(renderBuiltin('ci@1.1.0', { upgradeSchedule: bad }), bad).rejects.toThrow(/upgradeSchedule/);
+    }
+  });
+
+  it('platform-upgrade: without the App, an upgrade that changes workflows stops with an error instead of a rejected push', async () => {
+    const { tree } = await renderBuiltin('ci@1.1.0', {});
+    const wf = parseYaml(text(tree.get('.github/workflows/platform-upgrade.yml')!.bytes)) as Workflow;
+    const step = wf.jobs.upgrade!.steps!.find((s) => s.name === 'Open or update the pull request')!;
+    expect(step.env?.APP_TOKEN).toBe("${{ steps.app-token.outcome == 'success' }}");
+
+    // The step's script, run for real: a clone of a local origin, the upgrade's changes in the
+    // working tree, and a `gh` that records its arguments.
+    const runStep = async (changed: string, appToken: boolean) => {
+      const dir = writeTree(new Map());
+      const git = async (cwd: string, ...args: string[]) => {
+        const g = await exec('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], cwd);
+        expect(g.code, `git ${args.join(' ')}: ${g.stderr}`).toBe(0);
+      };
+      await git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', 'origin.git');
+      await git(dir, 'clone', '--quiet', 'origin.git', 'work');
+      const work = join(dir, 'work');
+      mkdirSync(join(work, '.github', 'workflows'), { recursive: true });
+      writeFileSync(join(work, '.github', 'workflows', 'ci.yml'), 'name: CI\n');
+      writeFileSync(join(work, 'README.md'), '# repo\n');
+      await git(work, 'add', '--all');
+      await git(work, 'commit', '--quiet', '--message', 'init');
+      await git(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+      writeFileSync(join(work, changed), 'changed by the upgrade\n');
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(join(dir, 'bin', 'gh'), `#!/bin/sh\necho "$*" >> "${join(dir, 'gh.log')}"\n`);
+      chmodSync(join(dir, 'bin', 'gh'), 0o755);
+      writeFileSync(join(dir, 'upgrade.json'), '{}\n');
+      const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, RUNNER_TEMP: dir, GH_TOKEN: 'unused', APP_TOKEN: String(appToken), EXIT_CODE: '0', BRANCH: 'platform/upgrade', BASE: 'main', GIT_CONFIG_NOSYSTEM: '1' };
+      const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile('bash', ['-c', step.run!], { cwd: work, env }, (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout }));
+      });
+      const pushed = (await exec('git', ['rev-parse', '--verify', '--quiet', 'refs/heads/platform/upgrade'], join(dir, 'origin.git'))).code === 0;
+      const gh = existsSync(join(dir, 'gh.log')) ? readFileSync(join(dir, 'gh.log'), 'utf8') : '';
+      return { ...result, pushed, gh };
+    };
+
+    const blocked = await runStep('.github/workflows/ci.yml', false);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain('::error::This upgrade changes .github/workflows/');
+    expect(blocked.pushed).toBe(false);
+    expect(blocked.gh).toBe('');
+    for (const [changed, appToken] of [['.github/workflows/ci.yml', true], ['README.md', false]] as const) {
+      const ok = await runStep(changed, appToken);
+      expect(ok.code, `${changed}, App token ${appToken}: ${ok.stdout}`).toBe(0);
+      expect(ok.pushed).toBe(true);
+      expect(ok.gh).toMatch(/^pr create --base main --head platform\/upgrade /m);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Upgrading from 1.0.0 to 1.1.0
+// ---------------------------------------------------------------------------------------------
+
+describe.concurrent('upgrading ci from 1.0.0 to 1.1.0', () => {
+  type Vol = ReturnType<typeof memoryFs>['vol'];
+  type MemFs = ReturnType<typeof memoryFs>['fs'];
+  const decode = (vol: Vol): Record<string, string | null> => vol.toJSON('/repo');
+
+  /** A repository created at ci@VERSION with these answers (defaults for the rest), on memfs. */
+  async function createAt(version: string, answers: Obj): Promise<{ fs: MemFs; vol: Vol }> {
+    const { fs, vol } = memoryFs();
+    const template = await builtinTemplate(`ci@${version}`);
+    const { values } = await renderBuiltin(`ci@${version}`, answers, 'repo');
+    await applyPlan(fs, await planAdd({ fs, root: '/repo', template, sourceLabel: 'builtin', answers: { values, secrets: new Set() }, lock: EMPTY_LOCKFILE }), { pid: 1 });
+    return { fs, vol };
+  }
+
+  /** `platform upgrade ci --to 1.1.0 [--set ...] [--force]`, as the CLI plans it. */
+  async function upgrade(fs: MemFs, options: { set?: Obj; force?: boolean } = {}) {
+    const lock = parseLockfile(String(await fs.readFile('/repo/.platform.yaml')), '.platform.yaml');
+    const locked = lock.templates.find((t) => t.name === 'ci')!;
+    const target = await builtinTemplate('ci@1.1.0');
+    const rendered = await renderBuiltin('ci@1.1.0', { ...locked.answers, ...options.set }, 'repo');
+    return planUpgrade({
+      fs,
+      root: '/repo',
+      lock,
+      locked,
+      base: (await renderBuiltin(`ci@${locked.version}`, locked.answers, 'repo')).tree,
+      theirs: rendered.tree,
+      target: { name: 'ci', version: '1.1.0', source: 'builtin' },
+      answers: rendered.values,
+      renames: new Map(target.manifest.renames.map((r) => [r.from, r.to])),
+      textMerger: await gitTextMerger(),
+      conflictStyle: 'markers',
+      force: Boolean(options.force),
+    });
+  }
+
+  const edit = async (fs: MemFs, path: string, change: (content: string) => string): Promise<string> => {
+    const edited = change(String(await fs.readFile(`/repo/${path}`)));
+    await fs.writeFile(`/repo/${path}`, edited);
+    return edited;
+  };
+
+  it.each(ANSWER_SETS)('an untouched repository (%s) becomes exactly a fresh 1.1.0, lockfile included', async (_, answers) => {
+    const upgraded = await createAt('1.0.0', answers);
+    const plan = await upgrade(upgraded.fs);
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.notes).toEqual([]);
+    if (answers.ciProvider !== 'gitlab') {
+      const kinds = Object.fromEntries(plan.operations.filter((op) => op.kind !== 'keep').map((op) => [op.path, op.kind]));
+      expect(kinds).toEqual({
+        '.github/workflows/upgrade.yml': 'delete',
+        '.github/workflows/platform-upgrade.yml': 'create',
+        '.github/workflows/codeql.yml': 'delete',
+        '.github/workflows/ci.yml': 'update',
+        '.github/CODEOWNERS': 'skip',
+      });
+    }
+    await applyPlan(upgraded.fs, plan, { pid: 1 });
+    const fresh = await createAt('1.1.0', answers);
+    expect(decode(upgraded.vol)).toEqual(decode(fresh.vol));
+  });
+
+  it('a local edit of upgrade.yml moves with it: platform-upgrade.yml holds the edit, upgrade.yml is gone', async () => {
+    const { fs, vol } = await createAt('1.0.0', {});
+    const edited = await edit(fs, '.github/workflows/upgrade.yml', (c) => c.replace('- cron: "41 5 * * 1"', '- cron: "17 6 * * 2"'));
+    expect(edited).toContain('17 6 * * 2');
+    const plan = await upgrade(fs);
+    // The file is owned by the platform: the local edit is reported (drift), never dropped.
+    expect(plan.conflicts).toEqual(['.github/workflows/platform-upgrade.yml']);
+    expect(plan.operations.find((op) => op.path === '.github/workflows/upgrade.yml')).toMatchObject({ kind: 'delete', reason: 'moved to .github/workflows/platform-upgrade.yml' });
+    await applyPlan(fs, plan, { pid: 1 });
+    const files = decode(vol);
+    expect(files['/repo/.github/workflows/platform-upgrade.yml']).toBe(edited);
+    expect(files).not.toHaveProperty(['/repo/.github/workflows/upgrade.yml']);
+    expect(files).not.toHaveProperty(['/repo/.github/workflows/codeql.yml']);
+    // Everything else is 1.1.0 as fresh.
+    const fresh = decode((await createAt('1.1.0', {})).vol);
+    for (const path of Object.keys(fresh).filter((p) => !p.endsWith('platform-upgrade.yml') && !p.endsWith('.platform.yaml'))) expect(files[path], path).toBe(fresh[path]);
+  });
+
+  it('--force with --set upgradeSchedule: the 1.1.0 workflow on the schedule the team had edited in', async () => {
+    const { fs, vol } = await createAt('1.0.0', {});
+    await edit(fs, '.github/workflows/upgrade.yml', (c) => c.replace('- cron: "41 5 * * 1"', '- cron: "17 6 * * 2"'));
+    const plan = await upgrade(fs, { set: { upgradeSchedule: '17 6 * * 2' }, force: true });
+    expect(plan.conflicts).toEqual([]);
+    await applyPlan(fs, plan, { pid: 1 });
+    const fresh = await createAt('1.1.0', { upgradeSchedule: '17 6 * * 2' });
+    expect(decode(vol)).toEqual(decode(fresh.vol));
+    expect(parseLockfile(decode(vol)['/repo/.platform.yaml']!, '.platform.yaml').templates[0]!.answers.upgradeSchedule).toBe('17 6 * * 2');
+  });
+
+  it('local edits elsewhere survive: ci.yml merged with the new job, an edited codeql.yml kept, CODEOWNERS untouched', async () => {
+    const { fs, vol } = await createAt('1.0.0', {});
+    const coverage = '      - name: Coverage\n        run: npm run coverage\n';
+    await edit(fs, '.github/workflows/ci.yml', (c) => c.replace('        run: npm test\n', `        run: npm test\n${coverage}`));
+    const codeql = await edit(fs, '.github/workflows/codeql.yml', (c) => c.replace('queries: security-extended', 'queries: security-and-quality'));
+    const owners = await edit(fs, '.github/CODEOWNERS', (c) => `${c}/docs/ @acme/writers\n`);
+    const plan = await upgrade(fs);
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.notes.join('\n')).toContain('.github/workflows/codeql.yml: the template retired it; kept because you edited it');
+    await applyPlan(fs, plan, { pid: 1 });
+    const files = decode(vol);
+    const ci = files['/repo/.github/workflows/ci.yml']!;
+    expect(ci).toContain(coverage);
+    // The merge keeps the team's step and brings the new job and the new needs of publish:
+    // the same workflow as a fresh 1.1.0 with that step added.
+    const fresh = decode((await createAt('1.1.0', {})).vol)['/repo/.github/workflows/ci.yml']!;
+    expect(parseYaml(ci)).toEqual(parseYaml(fresh.replace('        run: npm test\n', `        run: npm test\n${coverage}`)));
+    expect(parseYaml(ci).jobs.publish.needs).toEqual(['verify', 'dependency-audit', 'secret-scan']);
+    expect(files['/repo/.github/workflows/codeql.yml']).toBe(codeql);
+    expect(files['/repo/.github/CODEOWNERS']).toBe(owners);
+    const lock = parseLockfile(files['/repo/.platform.yaml']!, '.platform.yaml').templates[0]!;
+    expect(lock.version).toBe('1.1.0');
+    expect(Object.keys(lock.files)).not.toContain('.github/workflows/codeql.yml');
   });
 });

@@ -179,6 +179,18 @@ jobs:
     expect(text).toBe(`${WORKFLOW.replace('name: CI', 'name: CI pipeline')}  # our end-to-end job\n  e2e:\n    runs-on: ubuntu-latest\n`);
   });
 
+  it('YAML: what the template adds or bumps keeps the template\'s comments (pinned versions, notes)', async () => {
+    const base = 'jobs:\n  build:\n    steps:\n      - uses: actions/checkout@aaa # v4.0.0\n      - run: npm test\n';
+    const ours = `${base}  mine:\n    runs-on: x\n`;
+    const theirs =
+      'jobs:\n  build:\n    steps:\n      - uses: actions/checkout@bbb # v5.0.0\n      - run: npm test\n  # the audit job checks signatures\n  audit:\n    steps:\n      - uses: actions/setup-node@ccc # v6.0.0\n';
+    const result = await merge('ci.yml', base, ours, theirs);
+    expect(result.method).toBe('structure');
+    expect(dec(result.bytes)).toBe(
+      'jobs:\n  build:\n    steps:\n      - uses: actions/checkout@bbb # v5.0.0\n      - run: npm test\n  mine:\n    runs-on: x\n  # the audit job checks signatures\n  audit:\n    steps:\n      - uses: actions/setup-node@ccc # v6.0.0\n',
+    );
+  });
+
   it('JSON: a dependency the user added and a script the template added, in ours\' key order', async () => {
     const base = '{\n  "name": "svc",\n  "scripts": {\n    "build": "tsc"\n  },\n  "dependencies": {\n    "fastify": "^5.0.0"\n  }\n}\n';
     const ours = base.replace('"fastify": "^5.0.0"', '"fastify": "^5.0.0",\n    "zod": "^4.0.0"');
