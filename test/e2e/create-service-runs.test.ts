@@ -1,6 +1,6 @@
 /**
  * The generated service really works: create-service installs its dependencies
- * (npm from PATH, with Node 22 first on PATH), then under Node 22 it builds, its
+ * (npm from PATH, with Node 22 or 24 first on PATH), then under that Node it builds, its
  * tests pass, it serves /livez and /readyz on loopback, and SIGTERM stops it with 0.
  * Needs the npm registry.
  */
@@ -17,9 +17,11 @@ const latestInRepo = readdirSync(join(REPO_ROOT, 'templates', 'service'))
   .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
   .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
   .at(-1);
-const VARIANTS: Array<{ label: string; args: string[] }> = [
-  { label: 'the default template', args: [] },
-  ...(latestInRepo !== '1.0.0' ? [{ label: 'service@1.0.0', args: ['--template', 'service@1.0.0'] }] : []),
+/** The whole golden path (the default) under Node 22 and 24; the first service under 22. */
+const VARIANTS: Array<{ label: string; args: string[]; major: 22 | 24 }> = [
+  { label: 'the default template (the golden path)', args: [], major: 22 },
+  { label: 'the default template (the golden path)', args: [], major: 24 },
+  ...(latestInRepo !== '1.0.0' ? [{ label: 'service@1.0.0', args: ['--template', 'service@1.0.0'], major: 22 as const }] : []),
 ];
 
 const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
@@ -60,14 +62,14 @@ async function get(url: string): Promise<{ status: number; body: string } | unde
   }
 }
 
-describe.each(VARIANTS)('the service generated from $label', ({ args }) => {
-  it('installs, builds, passes its tests, serves /livez and /readyz, and exits 0 on SIGTERM (Node 22)', async () => {
-    const node22 = await nodeBinary(22);
-    const env = cliEnv({ PATH: `${dirname(node22)}${delimiter}${process.env.PATH ?? ''}` });
+describe.each(VARIANTS)('the service generated from $label under Node $major', ({ args, major }) => {
+  it('installs, builds, passes its tests, serves /livez and /readyz, and exits 0 on SIGTERM', async () => {
+    const node = await nodeBinary(major);
+    const env = cliEnv({ PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` });
     const cwd = tempDir('runs-');
 
     // 1. create, with the install step (the CLI spawns npm itself)
-    const created = await cli('create-service', ['svc', '--yes', '--no-git', '--json', ...args], { cwd, node: node22, env, timeoutMs: 400_000 });
+    const created = await cli('create-service', ['svc', '--yes', '--no-git', '--json', ...args], { cwd, node: node, env, timeoutMs: 400_000 });
     expect(created.code, out(created)).toBe(0);
     const doc = JSON.parse(created.stdout) as { ok: boolean; steps: Array<{ name: string; status: string }> };
     expect(doc.ok).toBe(true);
@@ -79,7 +81,7 @@ describe.each(VARIANTS)('the service generated from $label', ({ args }) => {
     // npm ran under Node 22 (first on PATH)
     const versions = await run('npm', ['version', '--json'], dir, env, 60_000);
     expect(versions.code, versions.output).toBe(0);
-    expect((JSON.parse(versions.stdout) as { node: string }).node).toMatch(/^22\./);
+    expect((JSON.parse(versions.stdout) as { node: string }).node).toMatch(new RegExp(`^${major}\\.`));
 
     // 2. build and test under Node 22
     const build = await run('npm', ['run', 'build'], dir, env, 120_000);
@@ -99,7 +101,7 @@ describe.each(VARIANTS)('the service generated from $label', ({ args }) => {
     expect(existsSync(join(dir, entry))).toBe(true);
 
     const port = await freePort();
-    const server = spawn(node22, nodeArgs, {
+    const server = spawn(node, nodeArgs, {
       cwd: dir,
       env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
