@@ -2,7 +2,63 @@ import type { Command } from 'commander';
 import type { Reporter } from '../ui/report.js';
 import type { CliContext } from './context.js';
 
-/** Registers `platform template …` (init, lint, test). Filled in by the authoring work. */
-export function registerAuthoringCommands(_program: Command, _ctx: CliContext, _reporter: Reporter, _setExitCode: (body: () => Promise<number>) => Promise<void>): void {
-  // (no authoring commands yet)
+/**
+ * Registers `platform template …`: init, lint and test, for authors of templates. Their code is
+ * loaded only when one of them runs, so the other commands start no slower.
+ */
+export function registerAuthoringCommands(program: Command, ctx: CliContext, reporter: Reporter, setExitCode: (body: () => Promise<number>) => Promise<void>): void {
+  const template = program
+    .command('template')
+    .description('write and check templates: init, lint, test')
+    .addHelpText('after', `
+Examples:
+  platform template init payments-worker     a new template that passes lint and test
+  platform template lint payments-worker     schema, undeclared or unused answers, unescaped {{ }}, unsafe paths
+  platform template test payments-worker     render every fixture and compare with the snapshots
+  platform template test templates --update  accept new output for every NAME/VERSION below templates/
+
+lint and test take a template folder, a folder of VERSION/ folders, or a catalog of NAME/VERSION/.
+Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render), 6 a check failed.
+`);
+
+  template
+    .command('init')
+    .description('create a new template folder (template.yaml, files/, a test fixture, a README)')
+    .argument('[dir]', 'the folder to create (default: here); it must be new or empty')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action((dir: string | undefined) =>
+      setExitCode(async () => {
+        const { runTemplateInit } = await import('../authoring/commands.js');
+        return runTemplateInit(dir, ctx, reporter);
+      }),
+    );
+
+  template
+    .command('lint')
+    .description('check a template without rendering it; problems with file and line')
+    .argument('[dir]', 'the template folder (default: here)')
+    .option('--strict', 'warnings fail too (exit 2)')
+    .option('--json', 'print one JSON document on stdout: {problems: [{severity, code, message, file, line}]}')
+    .allowExcessArguments(false)
+    .action((dir: string | undefined, options: { strict?: boolean }) =>
+      setExitCode(async () => {
+        const { runTemplateLint } = await import('../authoring/commands.js');
+        return runTemplateLint(dir, options, ctx, reporter);
+      }),
+    );
+
+  template
+    .command('test')
+    .description('render with the defaults and every tests/*.yaml fixture; compare with snapshots; check the upgrade from the previous version')
+    .argument('[dir]', 'the template folder (default: here)')
+    .option('--update', 'rewrite snapshots that differ (review the diff first)')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action((dir: string | undefined, options: { update?: boolean }) =>
+      setExitCode(async () => {
+        const { runTemplateTest } = await import('../authoring/commands.js');
+        return runTemplateTest(dir, options, ctx, reporter);
+      }),
+    );
 }

@@ -46,6 +46,7 @@ export function parseLockfile(text: string, file: string): Lockfile {
 }
 
 const HEADER =
+  '# yaml-language-server: $schema=https://unpkg.com/create-service/templates/schemas/lockfile.schema.json\n' +
   '# Written by the platform CLI (create-service, platform add/upgrade): what each template wrote.\n' +
   '# Commit it. `platform upgrade` reads it to keep your edits; do not edit it by hand.\n';
 

@@ -94,7 +94,6 @@ function jsonDoc(r: CliResult): Record<string, any> {
 const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 function expectedPolicy(path: string): string {
-  if (path.startsWith('src/') || path.startsWith('test/') || path === 'README.md') return 'once';
   if (path === 'Dockerfile' || path === '.dockerignore') return 'owned';
   return 'merge';
 }
