@@ -30,39 +30,45 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export function mergeData(base: Data, ours: Data, theirs: Data): DataMergeResult {
-  const conflicts: Path[] = [];
-  const value = merge(base, ours, theirs, [], conflicts);
-  return { value: value === ABSENT ? null : value, conflicts };
+interface MergeState {
+  conflicts: Path[];
+  /** Which side a conflicting path takes in the returned value (the other is reported). */
+  prefer: 'ours' | 'theirs';
 }
 
-function merge(base: Maybe, ours: Maybe, theirs: Maybe, path: Path, conflicts: Path[]): Maybe {
+export function mergeData(base: Data, ours: Data, theirs: Data, prefer: 'ours' | 'theirs' = 'ours'): DataMergeResult {
+  const state: MergeState = { conflicts: [], prefer };
+  const value = merge(base, ours, theirs, [], state);
+  return { value: value === ABSENT ? null : value, conflicts: state.conflicts };
+}
+
+function merge(base: Maybe, ours: Maybe, theirs: Maybe, path: Path, state: MergeState): Maybe {
   if (deepEqual(ours, theirs)) return ours;
   if (deepEqual(base, ours)) return theirs;
   if (deepEqual(base, theirs)) return ours;
   if (isPlainObject(ours) && isPlainObject(theirs)) {
-    return mergeObjects(isPlainObject(base) ? base : {}, ours, theirs, path, conflicts);
+    return mergeObjects(isPlainObject(base) ? base : {}, ours, theirs, path, state);
   }
   if (Array.isArray(ours) && Array.isArray(theirs)) {
-    const merged = mergeLists(Array.isArray(base) ? base : [], ours, theirs, path, conflicts);
+    const merged = mergeLists(Array.isArray(base) ? base : [], ours, theirs, path, state);
     if (merged !== undefined) return merged;
   }
-  conflicts.push(path);
-  return ours;
+  state.conflicts.push(path);
+  return state.prefer === 'ours' ? ours : theirs;
 }
 
-function mergeObjects(base: Record<string, Data>, ours: Record<string, Data>, theirs: Record<string, Data>, path: Path, conflicts: Path[]): Maybe {
+function mergeObjects(base: Record<string, Data>, ours: Record<string, Data>, theirs: Record<string, Data>, path: Path, state: MergeState): Maybe {
   const get = (o: Record<string, Data>, k: string): Maybe => (Object.hasOwn(o, k) ? o[k]! : ABSENT);
   const merged = new Map<string, Data>();
   for (const key of Object.keys(ours)) {
-    const value = merge(get(base, key), ours[key]!, get(theirs, key), [...path, key], conflicts);
+    const value = merge(get(base, key), ours[key]!, get(theirs, key), [...path, key], state);
     if (value !== ABSENT) merged.set(key, value);
   }
   // Keys only theirs has (added by the template): placed after the key that precedes them there.
   const theirsKeys = Object.keys(theirs);
   theirsKeys.forEach((key, index) => {
     if (Object.hasOwn(ours, key)) return;
-    const value = merge(get(base, key), ABSENT, theirs[key]!, [...path, key], conflicts);
+    const value = merge(get(base, key), ABSENT, theirs[key]!, [...path, key], state);
     if (value === ABSENT) return;
     const before = theirsKeys.slice(0, index).reverse().find((k) => merged.has(k));
     insertAfter(merged, before, key, value, (k) => !Object.hasOwn(base, k) && !Object.hasOwn(theirs, k));
@@ -112,7 +118,7 @@ function keyed(list: Data[]): Map<string, Data> | undefined {
 }
 
 /** Lists merge item by item when every item has a unique identity on all three sides. */
-function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, conflicts: Path[]): Data[] | undefined {
+function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, state: MergeState): Data[] | undefined {
   const b = keyed(base);
   const o = keyed(ours);
   const t = keyed(theirs);
@@ -121,14 +127,14 @@ function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, conf
   const merged = new Map<string, Data>();
   let index = 0;
   for (const [key, item] of o) {
-    const value = merge(get(b, key), item, get(t, key), [...path, index], conflicts);
+    const value = merge(get(b, key), item, get(t, key), [...path, index], state);
     if (value !== ABSENT) merged.set(key, value);
     index++;
   }
   const theirsKeys = [...t.keys()];
   theirsKeys.forEach((key, i) => {
     if (o.has(key)) return;
-    const value = merge(get(b, key), ABSENT, t.get(key)!, [...path, i], conflicts);
+    const value = merge(get(b, key), ABSENT, t.get(key)!, [...path, i], state);
     if (value === ABSENT) return;
     const before = theirsKeys.slice(0, i).reverse().find((k) => merged.has(k));
     insertAfter(merged, before, key, value, (k) => !b.has(k) && !t.has(k));

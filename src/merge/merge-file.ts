@@ -42,13 +42,24 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
 
   const format = input.format ?? formatOf(input.path) ?? 'text';
   let note: string | undefined;
+  let structuredConflict: { text: string; conflicts: number } | undefined;
   if (format !== 'text') {
-    const structured = mergeStructured(format, base, ours, theirs);
+    const structured = mergeStructured(format, base, ours, theirs, input.labels);
     if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
-    note = structured.kind === 'conflict' ? `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}` : structured.reason;
+    if (structured.kind === 'conflict') {
+      note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
+      structuredConflict = structured;
+    } else {
+      note = structured.reason;
+    }
   }
   const merged = await input.textMerger(base, ours, theirs, input.labels);
-  if (merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text)) {
+  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text);
+  if (structuredConflict && (merged.conflicts > 0 || lineMergeBreaks)) {
+    // Never worse than git: its clean merge wins; otherwise the conflicts as small as the data allows.
+    return { bytes: encoder.encode(structuredConflict.text), conflicts: structuredConflict.conflicts, method: 'structure', note: note! };
+  }
+  if (lineMergeBreaks) {
     // A clean line merge that breaks the file (a key added twice) is not clean: show both sides.
     const both = twoWayConflict(encoder.encode(ours), encoder.encode(theirs), input.labels);
     return { bytes: both, conflicts: 1, method: 'text', note: `merging by lines would leave invalid ${format.toUpperCase()}` };

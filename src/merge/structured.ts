@@ -1,11 +1,15 @@
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ToStringOptions } from 'yaml';
+import { diffArrays } from 'diff';
 import { deepEqual, isPlainObject, itemKey, mergeData, type Data, type Path } from './data.js';
+import type { ConflictLabels } from './conflict.js';
+import { splitLines } from './lines.js';
 
 export type StructuredFormat = 'yaml' | 'json';
 
 export type StructuredResult =
   | { kind: 'merged'; text: string }
-  | { kind: 'conflict'; paths: Path[] }
+  /** Both sides changed the same data: text is ours' layout with git markers around just those nodes. */
+  | { kind: 'conflict'; paths: Path[]; text: string; conflicts: number }
   /** The structure route cannot decide (a side does not parse, aliases, formatting it cannot reproduce). */
   | { kind: 'unsupported'; reason: string };
 
@@ -20,13 +24,47 @@ export function formatOf(path: string): StructuredFormat | undefined {
  * Merges by structure, writing the result in ours' own formatting: the output is ours byte for
  * byte except where the template's change lands. Returns 'unsupported' rather than guess.
  */
-export function mergeStructured(format: StructuredFormat, base: string, ours: string, theirs: string): StructuredResult {
-  return format === 'json' ? mergeJson(base, ours, theirs) : mergeYaml(base, ours, theirs);
+export function mergeStructured(format: StructuredFormat, base: string, ours: string, theirs: string, labels: ConflictLabels = { ours: 'ours', theirs: 'theirs' }): StructuredResult {
+  const merge = (prefer: 'ours' | 'theirs'): StructuredResult =>
+    format === 'json' ? mergeJson(base, ours, theirs, prefer) : mergeYaml(base, ours, theirs, prefer);
+  const preferOurs = merge('ours');
+  if (preferOurs.kind !== 'conflict') return preferOurs;
+  // Everything else merged, the conflicting nodes as ours and as theirs: the lines where the
+  // two texts differ are exactly the conflicts, as small as the data allows.
+  const preferTheirs = merge('theirs');
+  if (preferTheirs.kind !== 'conflict') return { kind: 'unsupported', reason: 'the conflict could not be laid out' };
+  return { ...preferOurs, ...markConflicts(preferOurs.text, preferTheirs.text, labels) };
+}
+
+/** Git-style conflict blocks wherever two versions of one text differ, by lines. */
+function markConflicts(ours: string, theirs: string, labels: ConflictLabels): { text: string; conflicts: number } {
+  const eol = ours.includes('\r\n') ? '\r\n' : '\n';
+  let text = '';
+  let conflicts = 0;
+  let pending: { ours: string[]; theirs: string[] } | undefined;
+  const flush = (): void => {
+    if (!pending) return;
+    conflicts++;
+    const block = (lines: string[]): string => lines.map((line) => (line.endsWith('\n') ? line : `${line}${eol}`)).join('');
+    text += `<<<<<<< ${labels.ours}${eol}${block(pending.ours)}=======${eol}${block(pending.theirs)}>>>>>>> ${labels.theirs}${eol}`;
+    pending = undefined;
+  };
+  for (const part of diffArrays(splitLines(ours), splitLines(theirs))) {
+    if (part.added || part.removed) {
+      pending ??= { ours: [], theirs: [] };
+      (part.removed ? pending.ours : pending.theirs).push(...part.value);
+    } else {
+      flush();
+      text += part.value.join('');
+    }
+  }
+  flush();
+  return { text, conflicts };
 }
 
 // ---------------------------------------------------------------- JSON
 
-function mergeJson(base: string, ours: string, theirs: string): StructuredResult {
+function mergeJson(base: string, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuredResult {
   let parsed: [Data, Data, Data];
   try {
     parsed = [JSON.parse(base) as Data, JSON.parse(ours) as Data, JSON.parse(theirs) as Data];
@@ -35,8 +73,8 @@ function mergeJson(base: string, ours: string, theirs: string): StructuredResult
   }
   const style = jsonStyle(ours, parsed[1]);
   if (!style) return { kind: 'unsupported', reason: 'the local JSON is not in a layout we can reproduce' };
-  const merged = mergeData(...parsed);
-  if (merged.conflicts.length > 0) return { kind: 'conflict', paths: merged.conflicts };
+  const merged = mergeData(...parsed, prefer);
+  if (merged.conflicts.length > 0) return { kind: 'conflict', paths: merged.conflicts, text: style(merged.value), conflicts: merged.conflicts.length };
   return { kind: 'merged', text: style(merged.value) };
 }
 
@@ -66,7 +104,7 @@ const STRING_STYLES: ToStringOptions[] = (() => {
   return styles;
 })();
 
-function mergeYaml(base: string, ours: string, theirs: string): StructuredResult {
+function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuredResult {
   if (ours.includes('\r')) return { kind: 'unsupported', reason: 'CRLF YAML is merged as text' };
   const docs = [base, ours, theirs].map((text) => parseAllDocuments(text, { uniqueKeys: true }));
   const [baseDocs, oursDocs, theirsDocs] = docs as [Document[], Document[], Document[]];
@@ -83,20 +121,18 @@ function mergeYaml(base: string, ours: string, theirs: string): StructuredResult
   const conflicts: Path[] = [];
   const expected: Data[] = [];
   oursDocs.forEach((doc, index) => {
-    const result = mergeData(toData(baseDocs[index]!), toData(doc), toData(theirsDocs[index]!));
+    const result = mergeData(toData(baseDocs[index]!), toData(doc), toData(theirsDocs[index]!), prefer);
     conflicts.push(...result.conflicts.map((path) => [index, ...path]));
     expected.push(result.value);
-    if (result.conflicts.length === 0) {
-      doc.contents = applyData(doc, doc.contents as Node | null, toData(doc), result.value, theirsDocs[index]!.contents) as typeof doc.contents;
-    }
+    doc.contents = applyData(doc, doc.contents as Node | null, toData(doc), result.value, theirsDocs[index]!.contents) as typeof doc.contents;
   });
-  if (conflicts.length > 0) return { kind: 'conflict', paths: conflicts };
   const text = oursDocs.map((doc) => doc.toString(style)).join('');
   // Never return a merge we have not checked: it must parse back to exactly the merged data.
   const check = parseAllDocuments(text);
   if (!Array.isArray(check) || check.length !== expected.length || check.some((doc, i) => doc.errors.length > 0 || !deepEqual(toData(doc), expected[i]))) {
     return { kind: 'unsupported', reason: 'the structural result did not check out' };
   }
+  if (conflicts.length > 0) return { kind: 'conflict', paths: conflicts, text, conflicts: conflicts.length };
   return { kind: 'merged', text };
 }
 

@@ -202,8 +202,34 @@ jobs:
 
   it('the same scalar changed differently is a conflict, marked the git way', async () => {
     const result = await merge('config.yaml', 'replicas: 1\nimage: app\n', 'replicas: 2\nimage: app\n', 'replicas: 3\nimage: app\n');
+    expect(result.conflicts).toBe(1);
     expect(result.conflicts).toBeGreaterThan(0);
     expect(dec(result.bytes)).toContain('<<<<<<< local\nreplicas: 2\n=======\nreplicas: 3\n>>>>>>> svc@1.1.0\n');
+  });
+
+  it('a real conflict is as small as the data allows, and everything around it merges', async () => {
+    const base = 'jobs:\n  test:\n    timeout-minutes: 10\n    steps:\n      - run: npm test\n';
+    const ours = 'jobs:\n  test:\n    timeout-minutes: 15\n    steps:\n      - run: npm test\n  e2e:\n    runs-on: ubuntu-latest\n';
+    const theirs = 'jobs:\n  test:\n    timeout-minutes: 20\n    steps:\n      - run: npm test\n      - run: npm run lint\n';
+    // git puts the whole stretch, the job and the step included, in one conflict block.
+    const lineMerge = await git(base, ours, theirs, labels);
+    expect(lineMerge.text.slice(lineMerge.text.indexOf('<<<<<<<'))).toContain('e2e:');
+    const result = await merge('ci.yml', base, ours, theirs);
+    expect(result).toMatchObject({ conflicts: 1, method: 'structure' });
+    expect(dec(result.bytes)).toBe(
+      'jobs:\n  test:\n<<<<<<< local\n    timeout-minutes: 15\n=======\n    timeout-minutes: 20\n>>>>>>> svc@1.1.0\n    steps:\n      - run: npm test\n      - run: npm run lint\n  e2e:\n    runs-on: ubuntu-latest\n',
+    );
+  });
+
+  it('a JSON conflict is marked around the one value, the rest merged in the file\'s layout', async () => {
+    const base = '{\n  "version": "1.0.0",\n  "scripts": {\n    "test": "vitest"\n  }\n}\n';
+    const ours = base.replace('1.0.0', '1.1.0').replace('"test": "vitest"', '"test": "vitest",\n    "e2e": "playwright test"');
+    const theirs = base.replace('1.0.0', '2.0.0').replace('"test": "vitest"', '"test": "vitest",\n    "lint": "eslint ."');
+    const result = await merge('package.json', base, ours, theirs);
+    expect(result.conflicts).toBe(1);
+    expect(dec(result.bytes)).toBe(
+      '{\n<<<<<<< local\n  "version": "1.1.0",\n=======\n  "version": "2.0.0",\n>>>>>>> svc@1.1.0\n  "scripts": {\n    "test": "vitest",\n    "e2e": "playwright test",\n    "lint": "eslint ."\n  }\n}\n',
+    );
   });
 
   it('returns a file untouched on both sides byte for byte, whatever its format', async () => {
