@@ -18,7 +18,7 @@ import { LOCKFILE_NAME } from '../render/paths.js';
 import { renderTemplate, type RenderedTree } from '../render/render.js';
 import { loadTemplate } from '../template/load.js';
 import { templateId, type Template } from '../template/template.js';
-import { DEFAULTS_CASE, SNAPSHOTS_DIR, readTestCases, type TestCase } from './fixtures.js';
+import { SNAPSHOTS_DIR, readTestCases, type TestCase } from './fixtures.js';
 import { MemoryFs } from './memory-fs.js';
 import { findPins, previousVersionDir, readTree } from './template-dir.js';
 

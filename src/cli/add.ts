@@ -1,4 +1,4 @@
-import { dirname, join, relative, resolve, basename } from 'node:path';
+import { join, relative, basename } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { statOrUndefined } from '../core/fs.js';
 import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
@@ -8,7 +8,7 @@ import type { Reporter } from '../ui/report.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
-import { Catalog, readGivenAnswers, readLockfile } from './project.js';
+import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { planComposition, resolveComposition, selectTemplates } from './compose.js';
 import { inferAnswers } from './infer.js';
 
@@ -19,7 +19,7 @@ export interface AddOptions extends AnswerOptions {
 
 /** platform add COMPONENT[@VERSION]: adopt one component in the repository here, created by us or not. */
 export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
-  const root = await projectRoot(ctx);
+  const root = await findProjectRoot(ctx, { orCwd: true });
   await recoverRoot(ctx, root, (text) => reporter.warn(text));
   const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
   const catalog = new Catalog(ctx);
@@ -61,15 +61,4 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
     return ExitCode.conflicts;
   }
   return ExitCode.ok;
-}
-
-/** The nearest folder with .platform.yaml, else the current one. */
-async function projectRoot(ctx: CliContext): Promise<string> {
-  let dir = resolve(ctx.cwd);
-  for (;;) {
-    if (await statOrUndefined(ctx.fs, join(dir, LOCKFILE_NAME))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(ctx.cwd);
-    dir = parent;
-  }
 }

@@ -2,13 +2,10 @@ import { posix } from 'node:path';
 import { ExitCode, UsageError, didYouMean } from '../core/errors.js';
 import { readFileOrUndefined } from '../core/fs.js';
 import { sha256 } from '../lock/lockfile.js';
-import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
-import { renderTemplate } from '../render/render.js';
-import { expressionEvaluator } from '../plan/prepare.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
 import type { CliContext } from './context.js';
-import { Catalog, findProjectRoot, readLockfile } from './project.js';
+import { Catalog, findProjectRoot, readLockfile, renderRecorded } from './project.js';
 
 /** platform diff [COMPONENT]: what the repository changed relative to what the template wrote. */
 export async function runDiff(component: string | undefined, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
@@ -21,21 +18,7 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   }
   const changed: Array<{ component: string; path: string; state: string }> = [];
   for (const locked of chosen) {
-    const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
-    const given = new Map<string, GivenAnswer>(
-      Object.entries(locked.answers)
-        .filter(([name]) => template.manifest.questions.some((q) => q.name === name))
-        .map(([k, v]) => [k, { value: v, where: { file: '.platform.yaml' } }]),
-    );
-    const answers = await resolveAnswers({
-      questions: template.manifest.questions,
-      given,
-      useDefaults: true,
-      prompter: undefined,
-      evaluate: expressionEvaluator(template, posix.basename(root)),
-      templateId: `${locked.name}@${locked.version}`,
-    });
-    const written = renderTemplate(template, { answers: answers.values, targetName: posix.basename(root) });
+    const written = await renderRecorded(catalog, locked, root);
     for (const [path, file] of written) {
       const disk = await readFileOrUndefined(ctx.fs, posix.join(root, path));
       if (disk && sha256(disk) === sha256(file.bytes)) continue;

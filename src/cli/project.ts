@@ -3,8 +3,10 @@ import { posix } from 'node:path';
 import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
 import { UsageError } from '../core/errors.js';
 import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
-import type { GivenAnswer } from '../answers/resolve.js';
-import { parseLockfile, type Lockfile } from '../lock/lockfile.js';
+import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
+import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { expressionEvaluator } from '../plan/prepare.js';
+import { parseLockfile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog, type CatalogEntry } from '../template/builtin.js';
 import { compareVersions, isVersion } from '../template/semver.js';
@@ -15,13 +17,14 @@ import type { AnswerOptions } from './options.js';
 
 const decoder = new TextDecoder();
 
-/** The nearest folder at or above cwd holding .platform.yaml. */
-export async function findProjectRoot(ctx: CliContext): Promise<string> {
+/** The nearest folder at or above cwd holding .platform.yaml (or, if asked, cwd when none does). */
+export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolean } = {}): Promise<string> {
   let dir = resolve(ctx.cwd);
   for (;;) {
     if ((await statOrUndefined(ctx.fs, join(dir, LOCKFILE_NAME)))?.isFile()) return dir;
     const parent = dirname(dir);
     if (parent === dir) {
+      if (options.orCwd) return resolve(ctx.cwd);
       throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${ctx.cwd} or any folder above it.`, {
         hint: 'Run this inside a repository made by create-service, or adopt components with `platform add COMPONENT`.',
       });
@@ -126,4 +129,28 @@ export async function readGivenAnswers(options: AnswerOptions, ctx: CliContext):
   }
   for (const [name, answer] of parseSetFlags(options.set)) given.set(name, answer);
   return given;
+}
+
+/**
+ * What a component wrote last time: its recorded version rendered again with the recorded
+ * answers (questions the version does not ask are ignored; secrets take their defaults).
+ */
+export async function renderRecorded(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree> {
+  const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
+  const asked = new Set(template.manifest.questions.map((q) => q.name));
+  const given = new Map<string, GivenAnswer>(
+    Object.entries(locked.answers)
+      .filter(([name]) => asked.has(name))
+      .map(([name, value]) => [name, { value, where: { file: LOCKFILE_NAME } }]),
+  );
+  const targetName = posix.basename(root);
+  const answers = await resolveAnswers({
+    questions: template.manifest.questions,
+    given,
+    useDefaults: true,
+    prompter: undefined,
+    evaluate: expressionEvaluator(template, targetName),
+    templateId: `${locked.name}@${locked.version}`,
+  });
+  return renderTemplate(template, { answers: answers.values, targetName });
 }

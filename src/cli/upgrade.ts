@@ -2,7 +2,7 @@ import { posix, relative } from 'node:path';
 import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
 import { readFileOrUndefined } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
-import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { renderTemplate } from '../render/render.js';
 import { createRenderer } from '../render/handlebars.js';
 import { expressionEvaluator } from '../plan/prepare.js';
 import { planUpgrade, type ConflictStyle, type UpgradePlan } from '../plan/upgrade.js';
@@ -16,7 +16,7 @@ import { unifiedDiff } from '../ui/diff.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
-import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
+import { Catalog, findProjectRoot, readGivenAnswers, readLockfile, renderRecorded } from './project.js';
 
 export interface UpgradeOptions extends AnswerOptions {
   to?: string;
@@ -62,7 +62,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     }
     const target = await catalog.load(`${locked.name}@${version}`, locked.source);
     const answers = await resolveUpgradeAnswers(target, locked, given, options, ctx, root);
-    const base = await renderBase(catalog, locked, root);
+    // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
+    const base = await renderRecorded(catalog, locked, root).catch(() => undefined);
     const theirs = renderTemplate(target, { answers: answers.values, targetName: posix.basename(root) });
     const plan = await planUpgrade({
       fs: ctx.fs,
@@ -178,26 +179,6 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
   });
   const persisted = Object.fromEntries(Object.entries(resolved.values).filter(([name]) => !resolved.secrets.has(name)));
   return { values: resolved.values, persisted };
-}
-
-/** The recorded version with the recorded answers; undefined when that version cannot be rendered. */
-async function renderBase(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree | undefined> {
-  try {
-    const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
-    const given = new Map<string, GivenAnswer>(Object.entries(locked.answers).map(([k, v]) => [k, { value: v, where: { file: '.platform.yaml' } }]));
-    for (const name of [...given.keys()]) if (!template.manifest.questions.some((q) => q.name === name)) given.delete(name);
-    const answers = await resolveAnswers({
-      questions: template.manifest.questions,
-      given,
-      useDefaults: true,
-      prompter: undefined,
-      evaluate: expressionEvaluator(template, posix.basename(root)),
-      templateId: `${locked.name}@${locked.version}`,
-    });
-    return renderTemplate(template, { answers: answers.values, targetName: posix.basename(root) });
-  } catch {
-    return undefined;
-  }
 }
 
 function renderRenames(template: Template, answers: Record<string, unknown>, root: string): Map<string, string> {
