@@ -5,6 +5,7 @@ import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
 import { planComposition, resolveComposition, selectTemplates } from './compose.js';
 import type { Template } from '../template/template.js';
+import { DEFAULT_PRESET } from '../template/preset.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Plan } from '../plan/prepare.js';
@@ -17,8 +18,6 @@ import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 
 const decoder = new TextDecoder();
-/** Without --template: the whole golden path (templates/presets/golden-path.yaml). */
-export const DEFAULT_TEMPLATE = 'golden-path';
 /** Entries that do not make a folder "non-empty". */
 const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 
@@ -26,7 +25,7 @@ const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
-  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_TEMPLATE, ctx.cwd);
+  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
   const root = await chooseTarget(directory, given, interactive, ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
   const lock = await checkTarget(root, selection.templates, options, ctx);

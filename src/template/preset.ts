@@ -23,6 +23,9 @@ export const presetSchema = z.strictObject({
 });
 export type Preset = z.infer<typeof presetSchema>;
 
+/** What create-service applies without --template: the whole golden path. */
+export const DEFAULT_PRESET = 'golden-path';
+
 /** presets/NAME.yaml in a catalog, or undefined when there is no such preset. */
 export async function loadPreset(fs: Fs, catalogRoot: string, name: string): Promise<Preset | undefined> {
   if (!TEMPLATE_NAME.test(name)) return undefined;
