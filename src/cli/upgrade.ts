@@ -172,8 +172,9 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
   const resolved = await resolveAnswers({
     questions,
     given: merged,
-    useDefaults: Boolean(options.yes),
-    prompter: isInteractive(ctx) && !options.yes ? inquirerPrompter(ctx.stderr) : undefined,
+    // A dry run shows what the defaults would do rather than stop to ask.
+    useDefaults: Boolean(options.yes || options.dryRun),
+    prompter: isInteractive(ctx) && !options.yes && !options.dryRun ? inquirerPrompter(ctx.stderr) : undefined,
     evaluate: expressionEvaluator(target, posix.basename(root)),
     templateId: `${target.manifest.name}@${target.manifest.version}`,
   });
