@@ -10,6 +10,8 @@ import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.j
 import type { Question } from '../template/schema.js';
 import type { Template } from '../template/template.js';
 import type { Catalog } from './project.js';
+import { gitLabelOf } from '../sources/git-source.js';
+import { isGitSpec, redact } from '../sources/spec.js';
 
 /** What a create or add renders: one template, or a preset's components. */
 export interface Selection {
@@ -19,6 +21,10 @@ export interface Selection {
 }
 
 export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string, cwd = '/'): Promise<Selection> {
+  if (isGitSpec(spec)) {
+    // A git repository: one template (at //SUB), at #REF, @VERSION or the latest tag.
+    return { label: redact(spec), preset: undefined, templates: [await catalog.git.loadSpec(spec)] };
+  }
   if (isPathSpec(spec)) {
     // A folder: one template, or a template's VERSION/ folders (the latest is used).
     const dir = resolve(cwd, spec);
@@ -143,13 +149,16 @@ export async function planComposition(fs: Fs, root: string, templates: Template[
   };
 }
 
-/** A --template that names a folder rather than a built-in template. */
+/** A --template that names a folder rather than a built-in template (or a git repository). */
 export function isPathSpec(spec: string): boolean {
+  if (isGitSpec(spec)) return false;
   return spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || spec === '.' || spec === '..';
 }
 
 /** How the lockfile records where a template came from. */
 export function sourceLabel(template: Template): string {
+  const git = gitLabelOf(template);
+  if (git !== undefined) return git;
   return template.source.kind === 'builtin' ? 'builtin' : `dir:${template.source.path}`;
 }
 

@@ -12,6 +12,8 @@ import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog, type Cat
 import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
+import { GitSources } from '../sources/git-source.js';
+import { isGitSource } from '../sources/spec.js';
 import type { CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 
@@ -41,14 +43,22 @@ export async function readLockfile(ctx: CliContext, root: string): Promise<Lockf
 }
 
 /**
- * Where templates come from: the built-in catalog, or a folder named in the lockfile
- * (`dir:PATH`, either one template or its VERSION/ subfolders). Read once per run.
+ * Where templates come from: the built-in catalog, a folder named in the lockfile
+ * (`dir:PATH`, either one template or its VERSION/ subfolders), or a git repository
+ * (`git:URL[//SUB]`, versions from its tags). Read once per run.
  */
 export class Catalog {
   private entries: Promise<CatalogEntry[]> | undefined;
   private pins: Promise<Record<string, Record<string, unknown>>> | undefined;
+  private gitSources: GitSources | undefined;
 
   constructor(private readonly ctx: CliContext) {}
+
+  /** Templates in git repositories (one instance per run, so each remote is listed once). */
+  get git(): GitSources {
+    this.gitSources ??= new GitSources(this.ctx.env, (template) => this.withCompiled(template));
+    return this.gitSources;
+  }
 
   list(): Promise<CatalogEntry[]> {
     this.entries ??= listCatalog(this.ctx.fs, BUILTIN_ROOT);
@@ -57,6 +67,7 @@ export class Catalog {
 
   /** The versions a source offers for a template, ascending. */
   async versions(name: string, source = 'builtin'): Promise<string[]> {
+    if (isGitSource(source)) return this.git.versions(source);
     const dir = dirSource(source);
     if (dir === undefined) return (await this.list()).find((e) => e.name === name)?.versions ?? [];
     if (await statOrUndefined(this.ctx.fs, posix.join(dir, 'template.yaml'))) return [(await this.loadDir(dir)).manifest.version];
@@ -70,6 +81,10 @@ export class Catalog {
 
   /** NAME or NAME@VERSION from a source; errors list what exists. */
   async load(spec: string, source = 'builtin'): Promise<Template> {
+    if (isGitSource(source)) {
+      const ref = parseTemplateRef(spec);
+      return this.git.loadSource(source, ref.name, ref.version);
+    }
     const dir = dirSource(source);
     if (dir !== undefined) {
       const ref = parseTemplateRef(spec);

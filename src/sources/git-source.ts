@@ -1,0 +1,121 @@
+import { posix } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { statOrUndefined } from '../core/fs.js';
+import { nodeFs } from '../core/node-fs.js';
+import { loadPins, loadTemplate } from '../template/load.js';
+import type { Template } from '../template/template.js';
+import { checkout, listRemote, resolveRef, taggedVersions, type Env, type RemoteRef } from './git.js';
+import { gitSourceLabel, parseGitSource, parseGitSpec, redact, type GitSpec } from './spec.js';
+
+/** The lockfile source of templates loaded from git (`git:URL[//SUB]`), by template object. */
+const labels = new WeakMap<Template, string>();
+
+/** `git:URL[//SUB]` for a template loaded from git, else undefined. */
+export function gitLabelOf(template: Template): string | undefined {
+  return labels.get(template);
+}
+
+type Remote = Awaited<ReturnType<typeof listRemote>>;
+
+/**
+ * Templates kept in git repositories: versions from the remote's tags, each version checked out
+ * (shallow, once) into the per-user cache. A git template runs nothing: it is only rendered.
+ */
+export class GitSources {
+  private remotes = new Map<string, Promise<Remote>>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly attach: (template: Template) => Promise<Template> = async (t) => t,
+  ) {}
+
+  /** The versions a `git:` lockfile source offers, ascending: its semver tags, else the default branch's version. */
+  async versions(source: string): Promise<string[]> {
+    const spec = parseGitSource(source);
+    const tagged = await this.tagged(spec);
+    if (tagged.size > 0) return [...tagged.keys()];
+    return [(await this.loadDefaultBranch(spec)).manifest.version];
+  }
+
+  /** NAME@VERSION (or the latest) from a `git:` lockfile source. */
+  async loadSource(source: string, name: string, version: string | undefined): Promise<Template> {
+    const spec = parseGitSource(source);
+    const template = await this.loadSpecWith({ ...spec, ref: version === undefined ? undefined : { kind: 'version', version } });
+    if (name !== '' && template.manifest.name !== name) {
+      throw new UsageError('git-template-name', `${redact(source)} holds template "${template.manifest.name}", not "${name}".`, {
+        hint: 'Fix the source of this component in .platform.yaml.',
+      });
+    }
+    return template;
+  }
+
+  /** A --template git spec (git+https://…, github:ORG/REPO, …, with //SUB, #REF or @VERSION). */
+  async loadSpec(text: string): Promise<Template> {
+    return this.loadSpecWith(parseGitSpec(text));
+  }
+
+  private async loadSpecWith(spec: GitSpec): Promise<Template> {
+    if (spec.ref?.kind === 'ref') {
+      const remote = await this.remote(spec);
+      return this.loadAt(spec, resolveRef(spec.ref.name, remote, spec.url), undefined);
+    }
+    const tagged = await this.tagged(spec);
+    if (spec.ref?.kind === 'version') {
+      const tag = tagged.get(spec.ref.version);
+      if (!tag) {
+        // A repository without version tags: its default branch, if that is the version asked for.
+        if (tagged.size === 0) {
+          const template = await this.loadDefaultBranch(spec);
+          if (template.manifest.version === spec.ref.version) return template;
+        }
+        throw new UsageError('template-version-unknown', `${spec.url}${spec.subpath ? `//${spec.subpath}` : ''} has no version ${spec.ref.version}.`, {
+          hint: `Versions tagged there: ${[...tagged.keys()].join(', ') || 'none'} (tags vVERSION, VERSION${spec.subpath ? ` or ${posix.basename(spec.subpath)}-vVERSION` : ''}).`,
+        });
+      }
+      return this.loadAt(spec, tag, spec.ref.version);
+    }
+    const latest = [...tagged].at(-1);
+    if (latest) return this.loadAt(spec, latest[1], latest[0]);
+    return this.loadDefaultBranch(spec);
+  }
+
+  private async loadDefaultBranch(spec: GitSpec): Promise<Template> {
+    const remote = await this.remote(spec);
+    if (!remote.head) throw new UsageError('git-empty', `${spec.url} has no default branch and no version tags.`);
+    const branch = remote.heads.find((h) => h.sha === remote.head);
+    return this.loadAt(spec, branch ?? { name: undefined, sha: remote.head }, undefined);
+  }
+
+  private async loadAt(spec: GitSpec, ref: RemoteRef | { name: undefined; sha: string }, version: string | undefined): Promise<Template> {
+    const repo = await checkout(this.env, spec, ref);
+    const dir = spec.subpath ? posix.join(repo, spec.subpath) : repo;
+    const where = `${spec.url}${spec.subpath ? `//${spec.subpath}` : ''} at ${ref.name ?? ref.sha}`;
+    if (!(await statOrUndefined(nodeFs, posix.join(dir, 'template.yaml')))?.isFile()) {
+      throw new UsageError('template-missing', `${where} holds no template.yaml.`, {
+        hint: 'Point at the folder holding template.yaml and files/ with //SUB/FOLDER.',
+      });
+    }
+    const pinsRoot = (await statOrUndefined(nodeFs, posix.join(dir, 'pins.yaml'))) ? dir : repo;
+    const template = await loadTemplate(nodeFs, dir, { kind: 'dir', path: dir }, await loadPins(nodeFs, pinsRoot));
+    if (version !== undefined && template.manifest.version !== version) {
+      throw new UsageError('git-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but its tag says ${version}.`, {
+        hint: 'Set version: in template.yaml to the tagged version before tagging.',
+      });
+    }
+    labels.set(template, gitSourceLabel(spec));
+    return this.attach(template);
+  }
+
+  private async tagged(spec: GitSpec): Promise<Map<string, RemoteRef>> {
+    return taggedVersions((await this.remote(spec)).tags, spec.subpath ? posix.basename(spec.subpath) : undefined);
+  }
+
+  private remote(spec: GitSpec): Promise<Remote> {
+    let remote = this.remotes.get(spec.fetchUrl);
+    if (!remote) {
+      remote = listRemote(this.env, spec);
+      this.remotes.set(spec.fetchUrl, remote);
+    }
+    return remote;
+  }
+}
