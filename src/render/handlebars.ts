@@ -7,6 +7,8 @@ export { memoryCache, type CompiledCache } from './compiled-cache.js';
 type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
 import { UsageError } from '../core/errors.js';
 import { HELPERS } from './helpers.js';
+import { PlatformError } from '../core/errors.js';
+import { RenderBudget, resolveLimits, type RenderLimits } from './limits.js';
 
 /**
  * A fresh, hardened Handlebars environment per render: strict (a missing variable is an error),
@@ -55,15 +57,24 @@ export function createRenderer(options: {
   templateId: string;
   /** Compiled templates from earlier runs (by source); new compilations are added to it. */
   cache?: CompiledCache;
+  /** Overrides of the render limits (tests); RENDER_LIMITS otherwise. */
+  limits?: Partial<RenderLimits>;
 }): Renderer {
+  const limits = resolveLimits(options.limits);
+  // The budget of the render() call in progress; helpers, blocks and partials check it.
+  let budget = new RenderBudget(limits, options.templateId, '(template)');
+  const current = (): RenderBudget => budget;
+
   const env = Handlebars.create();
   for (const name of Object.keys(env.helpers)) env.unregisterHelper(name);
-  for (const [name, fn] of Object.entries(builtinBlockHelpers(Handlebars))) env.registerHelper(name, fn);
-  env.registerHelper(HELPERS);
-  for (const [name, source] of Object.entries(options.partials ?? {})) env.registerPartial(name, source);
+  for (const [name, fn] of Object.entries(builtinBlockHelpers(Handlebars))) env.registerHelper(name, guardBlockHelper(fn, current));
+  for (const [name, fn] of Object.entries(HELPERS)) env.registerHelper(name, guardHelper(name, fn, current));
+  for (const [name, source] of Object.entries(options.partials ?? {})) env.registerPartial(name, guardPartial(env, name, source, current));
 
   return {
     render(source, context, file) {
+      const outer = budget;
+      budget = new RenderBudget(limits, options.templateId, file);
       try {
         const key = compileKey(source);
         let spec = options.cache?.get(key);
@@ -72,16 +83,89 @@ export function createRenderer(options: {
           options.cache?.set(key, spec);
         }
         const template = env.template(reviveSpec(spec));
-        return template(context, {
+        const output = template(context, {
           data: options.data ?? {},
           allowProtoPropertiesByDefault: false,
           allowProtoMethodsByDefault: false,
         });
+        budget.checkSize(output.length);
+        budget.tick();
+        return output;
       } catch (error) {
+        if (error instanceof PlatformError) throw error;
         throw renderError(error, file, options.templateId, context);
+      } finally {
+        budget = outer;
       }
     },
   };
+}
+
+type HelperOptionsLike = { fn?: (...args: unknown[]) => string; inverse?: (...args: unknown[]) => string };
+
+/**
+ * if/unless/each/with and blockHelperMissing: every run of the block body checks the time, and
+ * the output the block has produced so far (an {{#each}} over a huge list stops at the size limit).
+ */
+function guardBlockHelper(helper: Handlebars.HelperDelegate, budget: () => RenderBudget): Handlebars.HelperDelegate {
+  return function (this: unknown, ...args: unknown[]) {
+    budget().tick();
+    const last = args[args.length - 1] as HelperOptionsLike | undefined;
+    if (last && typeof last === 'object' && typeof last.fn === 'function') {
+      let produced = 0;
+      const guard = (inner: (...a: unknown[]) => string) =>
+        Object.assign(function (this: unknown, ...a: unknown[]) {
+          const b = budget();
+          b.tick();
+          const out = inner.apply(this, a);
+          produced += typeof out === 'string' ? out.length : 0;
+          b.checkSize(produced);
+          return out;
+        }, inner);
+      args[args.length - 1] = { ...last, fn: guard(last.fn), ...(typeof last.inverse === 'function' ? { inverse: guard(last.inverse) } : {}) };
+    }
+    const result = (helper as (...a: unknown[]) => unknown).apply(this, args);
+    if (typeof result === 'string') budget().checkSize(result.length);
+    return result;
+  };
+}
+
+/** Our helpers: check the time before, the size after; indent refuses a width that would inflate past the limit. */
+function guardHelper(name: string, helper: Handlebars.HelperDelegate, budget: () => RenderBudget): Handlebars.HelperDelegate {
+  return function (this: unknown, ...args: unknown[]) {
+    const b = budget();
+    b.tick();
+    if (name === 'indent' && typeof args[1] === 'number') {
+      const text = String(args[0] ?? '');
+      let lines = 1;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+      b.checkSize(text.length + Math.max(0, args[1]) * lines);
+    }
+    const result = (helper as (...a: unknown[]) => unknown).apply(this, args);
+    if (typeof result === 'string') b.checkSize(result.length);
+    return result;
+  };
+}
+
+/**
+ * A template's partial, compiled on first use exactly as Handlebars would (so partials render as
+ * they always did), behind a depth bound: a partial that includes itself stops with a clear error.
+ */
+function guardPartial(env: typeof Handlebars, name: string, source: string, budget: () => RenderBudget): Handlebars.Template {
+  let compiled: Handlebars.TemplateDelegate | undefined;
+  const partial = (context: unknown, runtime: Handlebars.RuntimeOptions): string => {
+    const b = budget();
+    b.enterPartial(name);
+    try {
+      compiled ??= env.compile(source);
+      const out = compiled(context, runtime);
+      b.checkSize(out.length);
+      return out;
+    } finally {
+      b.leavePartial();
+    }
+  };
+  return partial as unknown as Handlebars.Template;
 }
 
 /** Keep Handlebars' own if/unless/each/with; drop log, lookup and helperMissing hooks we don't vouch for. */

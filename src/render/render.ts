@@ -3,6 +3,7 @@ import type { Policy } from '../template/schema.js';
 import { policyResolver, templateId, type Template } from '../template/template.js';
 import { createRenderer } from './handlebars.js';
 import { assertSafePath, findCollision } from './paths.js';
+import { fileTooLarge, renderTooSlow, resolveLimits, templateTooLarge, type RenderLimits } from './limits.js';
 
 export interface RenderedFile {
   bytes: Uint8Array;
@@ -19,6 +20,8 @@ export type RenderedTree = Map<string, RenderedFile>;
 export interface RenderContext {
   answers: Record<string, unknown>;
   targetName: string;
+  /** Overrides of the render limits (tests); RENDER_LIMITS otherwise. */
+  limits?: Partial<RenderLimits>;
 }
 
 const encoder = new TextEncoder();
@@ -27,9 +30,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Renders every file of a template; the same template and answers give the same bytes. */
 export function renderTemplate(template: Template, context: RenderContext): RenderedTree {
   const id = templateId(template);
+  const limits = resolveLimits(context.limits);
   const renderer = createRenderer({
     partials: template.partials,
     templateId: id,
+    limits,
     ...(template.compiled ? { cache: template.compiled } : {}),
     data: {
       target: context.targetName,
@@ -40,8 +45,10 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   const data = plainData(context.answers);
   const policyOf = policyResolver(template.manifest);
   const tree: RenderedTree = new Map();
+  let totalBytes = 0;
 
   for (const file of template.files) {
+    const started = Date.now();
     const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
     if (path === undefined) continue;
     assertSafePath(path, id, file.path);
@@ -56,7 +63,11 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
         });
       }
       bytes = encoder.encode(renderer.render(source, data, `files/${file.path}`));
+      if (bytes.byteLength > limits.maxFileBytes) throw fileTooLarge(id, `files/${file.path}`, limits);
+      if (Date.now() - started > limits.maxFileMs) throw renderTooSlow(id, `files/${file.path}`, limits);
     }
+    totalBytes += bytes.byteLength;
+    if (totalBytes > limits.maxTemplateBytes) throw templateTooLarge(id, `files/${file.path}`, limits);
     if (tree.has(path)) {
       throw new UnsafeError('template-duplicate-path', `Template ${id}: two files render to "${path}" (the second is files/${file.path}).`, {
         hint: 'Make the file names differ, or make one of them conditional.',

@@ -1,0 +1,101 @@
+import { UsageError } from '../core/errors.js';
+
+/**
+ * Bounds on rendering, so a template that loops or inflates without bound (a huge {{#each}},
+ * a partial that includes itself, a helper asked for a billion spaces) is stopped with a clear
+ * error instead of eating the machine. Handlebars is synchronous, so the checks are cheap ones
+ * made in our helpers, block bodies and partials while rendering, and after each file.
+ */
+export interface RenderLimits {
+  /** Largest rendered file, in bytes (UTF-8). */
+  maxFileBytes: number;
+  /** Largest template, all rendered files together, in bytes. */
+  maxTemplateBytes: number;
+  /** Time one file (or file name) may take to render, in milliseconds. */
+  maxFileMs: number;
+  /** How deep partials may include partials (a partial that includes itself stops here). */
+  maxPartialDepth: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
+  maxFileBytes: 10 * MiB,
+  maxTemplateBytes: 100 * MiB,
+  maxFileMs: 2_000,
+  maxPartialDepth: 64,
+});
+
+export function resolveLimits(overrides: Partial<RenderLimits> = {}): RenderLimits {
+  return { ...RENDER_LIMITS, ...overrides };
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= MiB && bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes} bytes`;
+}
+
+const HINT =
+  'Nothing was written. Check the loops ({{#each}}) and partials ({{> name}}) of that file: a partial must not include itself without an end, and a list answer must not be enormous.';
+
+export function fileTooLarge(templateId: string, file: string, limits: RenderLimits): UsageError {
+  return new UsageError(
+    'template-file-too-large',
+    `Template ${templateId}: ${file} renders to more than ${formatBytes(limits.maxFileBytes)}, the limit for one file.`,
+    { where: { file }, hint: HINT },
+  );
+}
+
+export function templateTooLarge(templateId: string, file: string, limits: RenderLimits): UsageError {
+  return new UsageError(
+    'template-too-large',
+    `Template ${templateId} renders to more than ${formatBytes(limits.maxTemplateBytes)} in all (reached at ${file}), the limit for one template.`,
+    { where: { file }, hint: HINT },
+  );
+}
+
+export function renderTooSlow(templateId: string, file: string, limits: RenderLimits): UsageError {
+  return new UsageError(
+    'template-render-timeout',
+    `Template ${templateId}: ${file} took more than ${limits.maxFileMs} ms to render, the limit for one file.`,
+    { where: { file }, hint: HINT },
+  );
+}
+
+export function partialTooDeep(templateId: string, file: string, partial: string, limits: RenderLimits): UsageError {
+  return new UsageError(
+    'template-partial-depth',
+    `Template ${templateId}: ${file} nests partials more than ${limits.maxPartialDepth} deep (at "${partial}"), the limit; a partial probably includes itself.`,
+    { where: { file }, hint: HINT },
+  );
+}
+
+/** The running budget of one render() call: time since it started, and partial depth. */
+export class RenderBudget {
+  private readonly started = Date.now();
+  private depth = 0;
+
+  constructor(
+    readonly limits: RenderLimits,
+    readonly templateId: string,
+    readonly file: string,
+  ) {}
+
+  /** Cheap: call from every helper, block body and partial. */
+  tick(): void {
+    if (Date.now() - this.started > this.limits.maxFileMs) throw renderTooSlow(this.templateId, this.file, this.limits);
+  }
+
+  /** Output of one piece (a block's iterations so far, a helper's result, a partial). */
+  checkSize(length: number): void {
+    if (length > this.limits.maxFileBytes) throw fileTooLarge(this.templateId, this.file, this.limits);
+  }
+
+  enterPartial(name: string): void {
+    this.tick();
+    if (++this.depth > this.limits.maxPartialDepth) throw partialTooDeep(this.templateId, this.file, name, this.limits);
+  }
+
+  leavePartial(): void {
+    this.depth--;
+  }
+}
