@@ -14,7 +14,9 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   const catalog = new Catalog(ctx);
   const chosen = component === undefined ? lock.templates : lock.templates.filter((t) => t.name === component);
   if (component !== undefined && chosen.length === 0) {
-    throw new UsageError('component-unknown', `This repository has no component "${component}".${didYouMean(component, lock.templates.map((t) => t.name))}`);
+    throw new UsageError('component-unknown', `This repository has no component "${component}".${didYouMean(component, lock.templates.map((t) => t.name))}`, {
+      hint: `Its components: ${lock.templates.map((t) => t.name).join(', ') || 'none'}.`,
+    });
   }
   const changed: Array<{ component: string; path: string; state: string }> = [];
   for (const locked of chosen) {

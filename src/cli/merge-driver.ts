@@ -26,7 +26,9 @@ ${END}
 /** platform merge-driver install|uninstall [--global]: git config and .gitattributes lines. */
 export async function runMergeDriver(action: string, options: { global?: boolean }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   if (action !== 'install' && action !== 'uninstall') {
-    throw new UsageError('merge-driver-usage', `Unknown action "${action}": expected install or uninstall.`);
+    throw new UsageError('merge-driver-usage', `Unknown action "${action}": expected install or uninstall.`, {
+      hint: 'platform merge-driver install [--global], or uninstall [--global].',
+    });
   }
   const scope = options.global ? ['--global'] : [];
   const git = (args: string[]) => execa('git', args, { cwd: ctx.cwd, reject: false, stdin: 'ignore' });

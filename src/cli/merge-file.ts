@@ -24,7 +24,9 @@ export async function runMergeFile(files: string[], options: MergeFileOptions, c
   } catch (error) {
     // Like git merge-file: an error is a negative status, 255 for the shell.
     if (error instanceof PlatformError) throw new PlatformError(error.code, ExitCode.mergeFileError, error.message, { hint: error.hint ?? '' });
-    throw new PlatformError('merge-file-failed', ExitCode.mergeFileError, `merge-file failed: ${(error as Error).message}`);
+    throw new PlatformError('merge-file-failed', ExitCode.mergeFileError, `merge-file failed: ${(error as Error).message}`, {
+      hint: 'Check that the three files are readable and CURRENT is writable; git merge-file CURRENT BASE OTHER gives the plain line merge.',
+    });
   }
 }
 
@@ -34,14 +36,20 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliCo
       hint: 'platform merge-file [-p] [-L current -L base -L other] CURRENT BASE OTHER',
     });
   }
-  if (options.label.length > 3) throw new UsageError('merge-file-usage', 'At most three -L labels: current, base and other.');
+  if (options.label.length > 3) {
+    throw new UsageError('merge-file-usage', 'At most three -L labels: current, base and other.', { hint: 'Give -L once for each of CURRENT, BASE and OTHER, in that order.' });
+  }
   if (options.markerSize !== undefined && options.markerSize !== '7') {
-    throw new UsageError('merge-file-usage', `--marker-size ${options.markerSize} is not supported; conflict markers are 7 characters.`);
+    throw new UsageError('merge-file-usage', `--marker-size ${options.markerSize} is not supported; conflict markers are 7 characters.`, {
+      hint: 'Leave conflict-marker-size at its default (7) for the files this driver merges.',
+    });
   }
   const [current, base, other] = files.map((f) => resolve(ctx.cwd, f)) as [string, string, string];
   const [ours, ancestor, theirs] = await Promise.all([current, base, other].map((f) => readFile(f).catch(() => undefined)));
   const missing = [current, base, other].filter((_, i) => [ours, ancestor, theirs][i] === undefined);
-  if (missing.length > 0) throw new UsageError('merge-file-missing', `Cannot read ${missing.join(', ')}.`);
+  if (missing.length > 0) {
+    throw new UsageError('merge-file-missing', `Cannot read ${missing.join(', ')}.`, { hint: 'Give three existing files: CURRENT BASE OTHER.' });
+  }
   const labels = {
     ours: options.label[0] ?? files[0]!,
     base: options.label[1] ?? files[1]!,
@@ -50,7 +58,9 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliCo
   const name = options.path ?? basename(current);
   const format = options.format === 'auto' ? (formatOf(name) ?? 'text') : options.format;
   if (!['yaml', 'json', 'text'].includes(format)) {
-    throw new UsageError('merge-file-format', `--format ${options.format}: expected auto, yaml, json or text.`);
+    throw new UsageError('merge-file-format', `--format ${options.format}: expected auto, yaml, json or text.`, {
+      hint: 'auto (the default) decides from the file name, or from --path.',
+    });
   }
   const { gitTextMerger } = await import('../merge/git-merge-file.js');
   const result = await mergeFile({

@@ -38,7 +38,11 @@ export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolea
 export async function readLockfile(ctx: CliContext, root: string): Promise<Lockfile> {
   const file = posix.join(root, LOCKFILE_NAME);
   const bytes = await readFileOrUndefined(ctx.fs, file);
-  if (!bytes) throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}.`);
+  if (!bytes) {
+    throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}.`, {
+      hint: 'Run this inside a repository made by create-service, or adopt components with `platform add COMPONENT`.',
+    });
+  }
   return parseLockfile(decoder.decode(bytes), file);
 }
 
@@ -91,7 +95,9 @@ export class Catalog {
       if (await statOrUndefined(this.ctx.fs, posix.join(dir, 'template.yaml'))) {
         const template = await this.loadDir(dir);
         if (ref.version !== undefined && ref.version !== template.manifest.version) {
-          throw new UsageError('template-version-unknown', `${dir} holds ${template.manifest.name}@${template.manifest.version}, not ${ref.version}.`);
+          throw new UsageError('template-version-unknown', `${dir} holds ${template.manifest.name}@${template.manifest.version}, not ${ref.version}.`, {
+            hint: `Use the version the folder holds, or keep each version in its own VERSION/ folder under ${dir}.`,
+          });
         }
         return template;
       }

@@ -30,7 +30,9 @@ export interface UpgradeOptions extends AnswerOptions {
 /** platform upgrade [COMPONENT] [--to VERSION]: every component (or one) to its latest (or named) version. */
 export async function runUpgrade(component: string | undefined, options: UpgradeOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   if (options.conflict !== 'markers' && options.conflict !== 'reject') {
-    throw new UsageError('conflict-style', `--conflict ${String(options.conflict)}: expected markers or reject.`);
+    throw new UsageError('conflict-style', `--conflict ${String(options.conflict)}: expected markers or reject.`, {
+      hint: 'markers (the default) puts git-style markers in the file; reject keeps your file and writes FILE.rej beside it.',
+    });
   }
   const root = await findProjectRoot(ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));

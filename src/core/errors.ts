@@ -82,7 +82,7 @@ export class UnsafeError extends PlatformError {
 
 export class CancelledError extends PlatformError {
   constructor() {
-    super('cancelled', ExitCode.cancelled, 'Cancelled; nothing was written.');
+    super('cancelled', ExitCode.cancelled, 'Cancelled; nothing was written.', { hint: 'Run the command again when you are ready; --yes takes every default without asking.' });
   }
 }
 

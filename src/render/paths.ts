@@ -20,7 +20,7 @@ export function unsafePathReason(path: string): string | undefined {
   for (const segment of segments) {
     if (segment === '' || segment === '.') return 'it has an empty or "." segment';
     if (segment === '..') return 'it climbs out of the target with ".."';
-    if (segment.toLowerCase() === '.git') return 'it lands inside .git/';
+    if (isGitName(segment)) return 'it lands inside .git/';
     if (WINDOWS_RESERVED.test(segment)) return `"${segment}" is a name Windows reserves`;
     if (/[<>:"|?*\u0000-\u001f]/.test(segment)) return `"${segment}" has a character Windows forbids in names`;
     if (/[. ]$/.test(segment)) return `"${segment}" ends with a dot or space, which Windows drops`;
@@ -38,11 +38,28 @@ export function assertSafePath(path: string, templateId: string, sourcePath: str
   }
 }
 
+/**
+ * What a name becomes on the file systems that are most forgiving about names: compatibility
+ * forms folded (ﬁ -> fi), characters macOS ignores removed (zero-width joiners), case folded.
+ */
+function foldName(name: string): string {
+  return name
+    .normalize('NFKC')
+    .replace(/[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g, '')
+    .toLowerCase();
+}
+
+/** .git itself, in any disguise a file system would see through (GIT~1 is its Windows short name). */
+function isGitName(segment: string): boolean {
+  const folded = foldName(segment);
+  return folded === '.git' || folded === 'git~1';
+}
+
 /** Two paths that one case-insensitive or normalising file system would treat as the same file. */
 export function findCollision(paths: Iterable<string>): [string, string] | undefined {
   const seen = new Map<string, string>();
   for (const path of paths) {
-    const key = path.normalize('NFC').toLowerCase();
+    const key = foldName(path);
     const other = seen.get(key);
     if (other !== undefined && other !== path) return [other, path];
     seen.set(key, path);

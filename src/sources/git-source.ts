@@ -81,7 +81,9 @@ export class GitSources {
 
   private async loadDefaultBranch(spec: GitSpec): Promise<Template> {
     const remote = await this.remote(spec);
-    if (!remote.head) throw new UsageError('git-empty', `${spec.url} has no default branch and no version tags.`);
+    if (!remote.head) {
+      throw new UsageError('git-empty', `${spec.url} has no default branch and no version tags.`, { hint: 'Push the template and tag a version (v1.0.0), or name a ref with #REF.' });
+    }
     const branch = remote.heads.find((h) => h.sha === remote.head);
     return this.loadAt(spec, branch ?? { name: undefined, sha: remote.head }, undefined);
   }

@@ -101,7 +101,9 @@ export function gitSourceLabel(spec: Pick<GitSpec, 'url' | 'subpath'>): string {
 
 /** Parses a lockfile's `git:URL[//SUB]` source, with the same refusals as a --template spec. */
 export function parseGitSource(source: string): GitSpec {
-  if (!isGitSource(source)) throw new UsageError('git-source', `"${source}" is not a git source.`);
+  if (!isGitSource(source)) {
+    throw new UsageError('git-source', `"${source}" is not a git source.`, { hint: 'A git source is recorded as git:URL[//SUB] in .platform.yaml; fix or remove that entry.' });
+  }
   const body = source.slice('git:'.length);
   refuseUnsafe(body, source);
   const { scheme, authority, path } = splitUrl(body, source);

@@ -163,6 +163,17 @@ describe('rendering a template', () => {
     expect(error.code).toBe('unsafe-path');
   });
 
+  it.each([['.g\u200Cit/config'], ['GIT~1/config'], ['sub/.Git/hooks/x']])('refuses %j: .git in disguise', async (path) => {
+    const error = await renderError({ '{{name}}.txt': 'x' }, { ...ANSWERS, name: path.replace(/\.txt$/, '') });
+    expect(error.code).toBe('unsafe-path');
+    expect(error.message).toContain('.git');
+  });
+
+  it('refuses names that one file system folds into one (ﬁ and fi)', async () => {
+    const error = await renderError({ 'ﬁle.txt': 'a', 'file.txt': 'b' });
+    expect(error.code).toBe('template-case-collision');
+  });
+
   it('refuses names that collide on case-insensitive file systems', async () => {
     const error = await renderError({ 'README.md': 'a', 'readme.md': 'b' });
     expect(error.code).toBe('template-case-collision');
