@@ -118,7 +118,7 @@ function checkGiven(question: Question, given: GivenAnswer): unknown {
   if (problem) {
     throw new UsageError('answer-invalid', `${where}: "${question.name}" ${problem} (got ${displayValue(question, coerced.value)}).`, {
       ...located,
-      hint: question.help ? `${question.name}: ${question.help}` : `For example: ${setFlagExample(question)}.`,
+      hint: `Give a value that fits, for example ${setFlagExample(question)}.${question.help ? ` (${question.name}: ${question.help})` : ''}`,
     });
   }
   return coerced.value;
