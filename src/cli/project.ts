@@ -7,7 +7,7 @@ import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
 import { renderTemplate, type RenderedTree } from '../render/render.js';
 import { expressionEvaluator } from '../plan/prepare.js';
 import { parseLockfile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
-import { LOCKFILE_NAME } from '../render/paths.js';
+import { LOCKFILE_NAME, STAGING_DIR } from '../render/paths.js';
 import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog, type CatalogEntry } from '../template/builtin.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
@@ -24,6 +24,8 @@ export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolea
   let dir = resolve(ctx.cwd);
   for (;;) {
     if ((await statOrUndefined(ctx.fs, join(dir, LOCKFILE_NAME)))?.isFile()) return dir;
+    // A run stopped while the lockfile itself was being replaced: the journal is the marker.
+    if (await statOrUndefined(ctx.fs, join(dir, STAGING_DIR, 'journal.json'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) {
       if (options.orCwd) return resolve(ctx.cwd);
@@ -39,8 +41,11 @@ export async function readLockfile(ctx: CliContext, root: string): Promise<Lockf
   const file = posix.join(root, LOCKFILE_NAME);
   const bytes = await readFileOrUndefined(ctx.fs, file);
   if (!bytes) {
-    throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}.`, {
-      hint: 'Run this inside a repository made by create-service, or adopt components with `platform add COMPONENT`.',
+    const interrupted = await statOrUndefined(ctx.fs, posix.join(root, STAGING_DIR));
+    throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}${interrupted ? ': an upgrade there was interrupted' : ''}.`, {
+      hint: interrupted
+        ? 'Run `platform upgrade` there again: it puts back what the interrupted run had written, then upgrades.'
+        : 'Run this inside a repository made by create-service, or adopt components with `platform add COMPONENT`.',
     });
   }
   return parseLockfile(decoder.decode(bytes), file);
@@ -102,15 +107,16 @@ export class Catalog {
         return template;
       }
       const { dir: versionDir } = resolveInCatalog([{ name: ref.name, versions: await this.versions(ref.name, source) }], ref, posix.dirname(dir));
-      return this.loadDir(posix.join(dir, posix.basename(versionDir)));
+      // The source stays the folder of versions, so an upgrade finds the newer ones there.
+      return this.loadDir(posix.join(dir, posix.basename(versionDir)), dir);
     }
     const { dir: builtin } = resolveInCatalog(await this.list(), parseTemplateRef(spec), BUILTIN_ROOT);
     this.pins ??= loadPins(this.ctx.fs, BUILTIN_ROOT);
     return this.withCompiled(await loadTemplate(this.ctx.fs, builtin, { kind: 'builtin' }, await this.pins));
   }
 
-  private async loadDir(dir: string): Promise<Template> {
-    return this.withCompiled(await loadTemplate(this.ctx.fs, dir, { kind: 'dir', path: dir }, await loadPins(this.ctx.fs, dir)));
+  private async loadDir(dir: string, sourceRoot = dir): Promise<Template> {
+    return this.withCompiled(await loadTemplate(this.ctx.fs, dir, { kind: 'dir', path: sourceRoot }, await loadPins(this.ctx.fs, dir)));
   }
 
   private async withCompiled(template: Template): Promise<Template> {
