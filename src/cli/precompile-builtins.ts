@@ -34,4 +34,4 @@ for (const entry of await listCatalog(nodeFs, BUILTIN_ROOT)) {
     count++;
   }
 }
-process.stdout.write(`precompiled ${count} built-in template versions into ${out}\n`);
+process.stderr.write(`precompiled ${count} built-in template versions into ${out}\n`);
