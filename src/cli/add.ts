@@ -9,7 +9,8 @@ import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
-import { planComposition, resolveComposition, selectTemplates } from './compose.js';
+import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';
+import { describeHooks, planHooks, runHookStep, terminalConfirm, trustSettings, withPendingHooks } from '../hooks/hooks.js';
 import { inferAnswers } from './infer.js';
 
 export interface AddOptions extends AnswerOptions {
@@ -41,7 +42,9 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
     prompter: isInteractive(ctx) && !options.yes ? inquirerPrompter(ctx.stderr) : undefined,
     targetName: basename(root),
   });
-  const plan = await planComposition(ctx.fs, root, included, answers, lock);
+  const hooks = planHooks(included.map((template) => ({ template, source: sourceLabel(template) })), 'create', answers.values, answers.secrets, basename(root));
+  const plan = withPendingHooks(await planComposition(ctx.fs, root, included, answers, lock), hooks);
+  const trust = await trustSettings(ctx.fs, ctx.env);
   const names = plan.components.map((c) => `${c.name}@${c.version}`).join(', ');
   reporter.set({
     dryRun: Boolean(options.dryRun),
@@ -56,6 +59,23 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
     reporter.line(`  ${(op.kind === 'conflict' ? c.red : op.kind === 'create' ? c.green : c.dim)(op.kind.padEnd(9))}${op.path}${op.kind === 'create' ? '' : c.dim(` (${op.reason})`)}`);
   }
   if (!options.dryRun) await applyPlan(ctx.fs, plan, { pid: ctx.pid });
+  if (options.dryRun) {
+    const commands = describeHooks(hooks);
+    if (commands.length > 0) reporter.line(`Then would run (template hooks):\n${commands.map((l) => `  ${l}`).join('\n')}`);
+  } else {
+    const hooksExit = await runHookStep({
+      fs: ctx.fs,
+      root,
+      components: hooks,
+      lockfile: plan.lockfile,
+      trust: Boolean(options.trust),
+      ...trust,
+      ask: isInteractive(ctx) && !options.yes ? terminalConfirm(ctx.stderr) : undefined,
+      conflicts: plan.conflicts.length > 0,
+      out: reporter,
+    });
+    if (hooksExit !== ExitCode.ok) return hooksExit;
+  }
   if (plan.conflicts.length > 0) {
     reporter.line(c.yellow(`${plan.conflicts.length} existing file(s) differ from the component's: ${options.dryRun ? 'they would be' : 'they are'} marked as conflicts (exit 3).`));
     return ExitCode.conflicts;

@@ -12,6 +12,8 @@ import type { Template } from '../template/template.js';
 import type { Catalog } from './project.js';
 import { gitLabelOf } from '../sources/git-source.js';
 import { isGitSpec, redact } from '../sources/spec.js';
+import { npmLabelOf } from '../sources/npm.js';
+import { isNpmSpec } from '../sources/npm-spec.js';
 
 /** What a create or add renders: one template, or a preset's components. */
 export interface Selection {
@@ -24,6 +26,10 @@ export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string, cw
   if (isGitSpec(spec)) {
     // A git repository: one template (at //SUB), at #REF, @VERSION or the latest tag.
     return { label: redact(spec), preset: undefined, templates: [await catalog.git.loadSpec(spec)] };
+  }
+  if (isNpmSpec(spec)) {
+    // An npm package: one template (at //SUB), at the version @RANGE picks or the latest.
+    return { label: spec, preset: undefined, templates: [await catalog.npm.loadSpec(spec)] };
   }
   if (isPathSpec(spec)) {
     // A folder: one template, or a template's VERSION/ folders (the latest is used).
@@ -151,7 +157,7 @@ export async function planComposition(fs: Fs, root: string, templates: Template[
 
 /** A --template that names a folder rather than a built-in template (or a git repository). */
 export function isPathSpec(spec: string): boolean {
-  if (isGitSpec(spec)) return false;
+  if (isGitSpec(spec) || isNpmSpec(spec)) return false;
   return spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || spec === '.' || spec === '..';
 }
 
@@ -159,6 +165,8 @@ export function isPathSpec(spec: string): boolean {
 export function sourceLabel(template: Template): string {
   const git = gitLabelOf(template);
   if (git !== undefined) return git;
+  const npm = npmLabelOf(template);
+  if (npm !== undefined) return npm;
   return template.source.kind === 'builtin' ? 'builtin' : `dir:${template.source.path}`;
 }
 

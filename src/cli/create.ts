@@ -3,7 +3,7 @@ import { statOrUndefined, readFileOrUndefined } from '../core/fs.js';
 import { Catalog, readGivenAnswers } from './project.js';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
-import { planComposition, resolveComposition, selectTemplates } from './compose.js';
+import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
@@ -16,6 +16,7 @@ import type { StepResult } from '../steps/git.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
+import { planHooks, withPendingHooks, describeHooks, runHookStep, terminalConfirm, trustSettings } from '../hooks/hooks.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -38,7 +39,9 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined,
     targetName: basename(root),
   });
-  const plan = await planComposition(ctx.fs, root, included, answers, lock);
+  const hooks = planHooks(included.map((template) => ({ template, source: sourceLabel(template) })), 'create', answers.values, answers.secrets, basename(root));
+  const plan = withPendingHooks(await planComposition(ctx.fs, root, included, answers, lock), hooks);
+  const trust = await trustSettings(ctx.fs, ctx.env);
   const display = relative(ctx.cwd, root) || '.';
   const names = plan.components.map((c) => `${c.name}@${c.version}`).join(', ');
   reporter.set({
@@ -52,6 +55,11 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   if (options.dryRun) {
     reporter.line(`Dry run: nothing was written. In ${display}, ${names} would:`);
     printOperations(plan, reporter, 'would');
+    const commands = describeHooks(hooks);
+    if (commands.length > 0) {
+      reporter.line('Then would run (template hooks; not built-in templates only with --trust or a trust list entry):');
+      for (const line of commands) reporter.line(`  ${line}`);
+    }
     return plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
   }
 
@@ -63,6 +71,18 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const steps: StepResult[] = [];
   reporter.set({ steps });
   let exitCode: ExitCode = plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
+  const hooksExit = await runHookStep({
+    fs: ctx.fs,
+    root,
+    components: hooks,
+    lockfile: plan.lockfile,
+    trust: Boolean(options.trust),
+    ...trust,
+    ask: interactive ? terminalConfirm(ctx.stderr) : undefined,
+    conflicts: plan.conflicts.length > 0,
+    out: reporter,
+  });
+  if (hooksExit !== ExitCode.ok) exitCode = hooksExit;
 
   steps.push(await gitStep(root, names, options, reporter));
   const install = await installStep(root, plan, options, ctx, reporter);

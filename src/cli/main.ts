@@ -23,8 +23,11 @@ const NO_COLOR: ChalkInstance = new Proxy(() => undefined, {
 const EXIT_CODES_TEXT = `\nExit codes:\n${EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join('\n')}\n`;
 
 /** Runs one invocation; returns the exit code. Only bin/ sets process.exitCode. */
-export async function run(bin: BinName, argv: string[], ctx: CliContext): Promise<number> {
+export async function run(bin: BinName, argv: string[], context: CliContext): Promise<number> {
+  let ctx = context;
   const json = argv.includes('--json');
+  // --offline reaches the template sources through the environment they read.
+  if (argv.includes('--offline')) ctx = { ...ctx, env: { ...ctx.env, PLATFORM_OFFLINE: '1' } };
   // Help needs no colour: skip loading chalk, so `--help` costs little more than Node's start.
   const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
   const color = wantsHelp ? NO_COLOR : (await import('../ui/colors.js')).chalkFor(ctx.env, Boolean(json ? ctx.stderr.isTTY : ctx.stdout.isTTY));
@@ -183,6 +186,7 @@ Examples:
   const status = new Command('status')
     .description('versions against the latest, files that drifted, unresolved conflicts')
     .option('--json', 'print one JSON document on stdout')
+    .option('--offline', 'use cached template sources only (git and npm)')
     .option('--check', 'exit 6 when a component is behind, an owned file drifted or a conflict is unresolved')
     .allowExcessArguments(false)
     .action(

@@ -4,6 +4,8 @@ export interface AnswerOptions {
   yes?: boolean;
   set: string[];
   answers?: string;
+  /** Run the template's hooks even when its source is not on the trust list. */
+  trust?: boolean;
 }
 
 export interface CreateOptions extends AnswerOptions {
@@ -22,7 +24,9 @@ export function addAnswerOptions(command: Command): Command {
   return command
     .option('-y, --yes', 'accept defaults for every question not answered otherwise; never prompt')
     .option('--set <key=value>', 'answer a question (repeatable); typed by the question', collect, [])
-    .option('--answers <file>', 'answers from a YAML or JSON file (--set wins over it)');
+    .option('--answers <file>', 'answers from a YAML or JSON file (--set wins over it)')
+    .option('--trust', 'run the commands (hooks) of a template that is not built in nor on your trust list')
+    .option('--offline', 'use cached template sources only (git and npm); never reach the network');
 }
 
 export function addCreateOptions(command: Command): Command {

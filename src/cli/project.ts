@@ -14,6 +14,8 @@ import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import { GitSources } from '../sources/git-source.js';
 import { isGitSource } from '../sources/spec.js';
+import { NpmSources } from '../sources/npm.js';
+import { isNpmSource } from '../sources/npm-spec.js';
 import type { CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 
@@ -54,12 +56,14 @@ export async function readLockfile(ctx: CliContext, root: string): Promise<Lockf
 /**
  * Where templates come from: the built-in catalog, a folder named in the lockfile
  * (`dir:PATH`, either one template or its VERSION/ subfolders), or a git repository
- * (`git:URL[//SUB]`, versions from its tags). Read once per run.
+ * (`git:URL[//SUB]`, versions from its tags) or an npm package (`npm:PACKAGE[//SUB]`, versions
+ * from the registry; a template's version is its package's version). Read once per run.
  */
 export class Catalog {
   private entries: Promise<CatalogEntry[]> | undefined;
   private pins: Promise<Record<string, Record<string, unknown>>> | undefined;
   private gitSources: GitSources | undefined;
+  private npmSources: NpmSources | undefined;
 
   constructor(private readonly ctx: CliContext) {}
 
@@ -67,6 +71,12 @@ export class Catalog {
   get git(): GitSources {
     this.gitSources ??= new GitSources(this.ctx.env, (template) => this.withCompiled(template));
     return this.gitSources;
+  }
+
+  /** Templates in npm packages (one instance per run, so each package's versions are listed once). */
+  get npm(): NpmSources {
+    this.npmSources ??= new NpmSources(this.ctx.env, (template) => this.withCompiled(template));
+    return this.npmSources;
   }
 
   list(): Promise<CatalogEntry[]> {
@@ -77,6 +87,7 @@ export class Catalog {
   /** The versions a source offers for a template, ascending. */
   async versions(name: string, source = 'builtin'): Promise<string[]> {
     if (isGitSource(source)) return this.git.versions(source);
+    if (isNpmSource(source)) return this.npm.versions(source);
     const dir = dirSource(source);
     if (dir === undefined) return (await this.list()).find((e) => e.name === name)?.versions ?? [];
     if (await statOrUndefined(this.ctx.fs, posix.join(dir, 'template.yaml'))) return [(await this.loadDir(dir)).manifest.version];
@@ -93,6 +104,10 @@ export class Catalog {
     if (isGitSource(source)) {
       const ref = parseTemplateRef(spec);
       return this.git.loadSource(source, ref.name, ref.version);
+    }
+    if (isNpmSource(source)) {
+      const ref = parseTemplateRef(spec);
+      return this.npm.loadSource(source, ref.name, ref.version);
     }
     const dir = dirSource(source);
     if (dir !== undefined) {

@@ -16,6 +16,7 @@ import { unifiedDiff } from '../ui/diff.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
+import { describeHooks, planHooks, runHookStep, terminalConfirm, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile, renderRecorded } from './project.js';
 
 export interface UpgradeOptions extends AnswerOptions {
@@ -45,6 +46,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   const display = relative(ctx.cwd, root) || '.';
 
   const plans: UpgradePlan[] = [];
+  const hooks: ComponentHooks[] = [];
   const upToDate: string[] = [];
   for (const locked of targets) {
     const version = options.to ?? (await catalog.latest(locked.name, locked.source));
@@ -64,6 +66,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     }
     const target = await catalog.load(`${locked.name}@${version}`, locked.source);
     const answers = await resolveUpgradeAnswers(target, locked, given, options, ctx, root);
+    const secrets = new Set(Object.keys(answers.values).filter((name) => !(name in answers.persisted)));
+    hooks.push(...planHooks([{ template: target, source: locked.source }], 'upgrade', answers.values, secrets, posix.basename(root)));
     // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
     const base = await renderRecorded(catalog, locked, root).catch(() => undefined);
     const theirs = renderTemplate(target, { answers: answers.values, targetName: posix.basename(root) });
@@ -85,7 +89,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     plans.push(plan);
   }
 
-  const combined = combinePlans(plans, lock, root);
+  const combined = withPendingHooks(combinePlans(plans, lock, root), hooks);
+  const trust = await trustSettings(ctx.fs, ctx.env);
   reporter.set({
     dryRun: Boolean(options.dryRun),
     root,
@@ -123,6 +128,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       if (op.kind !== 'delete' || before) reporter.line(unifiedDiff(op.path, before, after, reporter.color));
     }
     reportNotes(plans, reporter);
+    const commands = describeHooks(hooks);
+    if (commands.length > 0) reporter.line(`Then would run (template hooks):\n${commands.map((l) => `  ${l}`).join('\n')}`);
     reporter.line(`Dry run: nothing was written. ${summary(combined.operations)}`);
     return combined.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
   }
@@ -136,6 +143,18 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   for (const op of changing) reporter.line(`  ${op.kind.padEnd(9)}${op.path} ${reporter.color.dim(`(${op.reason})`)}`);
   reportNotes(plans, reporter);
   reporter.line(summary(combined.operations));
+  const hooksExit = await runHookStep({
+    fs: ctx.fs,
+    root,
+    components: hooks,
+    lockfile: combined.lockfile,
+    trust: Boolean(options.trust),
+    ...trust,
+    ask: isInteractive(ctx) && !options.yes ? terminalConfirm(ctx.stderr) : undefined,
+    conflicts: conflicted.length > 0,
+    out: reporter,
+  });
+  if (hooksExit !== ExitCode.ok && conflicted.length === 0) return hooksExit;
   if (conflicted.length > 0) {
     reporter.line(reporter.color.yellow(`Conflicts left for you (exit 3): resolve the markers, then commit:`));
     for (const op of conflicted) reporter.line(`  ${op.path}`);

@@ -25,6 +25,8 @@ const lockedTemplateSchema = z.strictObject({
   source: z.string().min(1),
   answers: z.record(z.string().refine(SAFE_KEY, 'is a reserved key'), z.unknown()),
   files: z.record(z.string().refine(SAFE_KEY, 'is a reserved key'), lockedFileSchema),
+  /** The template's hooks did not run (untrusted, declined, conflicts) or one of them failed. */
+  hooks: z.enum(['pending', 'failed']).optional(),
 });
 export type LockedTemplate = z.infer<typeof lockedTemplateSchema>;
 
@@ -60,6 +62,7 @@ export function serializeLockfile(lock: Lockfile): string {
       source: t.source,
       answers: t.answers,
       files: Object.fromEntries(Object.keys(t.files).sort().map((path) => [path, t.files[path]])),
+      ...(t.hooks ? { hooks: t.hooks } : {}),
     }));
   return HEADER + stringify({ schemaVersion: lock.schemaVersion, templates }, { lineWidth: 0 });
 }

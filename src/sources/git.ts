@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { PlatformError, ExitCode, UsageError } from '../core/errors.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { redact, type GitSpec } from './spec.js';
+import { isOffline, offlineMissing } from './offline.js';
 
 /**
  * Git, run safely: arguments as an array (no shell), no ext:: transport, no hooks, no
@@ -47,6 +48,7 @@ export interface RemoteRef {
 
 /** refs/tags/* and refs/heads/* of a remote, plus HEAD (the default branch). */
 export async function listRemote(env: Env, spec: GitSpec): Promise<{ tags: RemoteRef[]; heads: RemoteRef[]; head: string | undefined }> {
+  if (isOffline(env)) return cachedRefs(env, spec);
   const out = await git(env, ['ls-remote', '--', spec.fetchUrl, 'HEAD', 'refs/heads/*', 'refs/tags/*']);
   const tags = new Map<string, string>();
   const heads: RemoteRef[] = [];
@@ -102,6 +104,7 @@ export async function checkout(env: Env, spec: GitSpec, ref: RemoteRef | { name:
   const label = ref.name === undefined ? ref.sha : `${ref.name.replace(/[^A-Za-z0-9._+-]/g, '_')}-${ref.sha.slice(0, 12)}`;
   const dir = join(base, label);
   if (fs.existsSync(dir)) return dir;
+  if (isOffline(env)) throw offlineMissing(`${spec.url} at ${ref.name ?? ref.sha}`);
   fs.mkdirSync(base, { recursive: true });
   const temp = fs.mkdtempSync(join(base, '.tmp-'));
   try {
@@ -126,6 +129,21 @@ export async function checkout(env: Env, spec: GitSpec, ref: RemoteRef | { name:
     throw error;
   }
   return dir;
+}
+
+/**
+ * --offline: the refs already checked out in the cache (<ref>-<commit12> folders), offered as
+ * both branches and tags; there is no default branch offline.
+ */
+function cachedRefs(env: Env, spec: GitSpec): { tags: RemoteRef[]; heads: RemoteRef[]; head: string | undefined } {
+  const base = join(cacheRoot(env), 'sources', createHash('sha256').update(spec.url).digest('hex'));
+  const refs: RemoteRef[] = [];
+  for (const entry of fs.existsSync(base) ? fs.readdirSync(base) : []) {
+    const m = /^(.+)-([0-9a-f]{12})$/.exec(entry);
+    if (m && !entry.startsWith('.')) refs.push({ name: m[1]!, sha: m[2]! });
+  }
+  if (refs.length === 0) throw offlineMissing(`${spec.url} (nothing of it)`);
+  return { tags: refs, heads: refs, head: undefined };
 }
 
 /** Which ref a #REF names: a branch or tag of the remote, or a full commit id. */

@@ -98,6 +98,21 @@ export const templateManifestSchema = z
     files: z.array(fileRuleSchema).default([]),
     /** Files this version moved: local edits follow them. Paths may use Handlebars. */
     renames: z.array(z.strictObject({ from: z.string().min(1), to: z.string().min(1) })).default([]),
+    /**
+     * Commands run in the target after its files are written (argv, never a shell string; each
+     * element may use Handlebars over the answers, secret answers excepted). Templates from
+     * sources other than the built-in ones need --trust or a trust list entry (see README).
+     */
+    hooks: z
+      .array(
+        z.strictObject({
+          run: z.array(z.string()).min(1).refine((argv) => argv[0] !== '', 'must start with a command name'),
+          description: z.string().min(1),
+          on: z.array(z.enum(['create', 'upgrade'])).min(1).default(['create', 'upgrade']),
+          when: z.string().optional(),
+        }),
+      )
+      .default([]),
   })
   .superRefine((manifest, ctx) => {
     const seen = new Set<string>();

@@ -1,0 +1,276 @@
+import { homedir } from 'node:os';
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
+import type { Fs } from '../core/fs.js';
+import { readFileOrUndefined } from '../core/fs.js';
+import { parseYamlSource, validateSource } from '../core/yaml-source.js';
+import { isTruthy } from '../answers/resolve.js';
+import { expressionEvaluator } from '../plan/prepare.js';
+import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
+import { LOCKFILE_NAME } from '../render/paths.js';
+import type { Template } from '../template/template.js';
+import { templateId } from '../template/template.js';
+
+/**
+ * Template hooks: commands a template asks to run in the target after its files are written.
+ * Always an argv (execa with shell: false), never a shell string; secret answers never reach
+ * them. Built-in templates are trusted; any other source needs --trust or a trust list entry.
+ */
+export type HookEvent = 'create' | 'upgrade';
+
+/** One command of one component, its argv rendered. */
+export interface PreparedHook {
+  description: string;
+  argv: string[];
+}
+
+/** The hooks one applied component will run, and where it came from (its lockfile source). */
+export interface ComponentHooks {
+  name: string;
+  version: string;
+  source: string;
+  hooks: PreparedHook[];
+}
+
+const SECRET_REFERENCE = (name: string): RegExp => new RegExp(`{{[^}]*(?<![\\w.@])${name}(?![\\w])[^}]*}}`);
+
+/**
+ * The hooks of template for event, their `when` evaluated and argv rendered element by element
+ * with the template's own renderer. A hook that names a secret answer is refused: hooks are not
+ * given secrets at all (they are left out of the data too, so a strict render fails anyway).
+ */
+export function prepareHooks(template: Template, event: HookEvent, answers: Record<string, unknown>, secrets: ReadonlySet<string>, targetName: string): PreparedHook[] {
+  const id = templateId(template);
+  const evaluate = expressionEvaluator(template, targetName);
+  const data = Object.fromEntries(Object.entries(answers).filter(([name]) => !secrets.has(name)));
+  const prepared: PreparedHook[] = [];
+  template.manifest.hooks.forEach((hook, index) => {
+    if (!hook.on.includes(event)) return;
+    for (const source of [...(hook.when !== undefined ? [hook.when] : []), ...hook.run]) {
+      const secret = [...secrets].find((name) => SECRET_REFERENCE(name).test(source));
+      if (secret !== undefined) {
+        throw new UsageError('hook-secret', `${id}: hook ${index + 1} ("${hook.description}") uses the secret answer "${secret}". Secret answers are never passed to hooks.`, {
+          where: { file: posix.join(template.root, 'template.yaml') },
+          hint: 'Remove the secret from the hook (a hook can read it from a file or the environment the team provides).',
+        });
+      }
+    }
+    if (hook.when !== undefined && !isTruthy(evaluate(hook.when, data))) return;
+    prepared.push({ description: hook.description, argv: hook.run.map((element) => evaluate(element, data)) });
+  });
+  return prepared;
+}
+
+// ---------------------------------------------------------------- trust
+
+const configSchema = z.looseObject({ trust: z.array(z.string().min(1)).default([]) }).nullable();
+
+/** $PLATFORM_CONFIG, else $XDG_CONFIG_HOME/platform/config.yaml, else ~/.config/platform/config.yaml. */
+export function configPath(env: NodeJS.ProcessEnv): string {
+  if (env.PLATFORM_CONFIG) return env.PLATFORM_CONFIG;
+  const base = env.XDG_CONFIG_HOME || posix.join(env.HOME || homedir(), '.config');
+  return posix.join(base, 'platform', 'config.yaml');
+}
+
+/** The `trust:` list of the user's config file; empty when there is no file. */
+export async function readTrustList(fs: Fs, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const path = configPath(env);
+  const bytes = await readFileOrUndefined(fs, path);
+  if (!bytes) return [];
+  const config = validateSource(configSchema, parseYamlSource(new TextDecoder().decode(bytes), path, 'Config'), path, 'Config');
+  return config?.trust ?? [];
+}
+
+/**
+ * Whether a lockfile source (builtin, dir:PATH, git:URL[//SUB]) is trusted. An entry matches the
+ * source itself, or a source under it: `dir:/srv/templates` matches `dir:/srv/templates/api` but
+ * not `dir:/srv/templates-evil`; an entry ending in `/` matches everything that starts with it.
+ */
+export function isTrusted(source: string, trustList: readonly string[]): boolean {
+  if (source === 'builtin') return true;
+  return trustList.some((raw) => {
+    const entry = raw.trim();
+    if (entry === '' || !/^[a-z][a-z0-9+-]*:./.test(entry)) return false;
+    if (source === entry) return true;
+    if (entry.endsWith('/')) return source.startsWith(entry);
+    return source.startsWith(`${entry}/`);
+  });
+}
+
+// ---------------------------------------------------------------- the step
+
+export interface HookStepInput {
+  fs: Fs;
+  root: string;
+  components: ComponentHooks[];
+  lockfile: Lockfile;
+  /** --trust */
+  trust: boolean;
+  trustList: readonly string[];
+  /** Where the trust list lives, for the hint. */
+  configFile: string;
+  /** A person at a terminal who may be asked. */
+  ask: ((question: string) => Promise<boolean>) | undefined;
+  /** Conflicts were left: nothing runs, the hooks stay pending. */
+  conflicts: boolean;
+  out: {
+    line(text?: string): void;
+    note(text: string): void;
+    warn(text: string): void;
+    fail(error: unknown): ExitCode;
+    set(fields: Record<string, unknown>): void;
+  };
+}
+
+export interface HookRunResult {
+  name: string;
+  description: string;
+  argv: string[];
+  status: 'done' | 'failed' | 'pending';
+}
+
+/** The lockfile with `hooks: pending` on every component that has hooks to run. */
+export function markPending(lock: Lockfile, components: ComponentHooks[]): Lockfile {
+  const pending = new Set(components.filter((c) => c.hooks.length > 0).map((c) => c.name));
+  return setStatus(lock, (name, current) => (pending.has(name) ? 'pending' : current));
+}
+
+function setStatus(lock: Lockfile, status: (name: string, current: 'pending' | 'failed' | undefined) => 'pending' | 'failed' | undefined): Lockfile {
+  return {
+    ...lock,
+    templates: lock.templates.map((t) => {
+      const { hooks: current, ...rest } = t;
+      const next = status(t.name, current);
+      return next ? { ...rest, hooks: next } : rest;
+    }),
+  };
+}
+
+export function formatArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
+}
+
+/**
+ * Runs the components' hooks in order in root (files already written, lockfile saying pending),
+ * after the trust check; records the outcome in the lockfile. Returns the exit code of the step.
+ */
+export async function runHookStep(input: HookStepInput): Promise<ExitCode> {
+  const { out } = input;
+  const withHooks = input.components.filter((c) => c.hooks.length > 0);
+  const results: HookRunResult[] = withHooks.flatMap((c) => c.hooks.map((h) => ({ name: c.name, description: h.description, argv: h.argv, status: 'pending' as const })));
+  if (withHooks.length === 0) return ExitCode.ok;
+  out.set({ hooks: results });
+  const listing = withHooks.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`));
+
+  if (input.conflicts) {
+    out.warn(`The template hooks did not run because of the conflicts (${LOCKFILE_NAME} records them as pending). Once resolved, run them yourself:\n${listing.map((l) => `  ${l}`).join('\n')}`);
+    return ExitCode.ok;
+  }
+
+  const untrusted = withHooks.filter((c) => !input.trust && !isTrusted(c.source, input.trustList));
+  if (untrusted.length > 0) {
+    const sources = [...new Set(untrusted.map((c) => c.source))];
+    const commands = untrusted.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`));
+    let allowed = false;
+    if (input.ask) {
+      out.line(`${sources.join(', ')} is not on your trust list and asks to run, in ${input.root}:`);
+      for (const line of commands) out.line(`  ${line}`);
+      allowed = await input.ask('Run these commands?');
+    }
+    if (!allowed) {
+      return out.fail(
+        new PlatformError('untrusted-hooks', ExitCode.untrusted, `Did not run the commands of a template that is not trusted (${sources.join(', ')}). The files are written; ${LOCKFILE_NAME} records the hooks as pending.`, {
+          problems: commands,
+          hint: `Check the commands, then run them yourself, or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]}).`,
+        }),
+      );
+    }
+  }
+
+  let lock = input.lockfile;
+  let index = 0;
+  for (const component of withHooks) {
+    for (const hook of component.hooks) {
+      const result = results[index++]!;
+      const outcome = await runOne(hook.argv, input.root);
+      if (outcome.ok) {
+        result.status = 'done';
+        out.note(`✔ hook: ${formatArgv(hook.argv)} (${hook.description})`);
+        continue;
+      }
+      result.status = 'failed';
+      lock = setStatus(lock, (name, current) => (name === component.name ? 'failed' : current));
+      await writeLock(input.fs, input.root, lock);
+      return out.fail(
+        new PlatformError('hook-failed', ExitCode.unexpected, `The hook "${hook.description}" of ${component.name} failed: ${formatArgv(hook.argv)} ${outcome.detail}. The files are written; ${LOCKFILE_NAME} records hooks: failed.`, {
+          problems: outcome.tail,
+          hint: `Fix the cause, then run the command yourself in ${input.root}.`,
+        }),
+      );
+    }
+    lock = setStatus(lock, (name, current) => (name === component.name ? undefined : current));
+  }
+  await writeLock(input.fs, input.root, lock);
+  return ExitCode.ok;
+}
+
+async function runOne(argv: string[], cwd: string): Promise<{ ok: true } | { ok: false; detail: string; tail: string[] }> {
+  const { execa } = await import('execa');
+  try {
+    const result = await execa(argv[0]!, argv.slice(1), { cwd, stdin: 'ignore', all: true, shell: false, reject: false });
+    if (!result.failed && result.exitCode === 0) return { ok: true };
+    const tail = String(result.all ?? '').split('\n').filter((l) => l.trim() !== '').slice(-20);
+    const detail = result.exitCode !== undefined ? `exited with ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : `could not start (${result.shortMessage})`;
+    return { ok: false, detail, tail };
+  } catch (error) {
+    return { ok: false, detail: `could not start (${(error as Error).message})`, tail: [] };
+  }
+}
+
+async function writeLock(fs: Fs, root: string, lock: Lockfile): Promise<void> {
+  const path = posix.join(root, LOCKFILE_NAME);
+  const tmp = `${path}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, serializeLockfile(lock));
+  await fs.rename(tmp, path);
+}
+
+/** A confirm prompt on the terminal (default no). */
+export function terminalConfirm(output: NodeJS.WritableStream): (question: string) => Promise<boolean> {
+  return async (message) => {
+    const { confirm } = await import('@inquirer/prompts');
+    try {
+      return await confirm({ message, default: false }, { output, clearPromptOnDone: false });
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) return false;
+      throw error;
+    }
+  };
+}
+
+/** The trust list and config path of this environment. */
+export async function trustSettings(fs: Fs, env: NodeJS.ProcessEnv): Promise<{ trustList: string[]; configFile: string }> {
+  return { trustList: await readTrustList(fs, env), configFile: configPath(env) };
+}
+
+/** Every template's hooks for event, in order, with its lockfile source. */
+export function planHooks(templates: ReadonlyArray<{ template: Template; source: string }>, event: HookEvent, answers: Record<string, unknown>, secrets: ReadonlySet<string>, targetName: string): ComponentHooks[] {
+  return templates.map(({ template, source }) => ({
+    name: template.manifest.name,
+    version: template.manifest.version,
+    source,
+    hooks: prepareHooks(template, event, answers, secrets, targetName),
+  }));
+}
+
+/** A plan whose lockfile records the hooks as pending until they have run. */
+export function withPendingHooks<P extends { lockfile: Lockfile; lockText: string }>(plan: P, components: ComponentHooks[]): P {
+  if (!components.some((c) => c.hooks.length > 0)) return plan;
+  const lockfile = markPending(plan.lockfile, components);
+  return { ...plan, lockfile, lockText: serializeLockfile(lockfile) };
+}
+
+/** Lines for a dry run: what would run after the files are written. */
+export function describeHooks(components: ComponentHooks[]): string[] {
+  return components.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`));
+}
