@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cli, tempDir, type CliResult } from './harness.js';
+import { cli, keys, ptySession, tempDir, type CliResult } from './harness.js';
 
 const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
@@ -87,5 +87,29 @@ describe('template hooks', () => {
     expect(result.stderr).toContain('hook output: it broke');
     expect(existsSync(join(target, 'README.md'))).toBe(true);
     expect(lock?.templates[0]?.hooks).toBe('failed');
+  });
+});
+
+describe('template hooks on a terminal', () => {
+  it.each([
+    ['y', 0, true],
+    ['', 4, false],
+  ] as const)('asks before running an untrusted template\'s commands (answer %j -> exit %i)', async (answer, code, runs) => {
+    const home = tempDir('hooks-pty-');
+    const template = hookedTemplate(home);
+    const target = join(home, 'svc');
+    const session = await ptySession('create-service', [target, '--template', template, '--no-install', '--no-git'], {
+      cwd: home,
+      env: { PLATFORM_CONFIG: join(home, 'config.yaml') },
+    });
+    await session.waitFor('?');
+    session.write(keys.enter);
+    await session.waitFor('write the marker', 20_000);
+    await session.waitFor('Run these commands?', 20_000);
+    if (answer) session.write(answer);
+    session.write(keys.enter);
+    expect((await session.exit()).code).toBe(code);
+    expect(existsSync(join(target, 'marker.txt'))).toBe(runs);
+    expect(readFileSync(join(target, 'README.md'), 'utf8')).toBe('# svc\n');
   });
 });
