@@ -7,6 +7,8 @@ import { unifiedDiff } from '../ui/diff.js';
 import type { Reporter } from '../ui/report.js';
 import { initTemplate } from './init.js';
 import { lintTemplate, type LintProblem } from './lint.js';
+import { releasedVersionProblems } from './released.js';
+import { parse as parseYaml } from 'yaml';
 import { findTemplateDirs } from './template-dir.js';
 import { testTemplate, type FileDifference, type TemplateTestResult } from './test-template.js';
 
@@ -41,7 +43,10 @@ export async function runTemplateLint(dir: string | undefined, options: LintOpti
   const dirs = await findTemplateDirs(ctx.fs, resolve(ctx.cwd, dir ?? '.'), dir ?? '.');
   const problems: Array<LintProblem & { template: string }> = [];
   for (const templateDir of dirs) {
-    for (const problem of await lintTemplate(ctx.fs, templateDir)) {
+    const found = await lintTemplate(ctx.fs, templateDir);
+    const identity = await templateIdentity(ctx, templateDir);
+    if (identity && !found.some((p) => p.severity === 'error')) found.push(...(await releasedVersionProblems(templateDir, identity.name, identity.version)));
+    for (const problem of found) {
       problems.push({ ...problem, file: displayPath(ctx, posix.join(templateDir, problem.file)), template: displayPath(ctx, templateDir) });
     }
   }
@@ -194,4 +199,14 @@ function testJson(ctx: CliContext, result: TemplateTestResult): Record<string, u
     upgrades: result.upgrades.map((u) => ({ case: u.case, status: u.status, ...(u.reason ? { reason: u.reason } : {}), conflicts: u.conflicts, differences: differences(u.differences, { before: 'fresh', after: 'upgraded' }) })),
     staleSnapshots: result.staleSnapshots,
   };
+}
+
+/** name and version from template.yaml, when it parses (lint reports it otherwise). */
+async function templateIdentity(ctx: CliContext, dir: string): Promise<{ name: string; version: string } | undefined> {
+  try {
+    const manifest = parseYaml(new TextDecoder().decode(await ctx.fs.readFile(posix.join(dir, 'template.yaml')))) as { name?: unknown; version?: unknown };
+    return typeof manifest.name === 'string' && typeof manifest.version === 'string' ? { name: manifest.name, version: manifest.version } : undefined;
+  } catch {
+    return undefined;
+  }
 }

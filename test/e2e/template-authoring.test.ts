@@ -3,6 +3,7 @@
  * would: a new template passes lint and test; a broken one fails lint with file:line (exit 2);
  * a changed file fails test with a diff (exit 6) until `--update` accepts it.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,5 +88,31 @@ describe('platform template', () => {
       const schema = JSON.parse(readFileSync(join(prefix, 'node_modules', 'create-service', 'templates', 'schemas', name), 'utf8')) as { $schema: string };
       expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     }
+  });
+});
+
+describe('platform template lint on a released version', () => {
+  it('refuses a version whose files changed after its release tag', async () => {
+    const repo = tempDir('released-');
+    const config = join(repo, 'gitconfig');
+    writeFileSync(config, '[user]\n\tname = Test\n\temail = test@example.com\n');
+    const env = { GIT_CONFIG_GLOBAL: config, GIT_CONFIG_NOSYSTEM: '1' };
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', args, { cwd: repo, env: { ...process.env, ...env }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    git('init', '-q');
+    expect((await cli('platform', ['template', 'init', 'worker/1.0.0'], { cwd: repo })).code).toBe(0);
+    git('add', '-A');
+    git('commit', '-qm', 'worker 1.0.0');
+    git('tag', 'worker-v1.0.0');
+    const clean = await cli('platform', ['template', 'lint', 'worker/1.0.0'], { cwd: repo, env });
+    expect(clean.code, out(clean)).toBe(0);
+
+    const files = join(repo, 'worker', '1.0.0', 'files');
+    writeFileSync(join(files, 'EXTRA.md'), 'added after the release\n');
+    const changed = await cli('platform', ['template', 'lint', 'worker/1.0.0'], { cwd: repo, env });
+    expect(changed.code, out(changed)).toBe(2);
+    expect(changed.stdout + changed.stderr).toContain('was released (tag worker-v1.0.0)');
   });
 });
