@@ -86,13 +86,44 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
 
 /**
  * Renders a path under files/; undefined when any folder or file name in it renders empty
- * (that is how a template leaves a file out). The .hbs suffix is dropped.
+ * (that is how a template leaves a file out). The .hbs suffix is dropped. Names are rendered
+ * one by one (a "/" inside {{ }} does not split them), so an answer holding a "/" cannot pass
+ * for an empty name: it makes a path that the safety check then judges.
  */
 function renderPath(path: string, render: (path: string) => string): string | undefined {
   const withoutSuffix = path.endsWith('.hbs') ? path.slice(0, -'.hbs'.length) : path;
-  const rendered = withoutSuffix.includes('{{') ? render(withoutSuffix) : withoutSuffix;
-  const segments = rendered.split('/');
-  return segments.some((segment) => segment.trim() === '') ? undefined : rendered;
+  const rendered: string[] = [];
+  for (const segment of splitPath(withoutSuffix)) {
+    const name = segment.includes('{{') ? render(segment) : segment;
+    if (name.trim() === '') return undefined;
+    rendered.push(name);
+  }
+  return rendered.join('/');
+}
+
+/** Splits at the "/" between names, not at those inside {{ }} (as in {{/if}}). */
+function splitPath(path: string): string[] {
+  const segments: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (let i = 0; i < path.length; i++) {
+    if (path.startsWith('{{', i)) {
+      depth++;
+      current += '{{';
+      i++;
+    } else if (path.startsWith('}}', i) && depth > 0) {
+      depth--;
+      current += '}}';
+      i++;
+    } else if (path[i] === '/' && depth === 0) {
+      segments.push(current);
+      current = '';
+    } else {
+      current += path[i];
+    }
+  }
+  segments.push(current);
+  return segments;
 }
 
 /** A deep copy holding only JSON data, so no function or prototype reaches the template. */
