@@ -7,6 +7,7 @@ import { PlatformError, ExitCode, UsageError } from '../core/errors.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { redact, type GitSpec } from './spec.js';
 import { isOffline, offlineMissing } from './offline.js';
+import { moveIntoCache } from './cache-folder.js';
 
 /**
  * Git, run safely: arguments as an array (no shell), no ext:: transport, no hooks, no
@@ -117,13 +118,7 @@ export async function checkout(env: Env, spec: GitSpec, ref: RemoteRef | { name:
     }
     // Only the files are kept: no .git, so no remote URL (nor a credential in it) on disk.
     fs.rmSync(join(temp, '.git'), { recursive: true, force: true });
-    try {
-      fs.renameSync(temp, dir);
-    } catch (error) {
-      // Another run put it there first: use theirs.
-      if (!fs.existsSync(dir)) throw error;
-      fs.rmSync(temp, { recursive: true, force: true });
-    }
+    moveIntoCache(temp, dir);
   } catch (error) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw error;

@@ -8,6 +8,7 @@ import { statOrUndefined } from '../core/fs.js';
 import { nodeFs } from '../core/node-fs.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
+import { moveIntoCache } from './cache-folder.js';
 import type { Template } from '../template/template.js';
 import { cacheRoot, type Env } from './git.js';
 import { npmSourceLabel, parseNpmSource, parseNpmSpec, satisfies, type NpmSpec } from './npm-spec.js';
@@ -185,12 +186,7 @@ export class NpmSources {
     const temp = fs.mkdtempSync(join(base, '.tmp-'));
     try {
       writeEntries(entries, temp);
-      try {
-        fs.renameSync(temp, dir);
-      } catch (error) {
-        if (!fs.existsSync(dir)) throw error;
-        fs.rmSync(temp, { recursive: true, force: true });
-      }
+      moveIntoCache(temp, dir);
     } catch (error) {
       fs.rmSync(temp, { recursive: true, force: true });
       throw error;
