@@ -4,7 +4,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { ExitCode, formatLocation, type PlatformError } from '../core/errors.js';
 import type { CliContext } from '../cli/context.js';
 import { unifiedDiff } from '../ui/diff.js';
-import type { Reporter } from '../ui/report.js';
+import { errorRecord, type ErrorRecord, type Reporter } from '../ui/report.js';
 import { initTemplate } from './init.js';
 import { lintTemplate, type LintProblem } from './lint.js';
 import { releasedVersionProblems } from './released.js';
@@ -167,15 +167,8 @@ function diffText(d: FileDifference, color: ChalkInstance, labels: { before: str
   return unifiedDiff(d.path, d.expected, d.actual, color, labels);
 }
 
-function errorJson(error: PlatformError | undefined): Record<string, unknown> | undefined {
-  if (!error) return undefined;
-  return {
-    code: error.code,
-    message: error.message,
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.where ? { where: error.where } : {}),
-    ...(error.problems.length > 0 ? { problems: error.problems } : {}),
-  };
+function errorJson(error: PlatformError | undefined): ErrorRecord | undefined {
+  return error ? errorRecord(error) : undefined;
 }
 
 function testJson(ctx: CliContext, result: TemplateTestResult): Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';
-import { describeHooks, planHooks, runHookStep, terminalConfirm, trustSettings, withPendingHooks } from '../hooks/hooks.js';
+import { describeHooks, planHooks, runHooksAfterWrite, trustSettings, withPendingHooks } from '../hooks/hooks.js';
 import { inferAnswers } from './infer.js';
 
 export interface AddOptions extends AnswerOptions {
@@ -63,14 +63,12 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
     const commands = describeHooks(hooks);
     if (commands.length > 0) reporter.line(`Then would run (template hooks):\n${commands.map((l) => `  ${l}`).join('\n')}`);
   } else {
-    const hooksExit = await runHookStep({
-      fs: ctx.fs,
+    const hooksExit = await runHooksAfterWrite(ctx, trust, {
       root,
       components: hooks,
       lockfile: plan.lockfile,
       trust: Boolean(options.trust),
-      ...trust,
-      ask: isInteractive(ctx) && !options.yes ? terminalConfirm(ctx.stderr) : undefined,
+      mayAsk: isInteractive(ctx) && !options.yes,
       conflicts: plan.conflicts.length > 0,
       out: reporter,
     });

@@ -16,7 +16,7 @@ import type { StepResult } from '../steps/git.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
-import { planHooks, withPendingHooks, describeHooks, runHookStep, terminalConfirm, trustSettings } from '../hooks/hooks.js';
+import { planHooks, withPendingHooks, describeHooks, runHooksAfterWrite, trustSettings } from '../hooks/hooks.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -71,14 +71,12 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const steps: StepResult[] = [];
   reporter.set({ steps });
   let exitCode: ExitCode = plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
-  const hooksExit = await runHookStep({
-    fs: ctx.fs,
+  const hooksExit = await runHooksAfterWrite(ctx, trust, {
     root,
     components: hooks,
     lockfile: plan.lockfile,
     trust: Boolean(options.trust),
-    ...trust,
-    ask: interactive ? terminalConfirm(ctx.stderr) : undefined,
+    mayAsk: interactive,
     conflicts: plan.conflicts.length > 0,
     out: reporter,
   });

@@ -16,7 +16,7 @@ import { unifiedDiff } from '../ui/diff.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
-import { describeHooks, planHooks, runHookStep, terminalConfirm, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
+import { describeHooks, planHooks, runHooksAfterWrite, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile, renderRecorded } from './project.js';
 
 export interface UpgradeOptions extends AnswerOptions {
@@ -143,14 +143,12 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   for (const op of changing) reporter.line(`  ${op.kind.padEnd(9)}${op.path} ${reporter.color.dim(`(${op.reason})`)}`);
   reportNotes(plans, reporter);
   reporter.line(summary(combined.operations));
-  const hooksExit = await runHookStep({
-    fs: ctx.fs,
+  const hooksExit = await runHooksAfterWrite(ctx, trust, {
     root,
     components: hooks,
     lockfile: combined.lockfile,
     trust: Boolean(options.trust),
-    ...trust,
-    ask: isInteractive(ctx) && !options.yes ? terminalConfirm(ctx.stderr) : undefined,
+    mayAsk: isInteractive(ctx) && !options.yes,
     conflicts: conflicted.length > 0,
     out: reporter,
   });

@@ -253,6 +253,20 @@ export async function trustSettings(fs: Fs, env: NodeJS.ProcessEnv): Promise<{ t
   return { trustList: await readTrustList(fs, env), configFile: configPath(env) };
 }
 
+/**
+ * The hook step as create, add and upgrade run it after writing, with the trust settings they
+ * read before writing (a broken config file must fail first) and a terminal prompt only when a
+ * person may be asked.
+ */
+export async function runHooksAfterWrite(
+  env: { fs: Fs; stderr: NodeJS.WritableStream },
+  settings: { trustList: string[]; configFile: string },
+  input: Omit<HookStepInput, 'fs' | 'trustList' | 'configFile' | 'ask'> & { mayAsk: boolean },
+): Promise<ExitCode> {
+  const { mayAsk, ...step } = input;
+  return runHookStep({ ...step, ...settings, fs: env.fs, ask: mayAsk ? terminalConfirm(env.stderr) : undefined });
+}
+
 /** Every template's hooks for event, in order, with its lockfile source. */
 export function planHooks(templates: ReadonlyArray<{ template: Template; source: string }>, event: HookEvent, answers: Record<string, unknown>, secrets: ReadonlySet<string>, targetName: string): ComponentHooks[] {
   return templates.map(({ template, source }) => ({

@@ -85,7 +85,7 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     // A path new to this template: like a create; a different local file is a conflict.
     if (!recorded) {
       const existing = ours.get(newPath);
-      if (!existing) operations.push({ kind: 'create', ...writeOf(next), path: newPath, reason: 'new in this version' });
+      if (!existing) operations.push({ kind: 'create', path: newPath, bytes: next.bytes, executable: next.executable, policy: next.policy, reason: 'new in this version' });
       else if (same(existing.bytes, next.bytes)) operations.push({ kind: 'keep', path: newPath, policy: next.policy, reason: 'already identical' });
       else pushConflict(newPath, next, undefined, existing, 'added here and in the template', 'two-way');
       return;
@@ -159,8 +159,6 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
       operations.push({ kind: 'update', ...write, reason: same(disk.bytes, decided.bytes) ? 'executable bit changed' : decided.reason });
     }
   };
-
-  const writeOf = (next: RenderedFile) => ({ path: '', bytes: next.bytes, executable: next.executable, policy: next.policy });
 
   /**
    * A conflict without a line merge. two-way: both versions side by side in the file (text);

@@ -75,16 +75,19 @@ export class Reporter {
   }
 }
 
+/** A PlatformError as --json shows it. */
+export function errorRecord(error: PlatformError): ErrorRecord {
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.where ? { where: error.where } : {}),
+    ...(error.problems.length > 0 ? { problems: error.problems } : {}),
+  };
+}
+
 function toRecord(error: unknown, version: string): ErrorRecord {
-  if (error instanceof PlatformError) {
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.hint ? { hint: error.hint } : {}),
-      ...(error.where ? { where: error.where } : {}),
-      ...(error.problems.length > 0 ? { problems: error.problems } : {}),
-    };
-  }
+  if (error instanceof PlatformError) return errorRecord(error);
   const message = error instanceof Error ? error.message : String(error);
   const debug = process.env.PLATFORM_DEBUG && error instanceof Error && error.stack ? error.stack.split('\n').slice(1, 8) : [];
   return {
