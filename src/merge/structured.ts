@@ -114,7 +114,8 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
   if (baseDocs.length !== oursDocs.length || oursDocs.length !== theirsDocs.length) {
     return { kind: 'unsupported', reason: 'the number of YAML documents changed' };
   }
-  if (oursDocs.some(hasAliases) || theirsDocs.some(hasAliases)) return { kind: 'unsupported', reason: 'anchors and aliases are merged as text' };
+  // Every side, base included: an alias bomb in any of them must never be expanded.
+  if (docs.some((list) => list.some(hasAliases))) return { kind: 'unsupported', reason: 'anchors and aliases are merged as text' };
   const style = STRING_STYLES.find((options) => oursDocs.map((doc) => doc.toString(options)).join('') === ours);
   if (!style) return { kind: 'unsupported', reason: 'the local YAML is not in a layout we can reproduce' };
 
@@ -136,8 +137,9 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
   return { kind: 'merged', text };
 }
 
+/** Alias-free documents only (checked above); 0 makes any alias that slipped through an error, never an expansion. */
 function toData(doc: Document): Data {
-  return (doc.toJS({ maxAliasCount: -1 }) ?? null) as Data;
+  return (doc.toJS({ maxAliasCount: 0 }) ?? null) as Data;
 }
 
 function hasAliases(doc: Document): boolean {

@@ -245,6 +245,23 @@ jobs:
     }
   });
 
+  it('never expands an alias bomb, whichever side holds it (the base is a template\'s, hence hostile)', async () => {
+    // Nine levels of ten aliases: expanded, a billion strings.
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) levels.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    const bomb = `${levels.join('\n')}\nkeep: 1\n`;
+    const plain = 'keep: 1\n';
+    for (const [base, ours, theirs] of [
+      [bomb, plain, 'keep: 2\n'],
+      [plain, bomb, 'keep: 2\n'],
+      [plain, 'keep: 3\n', bomb],
+    ] as const) {
+      const result = await merge('bomb.yaml', base, ours, theirs);
+      expect(result.method).toBe('text');
+      expect(result.bytes.length).toBeLessThan(10_000);
+    }
+  });
+
   it('keeps the local file\'s CRLF line endings', async () => {
     const base = 'one\ntwo\nthree\nfour\nfive\n';
     const ours = 'one (mine)\r\ntwo\r\nthree\r\nfour\r\nfive\r\n';
