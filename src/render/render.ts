@@ -3,7 +3,7 @@ import type { Policy } from '../template/schema.js';
 import { policyResolver, templateId, type Template } from '../template/template.js';
 import { createRenderer } from './handlebars.js';
 import { assertSafePath, findCollision } from './paths.js';
-import { fileTooLarge, renderTooSlow, resolveLimits, templateTooLarge, type RenderLimits } from './limits.js';
+import { fileTooLarge, resolveLimits, templateTooLarge, type RenderLimits } from './limits.js';
 
 export interface RenderedFile {
   bytes: Uint8Array;
@@ -48,7 +48,6 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   let totalBytes = 0;
 
   for (const file of template.files) {
-    const started = Date.now();
     const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
     if (path === undefined) continue;
     assertSafePath(path, id, file.path);
@@ -64,7 +63,6 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
       }
       bytes = encoder.encode(renderer.render(source, data, `files/${file.path}`));
       if (bytes.byteLength > limits.maxFileBytes) throw fileTooLarge(id, `files/${file.path}`, limits);
-      if (Date.now() - started > limits.maxFileMs) throw renderTooSlow(id, `files/${file.path}`, limits);
     }
     totalBytes += bytes.byteLength;
     if (totalBytes > limits.maxTemplateBytes) throw templateTooLarge(id, `files/${file.path}`, limits);
