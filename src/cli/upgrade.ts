@@ -123,6 +123,10 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   if (options.dryRun) {
     for (const op of changing) {
       reporter.line(`${reporter.color.bold(op.kind.padEnd(8))} ${op.path} ${reporter.color.dim(`(${op.reason})`)}`);
+      if ('policy' in op && op.policy === 'secret') {
+        reporter.line(reporter.color.dim('  secret file, not shown'));
+        continue;
+      }
       const before = await readFileOrUndefined(ctx.fs, posix.join(root, op.path));
       const after = writes(op) ? op.bytes : undefined;
       if (op.kind !== 'delete' || before) reporter.line(unifiedDiff(op.path, before, after, reporter.color));
