@@ -53,11 +53,12 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
   const oldPaths = Object.keys(locked.files);
   // A secret file never moves: it stays where it is, yours (see decide).
   const isSecret = (from: string, to: string): boolean => locked.files[from]?.policy === 'secret' || theirs.get(to)?.policy === 'secret';
-  const renamedTo = new Map(
-    [...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to && !isSecret(from, to)),
-  );
+  const moves = [...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to);
+  const renamedTo = new Map(moves.filter(([from, to]) => !isSecret(from, to)));
   const paths = new Set<string>([...oldPaths, ...theirs.keys(), ...renamedTo.values()]);
   const ours = await readOurs(input.fs, input.root, paths);
+  // new path -> old path of a secret file kept where it is (no copy of the default at the new path).
+  const secretStays = new Map(moves.filter(([from, to]) => isSecret(from, to) && ours.get(from) && !ours.get(to)).map(([from, to]) => [to, from]));
 
   const operations: FileOperation[] = [];
   const notes: string[] = [];
@@ -92,7 +93,11 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     // knows no secret but its default), never diffed, never deleted.
     if (next.policy === 'secret' || recorded?.policy === 'secret') {
       const existing = ours.get(newPath);
-      if (existing) operations.push({ kind: 'keep', path: newPath, policy: 'secret', reason: 'secret: yours' });
+      const stays = secretStays.get(newPath);
+      if (stays !== undefined) {
+        operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: `secret: yours stays at ${stays}` });
+        notes.push(`${stays}: the template moved this secret file to ${newPath}; it stays where it is (move it yourself).`);
+      } else if (existing) operations.push({ kind: 'keep', path: newPath, policy: 'secret', reason: 'secret: yours' });
       else if (!recorded) operations.push({ kind: 'create', path: newPath, bytes: next.bytes, executable: next.executable, policy: 'secret', reason: 'new in this version' });
       else operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: 'you deleted it; left deleted' });
       return;
@@ -212,7 +217,9 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     const disk = ours.get(path);
     const recorded = locked.files[path]!;
     if (!disk) continue;
-    if (recorded.policy === 'secret') {
+    if ([...secretStays.values()].includes(path)) {
+      operations.push({ kind: 'keep', path, policy: 'secret', reason: 'secret: yours (not moved)' });
+    } else if (recorded.policy === 'secret') {
       operations.push({ kind: 'keep', path, policy: 'secret', reason: 'secret: yours (no longer in the template)' });
     } else if (recorded.policy === 'once') {
       operations.push({ kind: 'skip', path, policy: 'once', reason: 'no longer in the template; yours now' });
@@ -229,7 +236,9 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
   for (const [path, file] of theirs) {
     // A once file the upgrade left alone is still what was written then: drift stays honest.
     const previous = keptOnce.has(path) ? locked.files[path] : undefined;
-    files[path] = previous ?? lockedFile(file.policy, file.bytes, file.executable);
+    const stays = secretStays.get(path);
+    if (stays !== undefined) files[stays] = lockedFile('secret', file.bytes, file.executable);
+    else files[path] = previous ?? lockedFile(file.policy, file.bytes, file.executable);
   }
   const lockfile = withTemplate(input.lock, { ...input.target, answers: input.answers, files });
   operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -137,9 +137,22 @@ describe('an upgrade never rewrites, moves or deletes a secret file', () => {
     const to = await templateVersion({ version: '2.0.0', manifest: `${QUESTIONS.replace('glob: .env', 'glob: "**/.env"')}renames:\n  - from: .env\n    to: config/.env\n`, files: { 'config/.env.hbs': 'DB_PASSWORD={{dbPassword}}\n', 'README.md.hbs': '# {{name}}\n' } });
     const repo = await create(from);
     const plan = await planRepoUpgrade(repo, from, to, { answers: { name: 'billing', dbPassword: 'changeme' } });
-    expect(plan.operations.filter((op) => op.path === '.env').map((op) => [op.kind, op.reason])).toEqual([['keep', 'secret: yours (no longer in the template)']]);
+    expect(plan.operations.filter((op) => op.path.endsWith('.env')).map((op) => [op.path, op.kind, op.reason])).toEqual([
+      ['.env', 'keep', 'secret: yours (not moved)'],
+      ['config/.env', 'skip', 'secret: yours stays at .env'],
+    ]);
     expect(plan.operations.some((op) => op.kind === 'delete')).toBe(false);
+    expect(plan.lockfile.templates[0]!.files).toEqual({ '.env': { policy: 'secret' }, 'README.md': expect.objectContaining({ policy: 'merge' }) });
     expect(plan.lockText).not.toContain(SECRET);
+  });
+
+  it('keeps a secret file the new version no longer writes at all', async () => {
+    const from = await v1();
+    const to = await templateVersion({ version: '2.0.0', manifest: QUESTIONS, files: { 'README.md.hbs': '# {{name}}\n' } });
+    const repo = await create(from);
+    const plan = await upgradeRepo(repo, from, to, { answers: { name: 'billing', dbPassword: 'changeme' } });
+    expect(plan.operations.filter((op) => op.path === '.env').map((op) => [op.kind, op.reason])).toEqual([['keep', 'secret: yours (no longer in the template)']]);
+    expect(files(repo)['.env']).toBe(`DB_PASSWORD=${SECRET}\n`);
   });
 });
 
