@@ -6,6 +6,8 @@ import { answerProblem, coerceAnswer, displayValue, setFlagExample } from './val
 export interface GivenAnswer {
   value: unknown;
   where: Location | { flag: string };
+  /** From the environment (PLATFORM_ANSWER_x): set for every run, so ignored where no question asks it. */
+  ambient?: boolean;
 }
 
 /** Asks one question on a terminal. Tests answer from a map. */
@@ -25,6 +27,8 @@ export interface ResolveInput {
   templateId: string;
   /** Defaults that win over the template's (values inferred from the repository). */
   defaults?: ReadonlyMap<string, unknown>;
+  /** A secret nobody gave takes its default or null instead of being missing (re-rendering what was written). */
+  secretsOptional?: boolean;
 }
 
 export interface ResolvedAnswers {
@@ -40,7 +44,7 @@ const describe = (where: GivenAnswer['where']): string => ('flag' in where ? whe
 export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswers> {
   const known = new Set(input.questions.map((q) => q.name));
   for (const [name, given] of input.given) {
-    if (!known.has(name)) {
+    if (!known.has(name) && !given.ambient) {
       throw new UsageError('answer-unknown', `${describe(given.where)}: "${name}" is not a question of ${input.templateId}.${didYouMean(name, known)}`, {
         ...('flag' in given.where ? {} : { where: given.where }),
         hint: `Its questions are: ${[...known].join(', ') || 'none'}.`,
@@ -74,6 +78,8 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
         });
       }
       values[question.name] = defaultValue;
+    } else if (input.secretsOptional && question.secret) {
+      values[question.name] = defaultValue ?? null;
     } else {
       missing.push(question);
       if (defaultValue !== undefined) missingDefaults.set(question.name, defaultValue);

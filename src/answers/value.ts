@@ -58,7 +58,8 @@ export function answerProblem(question: Question, value: unknown): string | unde
     case 'multiselect': {
       const values = question.choices.map(choiceValue);
       const wrong = (value as string[]).filter((v) => !values.includes(v));
-      return wrong.length === 0 ? undefined : `may only hold: ${values.join(', ')} (not ${wrong.join(', ')})`;
+      if (wrong.length === 0) return undefined;
+      return `may only hold: ${values.join(', ')}${question.secret ? '' : ` (not ${wrong.join(', ')})`}`;
     }
   }
 }

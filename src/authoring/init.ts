@@ -131,7 +131,9 @@ authors: it is not rendered. Use it with \`platform new DIR --template <this fol
 - A file ending in \`.hbs\` is rendered and loses the suffix; other files are copied as they are.
 - Other tools' braces: write \`$\\{{ github.sha }}\` for GitHub Actions' \`\${{ github.sha }}\`, and
   \`\\{{ .Values.x }}\` for Helm; or put a longer stretch in \`{{{{raw}}}} … {{{{/raw}}}}\`.
-- A secret answer (\`secret: true\`) is never written into a file.
+- A secret answer (\`secret: true\`) may only be rendered into files declared with
+  \`policy: secret\` (files: [{glob: .env, policy: secret}]): the CLI writes them on create but
+  never commits, hashes, shows or rewrites them. Anywhere else it is an error.
 
 ## Checking
 

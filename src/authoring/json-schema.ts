@@ -37,7 +37,7 @@ const QUESTION_FIELDS: Record<string, string> = {
   help: 'A longer explanation, shown with the prompt and in errors.',
   default: 'A literal, or a Handlebars expression over earlier answers ({{@target}} is the target folder name).',
   when: 'Asked only when this Handlebars expression renders truthy; otherwise the default (or null) is taken.',
-  secret: 'Never recorded in .platform.yaml, never printed, and never to be rendered into files.',
+  secret: 'Never recorded in .platform.yaml, never printed; rendered only into the contents of files with policy secret.',
   pattern: 'A regular expression (Unicode) the answer must match.',
   patternHint: 'What the pattern means, in words, for error messages.',
   choices: 'The values to pick from: strings, or {value, label}.',
@@ -48,7 +48,7 @@ const TEMPLATE_FIELDS: Record<string, string> = {
   version: 'A semantic version; the name of the version folder. A released version is never edited again.',
   description: 'One paragraph: what the template writes.',
   questions: 'What the template asks, in order; defaults and conditions may use earlier answers only.',
-  files: 'Per-file policy by glob, first match wins; files matching no rule merge.',
+  files: 'Per-file policy by glob, first match wins; files matching no rule merge. secret: the only files a secret answer may be rendered into; never committed, hashed, shown or rewritten by the CLI.',
   renames: 'Files this version moved (paths may use Handlebars): local edits follow them on upgrade.',
 };
 

@@ -11,6 +11,7 @@ import { parseAnswersFile } from '../answers/file.js';
 import { unsafePathReason } from '../render/paths.js';
 import { TEMPLATE_NAME, templateManifestSchema, type TemplateManifest } from '../template/schema.js';
 import { isVersion } from '../template/semver.js';
+import { secretMisuses } from '../template/secret-refs.js';
 import {
   analyze,
   findForeignExpressions,
@@ -100,7 +101,6 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
 
   const questions = manifest?.questions ?? [];
   const questionIndex = new Map(questions.map((q, i) => [q.name, i]));
-  const secrets = new Set(questions.filter((q) => q.secret).map((q) => q.name));
   const isQuestion = (name: string): boolean => questionIndex.has(name);
   const uses = new Set<string>();
   const maybeUses = new Set<string>();
@@ -122,9 +122,6 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
       uses.add(ref.name);
       if (!manifest || options.foreign?.covers(ref)) continue;
       if (!isQuestion(ref.name)) add('error', 'undeclared-variable', undeclared(ref.name), file, where(ref));
-      else if (secrets.has(ref.name) && ref.rendered) {
-        add('error', 'secret-rendered', `"${ref.name}" is a secret answer and would be written into ${options.kind === 'name' ? 'a file name' : 'the file'}; secrets are never rendered into the repository.`, file, where(ref));
-      }
     }
     for (const helper of analysis.unknownHelpers) {
       if (options.foreign?.covers(helper)) continue;
@@ -251,8 +248,6 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
         if (asked === undefined) add('error', 'undeclared-variable', `${fieldName}: ${undeclared(ref.name)}`, 'template.yaml', at);
         else if (asked >= index) {
           add('error', 'question-order', `${fieldName} uses "${ref.name}", which is asked ${asked === index ? 'by this very question' : 'later'}: answers are resolved in order, so only earlier questions can be used.`, 'template.yaml', at);
-        } else if (secrets.has(ref.name) && expression.rendered && !question.secret) {
-          add('warning', 'secret-in-default', `${fieldName} copies the secret answer "${ref.name}" into "${question.name}", which is not secret and so is recorded in .platform.yaml.`, 'template.yaml', at);
         }
       }
       collect({ refs: [], unknownHelpers: analysis.unknownHelpers, partials: [] }, 'template.yaml', { at, kind: 'content' });
@@ -267,6 +262,19 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
       else collect(analyze(parsed.ast, ROOT_SCOPE), 'template.yaml', { at, kind: 'name' });
     }
   });
+
+  // ---------------------------------------------------------------- secrets: the check a load makes, every use
+  if (manifest) {
+    const partialSources = Object.fromEntries(
+      partialTree.files.flatMap((file) => {
+        const text = tryDecode(file.bytes);
+        return text === undefined ? [] : [[file.path.replace(/\.hbs$/, ''), text]];
+      }),
+    );
+    for (const misuse of secretMisuses({ manifest, files: fileTree.files, partials: partialSources, locate })) {
+      add('error', 'secret-rendered', misuse.message, misuse.file, misuse);
+    }
+  }
 
   // ---------------------------------------------------------------- what is never used
   if (manifest && !incomplete) {

@@ -82,7 +82,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   });
   if (hooksExit !== ExitCode.ok) exitCode = hooksExit;
 
-  steps.push(await gitStep(root, names, options, reporter));
+  steps.push(await gitStep(root, names, plan, options, reporter));
   const install = await installStep(root, plan, options, ctx, reporter);
   steps.push(install);
   if (install.status === 'failed') exitCode = exitCode === ExitCode.ok ? ExitCode.unexpected : exitCode;
@@ -174,11 +174,12 @@ function printOperations(plan: Plan, reporter: Reporter, tense: 'would' | 'did')
   reporter.line(`${plan.operations.length} files: ${summary}.`);
 }
 
-async function gitStep(root: string, names: string, options: CreateOptions, reporter: Reporter): Promise<StepResult> {
+async function gitStep(root: string, names: string, plan: Plan, options: CreateOptions, reporter: Reporter): Promise<StepResult> {
   if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
   const { insideGitRepo, initRepository } = await import('../steps/git.js');
   if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
-  const result = await initRepository(root, `Create ${basename(root)} from ${names}`);
+  const secret = plan.operations.filter((op) => 'policy' in op && op.policy === 'secret').map((op) => op.path);
+  const result = await initRepository(root, `Create ${basename(root)} from ${names}`, secret);
   if (result.status === 'failed') reporter.warn(`git: ${result.detail}${result.output ? `\n${result.output}` : ''}`);
   else reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
   return result;

@@ -22,6 +22,10 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   for (const locked of chosen) {
     const written = await renderRecorded(catalog, locked, root);
     for (const [path, file] of written) {
+      if (file.policy === 'secret' || locked.files[path]?.policy === 'secret') {
+        reporter.line(`${path}: secret file, not shown`);
+        continue;
+      }
       const disk = await readFileOrUndefined(ctx.fs, posix.join(root, path));
       if (disk && sha256(disk) === sha256(file.bytes)) continue;
       changed.push({ component: locked.name, path, state: disk ? 'modified' : 'deleted' });

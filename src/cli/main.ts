@@ -7,7 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import type { CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
 import { CompiledStore, userCacheDir } from './compiled-store.js';
-import { addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
+import { ANSWER_ENV_PREFIX, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { AddOptions } from './add.js';
 import type { MergeFileOptions } from './merge-file.js';
@@ -258,12 +258,16 @@ function commandName(bin: BinName, argv: string[]): string {
 /** The real process: streams, environment and file system of this machine. */
 export async function main(bin: BinName, version: string): Promise<void> {
   let cancelMessage = new CancelledError().message;
+  // PLATFORM_ANSWER_* may hold secrets: the CLI reads its own copy, and no child process
+  // (git, hooks, package managers) inherits them.
+  const env = { ...process.env };
+  for (const key of Object.keys(process.env)) if (key.startsWith(ANSWER_ENV_PREFIX)) delete process.env[key];
   const ctx: CliContext = {
     onCancel: (message) => {
       cancelMessage = message;
     },
     cwd: process.cwd(),
-    env: process.env,
+    env,
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,

@@ -17,13 +17,16 @@ export interface CreateOptions extends AnswerOptions {
   git: boolean;
 }
 
+/** PLATFORM_ANSWER_<name>=value answers a question from the environment (out of argv, for secrets). */
+export const ANSWER_ENV_PREFIX = 'PLATFORM_ANSWER_';
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The answer flags every command that renders a template takes. */
 export function addAnswerOptions(command: Command): Command {
   return command
     .option('-y, --yes', 'accept defaults for every question not answered otherwise; never prompt')
-    .option('--set <key=value>', 'answer a question (repeatable); typed by the question', collect, [])
+    .option('--set <key=value>', 'answer a question (repeatable); typed by the question. PLATFORM_ANSWER_<key>=value in the environment answers too, out of argv (for secrets); --set wins over it, it wins over --answers', collect, [])
     .option('--answers <file>', 'answers from a YAML or JSON file (--set wins over it)')
     .option('--trust', 'run the commands (hooks) of a template that is not built in nor on your trust list')
     .option('--offline', 'use cached template sources only (git and npm); never reach the network');

@@ -25,6 +25,7 @@ for (const entry of await listCatalog(nodeFs, BUILTIN_ROOT)) {
       if (path.includes('{{')) precompileInto(cache, path);
       if (file.path.endsWith('.hbs')) precompileInto(cache, decoder.decode(file.bytes));
     }
+    for (const partial of Object.values(template.partials)) precompileInto(cache, partial);
     for (const question of template.manifest.questions) {
       for (const expression of [question.default, question.when].flat()) {
         if (typeof expression === 'string' && expression.includes('{{')) precompileInto(cache, expression);

@@ -17,7 +17,7 @@ import { isGitSource } from '../sources/spec.js';
 import { NpmSources } from '../sources/npm.js';
 import { isNpmSource } from '../sources/npm-spec.js';
 import type { CliContext } from './context.js';
-import type { AnswerOptions } from './options.js';
+import { ANSWER_ENV_PREFIX, type AnswerOptions } from './options.js';
 
 const decoder = new TextDecoder();
 
@@ -156,7 +156,7 @@ function dirSource(source: string): string | undefined {
   return source.startsWith('dir:') ? source.slice('dir:'.length) : undefined;
 }
 
-/** --answers then --set (which wins), each answer knowing where it came from. */
+/** --answers, then PLATFORM_ANSWER_* variables, then --set (which wins), each knowing where it came from. */
 export async function readGivenAnswers(options: AnswerOptions, ctx: CliContext): Promise<Map<string, GivenAnswer>> {
   const given = new Map<string, GivenAnswer>();
   if (options.answers) {
@@ -169,8 +169,20 @@ export async function readGivenAnswers(options: AnswerOptions, ctx: CliContext):
     }
     for (const [name, answer] of parseAnswersFile(decoder.decode(bytes), options.answers)) given.set(name, answer);
   }
+  for (const [name, answer] of answersFromEnvironment(ctx.env)) given.set(name, answer);
   for (const [name, answer] of parseSetFlags(options.set)) given.set(name, answer);
   return given;
+}
+
+/** PLATFORM_ANSWER_<name>=value: a way to give an answer (a secret above all) without argv. */
+function answersFromEnvironment(env: NodeJS.ProcessEnv): Map<string, GivenAnswer> {
+  const answers = new Map<string, GivenAnswer>();
+  for (const [key, value] of Object.entries(env)) {
+    const name = key.slice(ANSWER_ENV_PREFIX.length);
+    if (!key.startsWith(ANSWER_ENV_PREFIX) || name === '' || value === undefined) continue;
+    answers.set(name, { value, where: { flag: `environment variable ${key}` }, ambient: true });
+  }
+  return answers;
 }
 
 /**
@@ -193,6 +205,8 @@ export async function renderRecorded(catalog: Catalog, locked: LockedTemplate, r
     prompter: undefined,
     evaluate: expressionEvaluator(template, targetName),
     templateId: `${locked.name}@${locked.version}`,
+    // Secrets are not recorded, and secret files are never compared: a missing one is no error.
+    secretsOptional: true,
   });
   return renderTemplate(template, { answers: answers.values, targetName });
 }

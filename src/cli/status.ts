@@ -1,7 +1,7 @@
 import { posix, relative } from 'node:path';
 import { ExitCode } from '../core/errors.js';
 import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
-import { sha256 } from '../lock/lockfile.js';
+import { recordedHash, sha256 } from '../lock/lockfile.js';
 import { isText } from '../merge/conflict.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
@@ -45,7 +45,9 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
         status.drifted.push({ path, policy: file.policy, state: 'deleted' });
         continue;
       }
-      if (sha256(bytes) !== file.sha256) status.drifted.push({ path, policy: file.policy, state: 'modified' });
+      // A secret file is never hashed: it is yours, and its content is never compared or shown.
+      const hash = recordedHash(file);
+      if (hash !== undefined && sha256(bytes) !== hash) status.drifted.push({ path, policy: file.policy, state: 'modified' });
       if ((isText(bytes) && CONFLICT_MARKER.test(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`))) {
         status.conflicts.push(path);
       }

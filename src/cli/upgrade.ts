@@ -38,6 +38,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   const root = await findProjectRoot(ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
   let lock = await readLockfile(ctx, root);
+  // Never diffed in a dry run, whatever the operation (a delete carries no policy).
+  const secretPaths = new Set(lock.templates.flatMap((t) => Object.entries(t.files).filter(([, f]) => f.policy === 'secret').map(([path]) => path)));
   const catalog = new Catalog(ctx);
   const targets = chooseComponents(lock, component, options.to);
   const given = await readGivenAnswers(options, ctx);
@@ -123,6 +125,10 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   if (options.dryRun) {
     for (const op of changing) {
       reporter.line(`${reporter.color.bold(op.kind.padEnd(8))} ${op.path} ${reporter.color.dim(`(${op.reason})`)}`);
+      if (secretPaths.has(op.path) || ('policy' in op && op.policy === 'secret')) {
+        reporter.line(reporter.color.dim('  secret file, not shown'));
+        continue;
+      }
       const before = await readFileOrUndefined(ctx.fs, posix.join(root, op.path));
       const after = writes(op) ? op.bytes : undefined;
       if (op.kind !== 'delete' || before) reporter.line(unifiedDiff(op.path, before, after, reporter.color));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
-import { POLICIES, SEMVER, TEMPLATE_NAME } from '../template/schema.js';
+import { POLICIES, SEMVER, TEMPLATE_NAME, type Policy } from '../template/schema.js';
 
 /**
  * `.platform.yaml`, committed at the repository root: what each applied template wrote, so a
@@ -12,12 +12,30 @@ export const LOCKFILE_SCHEMA_VERSION = 1;
 
 const SAFE_KEY = (key: string): boolean => !['__proto__', 'constructor', 'prototype'].includes(key);
 
-const lockedFileSchema = z.strictObject({
-  policy: z.enum(POLICIES),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex'),
-  executable: z.boolean().optional(),
-});
+/** A secret file is recorded without a hash: a hash of a short secret can be brute-forced. */
+const lockedFileSchema = z.discriminatedUnion('policy', [
+  z.strictObject({
+    policy: z.enum(POLICIES.filter((p) => p !== 'secret') as ['merge', 'once', 'owned']),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex'),
+    executable: z.boolean().optional(),
+  }),
+  z.strictObject({
+    policy: z.literal('secret'),
+    executable: z.boolean().optional(),
+  }),
+]);
 export type LockedFile = z.infer<typeof lockedFileSchema>;
+
+/** The recorded hash of a file; undefined for a secret file (never hashed). */
+export function recordedHash(file: LockedFile): string | undefined {
+  return file.policy === 'secret' ? undefined : file.sha256;
+}
+
+/** The lockfile entry of a file the template wrote: secret files get no hash. */
+export function lockedFile(policy: Policy, bytes: Uint8Array, executable: boolean): LockedFile {
+  const flag = executable ? { executable: true } : {};
+  return policy === 'secret' ? { policy, ...flag } : { policy, sha256: sha256(bytes), ...flag };
+}
 
 const lockedTemplateSchema = z.strictObject({
   name: z.string().regex(TEMPLATE_NAME),

@@ -65,6 +65,9 @@ export function planFiles(input: PlanInput): FileOperation[] {
     const write = { path, bytes: theirs.bytes, executable: theirs.executable, policy: theirs.policy };
     if (!ours) {
       operations.push({ kind: 'create', ...write, reason: 'new file' });
+    } else if (theirs.policy === 'secret') {
+      // An existing secret file is never overwritten nor merged (markers would show both values).
+      operations.push({ kind: 'keep', path, policy: 'secret', reason: 'secret: yours' });
     } else if (same(ours.bytes, theirs.bytes)) {
       operations.push(
         ours.executable === theirs.executable

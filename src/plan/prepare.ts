@@ -5,7 +5,7 @@ import type { ResolvedAnswers } from '../answers/resolve.js';
 import { renderTemplate } from '../render/render.js';
 import { createRenderer } from '../render/handlebars.js';
 import { templateId, type Template } from '../template/template.js';
-import { serializeLockfile, sha256, withTemplate, type LockedFile, type Lockfile } from '../lock/lockfile.js';
+import { lockedFile, serializeLockfile, withTemplate, type LockedFile, type Lockfile } from '../lock/lockfile.js';
 import { planFiles, type DiskFile, type FileOperation } from './plan.js';
 
 export interface Plan {
@@ -34,7 +34,7 @@ export interface PlanAddInput {
  */
 export async function planAdd(input: PlanAddInput): Promise<Plan> {
   const { template, answers } = input;
-  const theirs = renderTemplate(template, { answers: answers.values, targetName: posix.basename(input.root) });
+  const theirs = renderTemplate(template, { answers: answers.values, secrets: answers.secrets, targetName: posix.basename(input.root) });
   const ours = await readOurs(input.fs, input.root, theirs.keys());
   const operations = planFiles({
     base: new Map(),
@@ -45,7 +45,7 @@ export async function planAdd(input: PlanAddInput): Promise<Plan> {
 
   const files: Record<string, LockedFile> = {};
   for (const [path, file] of theirs) {
-    files[path] = { policy: file.policy, sha256: sha256(file.bytes), ...(file.executable ? { executable: true } : {}) };
+    files[path] = lockedFile(file.policy, file.bytes, file.executable);
   }
   // Only this template's own questions are recorded (a preset's answers are shared by several).
   const own = new Set(template.manifest.questions.map((q) => q.name));

@@ -1,6 +1,6 @@
 import type { Fs } from '../core/fs.js';
 import type { RenderedFile, RenderedTree } from '../render/render.js';
-import { sha256, withTemplate, serializeLockfile, type LockedFile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
+import { lockedFile, recordedHash, sha256, withTemplate, serializeLockfile, type LockedFile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
 import { mergeFile } from '../merge/merge-file.js';
 import { isText, twoWayConflict } from '../merge/conflict.js';
 import type { MergeLabels, TextMerger } from '../merge/text.js';
@@ -51,9 +51,14 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     theirs: `${input.target.name}@${input.target.version}`,
   };
   const oldPaths = Object.keys(locked.files);
-  const renamedTo = new Map([...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to));
+  // A secret file never moves: it stays where it is, yours (see decide).
+  const isSecret = (from: string, to: string): boolean => locked.files[from]?.policy === 'secret' || theirs.get(to)?.policy === 'secret';
+  const moves = [...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to);
+  const renamedTo = new Map(moves.filter(([from, to]) => !isSecret(from, to)));
   const paths = new Set<string>([...oldPaths, ...theirs.keys(), ...renamedTo.values()]);
   const ours = await readOurs(input.fs, input.root, paths);
+  // new path -> old path of a secret file kept where it is (no copy of the default at the new path).
+  const secretStays = new Map(moves.filter(([from, to]) => isSecret(from, to) && ours.get(from) && !ours.get(to)).map(([from, to]) => [to, from]));
 
   const operations: FileOperation[] = [];
   const notes: string[] = [];
@@ -69,8 +74,10 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     const recorded = locked.files[path];
     if (!recorded) return undefined;
     const file = input.base?.get(path);
-    if (file && sha256(file.bytes) === recorded.sha256) return file.bytes;
-    return sha256(next.bytes) === recorded.sha256 ? next.bytes : undefined;
+    const hash = recordedHash(recorded);
+    if (hash === undefined) return undefined;
+    if (file && sha256(file.bytes) === hash) return file.bytes;
+    return sha256(next.bytes) === hash ? next.bytes : undefined;
   };
 
   const decide = async (oldPath: string | undefined, newPath: string, next: RenderedFile): Promise<void> => {
@@ -82,6 +89,19 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
       if (moved) operations.push({ kind: 'delete', path: oldPath!, reason: `moved to ${newPath}` });
     };
 
+    // A secret file is written once and is yours from then on: never rewritten (an upgrade
+    // knows no secret but its default), never diffed, never deleted.
+    if (next.policy === 'secret' || recorded?.policy === 'secret') {
+      const existing = ours.get(newPath);
+      const stays = secretStays.get(newPath);
+      if (stays !== undefined) {
+        operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: `secret: yours stays at ${stays}` });
+        notes.push(`${stays}: the template moved this secret file to ${newPath}; it stays where it is (move it yourself).`);
+      } else if (existing) operations.push({ kind: 'keep', path: newPath, policy: 'secret', reason: 'secret: yours' });
+      else if (!recorded) operations.push({ kind: 'create', path: newPath, bytes: next.bytes, executable: next.executable, policy: 'secret', reason: 'new in this version' });
+      else operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: 'you deleted it; left deleted' });
+      return;
+    }
     // A path new to this template: like a create; a different local file is a conflict.
     if (!recorded) {
       const existing = ours.get(newPath);
@@ -101,7 +121,7 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     }
     // The executable bit is yours if you changed it, else the template's.
     const executable = disk.executable === (recorded.executable ?? false) ? next.executable : disk.executable;
-    const untouched = sha256(disk.bytes) === recorded.sha256;
+    const untouched = sha256(disk.bytes) === recordedHash(recorded);
     const base = baseOf(oldPath!, next);
 
     // What the file at newPath should hold, before checking the way is free.
@@ -197,9 +217,13 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     const disk = ours.get(path);
     const recorded = locked.files[path]!;
     if (!disk) continue;
-    if (recorded.policy === 'once') {
+    if ([...secretStays.values()].includes(path)) {
+      operations.push({ kind: 'keep', path, policy: 'secret', reason: 'secret: yours (not moved)' });
+    } else if (recorded.policy === 'secret') {
+      operations.push({ kind: 'keep', path, policy: 'secret', reason: 'secret: yours (no longer in the template)' });
+    } else if (recorded.policy === 'once') {
       operations.push({ kind: 'skip', path, policy: 'once', reason: 'no longer in the template; yours now' });
-    } else if (sha256(disk.bytes) === recorded.sha256) {
+    } else if (sha256(disk.bytes) === recordedHash(recorded)) {
       operations.push({ kind: 'delete', path, reason: 'retired by the template' });
     } else {
       operations.push({ kind: 'keep', path, policy: recorded.policy, reason: 'retired by the template, kept because you edited it' });
@@ -212,7 +236,9 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
   for (const [path, file] of theirs) {
     // A once file the upgrade left alone is still what was written then: drift stays honest.
     const previous = keptOnce.has(path) ? locked.files[path] : undefined;
-    files[path] = previous ?? { policy: file.policy, sha256: sha256(file.bytes), ...(file.executable ? { executable: true } : {}) };
+    const stays = secretStays.get(path);
+    if (stays !== undefined) files[stays] = lockedFile('secret', file.bytes, file.executable);
+    else files[path] = previous ?? lockedFile(file.policy, file.bytes, file.executable);
   }
   const lockfile = withTemplate(input.lock, { ...input.target, answers: input.answers, files });
   operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

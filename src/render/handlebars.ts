@@ -59,6 +59,8 @@ export function createRenderer(options: {
   cache?: CompiledCache;
   /** Overrides of the render limits (tests); RENDER_LIMITS otherwise. */
   limits?: Partial<RenderLimits>;
+  /** Names of secret answers: one missing from the data is reported as a secret out of place. */
+  secrets?: ReadonlySet<string>;
 }): Renderer {
   const limits = resolveLimits(options.limits);
   // The budget of the render() call in progress; helpers, blocks and partials check it.
@@ -69,20 +71,30 @@ export function createRenderer(options: {
   for (const name of Object.keys(env.helpers)) env.unregisterHelper(name);
   for (const [name, fn] of Object.entries(builtinBlockHelpers(Handlebars))) env.registerHelper(name, guardBlockHelper(fn, current));
   for (const [name, fn] of Object.entries(HELPERS)) env.registerHelper(name, guardHelper(name, fn, current));
-  for (const [name, source] of Object.entries(options.partials ?? {})) env.registerPartial(name, guardPartial(env, name, source, current));
+  // Files and partials compile the same way, through the same cache.
+  const compile = (source: string): Handlebars.TemplateDelegate => {
+    const key = compileKey(source);
+    let spec = options.cache?.get(key);
+    if (spec === undefined) {
+      spec = env.precompile(source, COMPILE_OPTIONS) as unknown as string;
+      options.cache?.set(key, spec);
+    }
+    return env.template(reviveSpec(spec));
+  };
+  const secrets = options.secrets ?? new Set<string>();
+  const fail = (error: unknown, file: string, context: unknown): never => {
+    throw renderError(error, file, options.templateId, context && typeof context === 'object' ? context : {}, secrets);
+  };
+  for (const [name, source] of Object.entries(options.partials ?? {})) {
+    env.registerPartial(name, guardPartial(name, source, current, compile, fail));
+  }
 
   return {
     render(source, context, file) {
       const outer = budget;
       budget = new RenderBudget(limits, options.templateId, file);
       try {
-        const key = compileKey(source);
-        let spec = options.cache?.get(key);
-        if (spec === undefined) {
-          spec = env.precompile(source, COMPILE_OPTIONS) as unknown as string;
-          options.cache?.set(key, spec);
-        }
-        const template = env.template(reviveSpec(spec));
+        const template = compile(source);
         const output = template(context, {
           data: options.data ?? {},
           allowProtoPropertiesByDefault: false,
@@ -93,7 +105,7 @@ export function createRenderer(options: {
         return output;
       } catch (error) {
         if (error instanceof PlatformError) throw error;
-        throw renderError(error, file, options.templateId, context);
+        return fail(error, file, context);
       } finally {
         budget = outer;
       }
@@ -104,7 +116,7 @@ export function createRenderer(options: {
 type HelperOptionsLike = { fn?: (...args: unknown[]) => string; inverse?: (...args: unknown[]) => string };
 
 /**
- * if/unless/each/with and blockHelperMissing: every run of the block body checks the time, and
+ * if/unless/each/with and blockHelperMissing: every run of the block body is a step of the budget, and
  * the output the block has produced so far (an {{#each}} over a huge list stops at the size limit).
  */
 function guardBlockHelper(helper: Handlebars.HelperDelegate, budget: () => RenderBudget): Handlebars.HelperDelegate {
@@ -130,7 +142,7 @@ function guardBlockHelper(helper: Handlebars.HelperDelegate, budget: () => Rende
   };
 }
 
-/** Our helpers: check the time before, the size after; indent refuses a width that would inflate past the limit. */
+/** Our helpers: a step before, the size after; indent refuses a width that would inflate past the limit. */
 function guardHelper(name: string, helper: Handlebars.HelperDelegate, budget: () => RenderBudget): Handlebars.HelperDelegate {
   return function (this: unknown, ...args: unknown[]) {
     const b = budget();
@@ -148,19 +160,29 @@ function guardHelper(name: string, helper: Handlebars.HelperDelegate, budget: ()
 }
 
 /**
- * A template's partial, compiled on first use exactly as Handlebars would (so partials render as
- * they always did), behind a depth bound: a partial that includes itself stops with a clear error.
+ * A template's partial, compiled on first use with exactly the options and the cache of a file
+ * (strict, no escaping, our helpers only), behind a depth bound: a partial that includes itself
+ * stops with a clear error. Its own errors name the partial, not only the file that included it.
  */
-function guardPartial(env: typeof Handlebars, name: string, source: string, budget: () => RenderBudget): Handlebars.Template {
+function guardPartial(
+  name: string,
+  source: string,
+  budget: () => RenderBudget,
+  compile: (source: string) => Handlebars.TemplateDelegate,
+  fail: (error: unknown, file: string, context: unknown) => never,
+): Handlebars.Template {
   let compiled: Handlebars.TemplateDelegate | undefined;
   const partial = (context: unknown, runtime: Handlebars.RuntimeOptions): string => {
     const b = budget();
     b.enterPartial(name);
     try {
-      compiled ??= env.compile(source);
+      compiled ??= compile(source);
       const out = compiled(context, runtime);
       b.checkSize(out.length);
       return out;
+    } catch (error) {
+      if (error instanceof PlatformError) throw error;
+      return fail(error, `partials/${name}.hbs (included by ${b.file})`, context);
     } finally {
       b.leavePartial();
     }
@@ -179,7 +201,7 @@ function builtinBlockHelpers(hbs: typeof Handlebars): Record<string, Handlebars.
   return keep;
 }
 
-function renderError(error: unknown, file: string, templateId: string, context: object): UsageError {
+function renderError(error: unknown, file: string, templateId: string, context: object, secrets: ReadonlySet<string>): UsageError {
   const raw = error instanceof Error ? error.message : String(error);
   const exception = error as { lineNumber?: number; column?: number };
   let line = exception.lineNumber;
@@ -190,6 +212,12 @@ function renderError(error: unknown, file: string, templateId: string, context: 
   const unknownHelper = /unknown helper (\S+)/.exec(raw);
   const where = { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column: column + 1 } : {}) };
   const at = line !== undefined ? `${file}:${line}` : file;
+  if (missing && secrets.has(missing[1]!)) {
+    return new UsageError('template-secret-outside', `Template ${templateId}: ${at} uses the secret answer "${missing[1]}", but only files with the secret policy may hold a secret.`, {
+      where,
+      hint: `Render "${missing[1]}" only into a file declared with policy: secret in template.yaml (files: [{glob: .env, policy: secret}]), never into other files, file names, renames or other questions' defaults.`,
+    });
+  }
   if (missing) {
     const known = Object.keys(context).join(', ');
     return new UsageError('template-undefined-variable', `Template ${templateId}: ${at} uses "${missing[1]}", which is not defined.`, {

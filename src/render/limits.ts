@@ -5,14 +5,16 @@ import { UsageError } from '../core/errors.js';
  * a partial that includes itself, a helper asked for a billion spaces) is stopped with a clear
  * error instead of eating the machine. Handlebars is synchronous, so the checks are cheap ones
  * made in our helpers, block bodies and partials while rendering, and after each file.
+ * Work is counted in steps, never timed: the same template and answers stop at the same place
+ * on a busy CI machine and on a laptop.
  */
 export interface RenderLimits {
   /** Largest rendered file, in bytes (UTF-8). */
   maxFileBytes: number;
   /** Largest template, all rendered files together, in bytes. */
   maxTemplateBytes: number;
-  /** Time one file (or file name) may take to render, in milliseconds. */
-  maxFileMs: number;
+  /** Steps one file (or file name) may take to render: helper calls, block runs, partial entries. */
+  maxFileSteps: number;
   /** How deep partials may include partials (a partial that includes itself stops here). */
   maxPartialDepth: number;
 }
@@ -22,7 +24,7 @@ const MiB = 1024 * 1024;
 export const RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxFileBytes: 10 * MiB,
   maxTemplateBytes: 100 * MiB,
-  maxFileMs: 2_000,
+  maxFileSteps: 5_000_000,
   maxPartialDepth: 64,
 });
 
@@ -53,10 +55,10 @@ export function templateTooLarge(templateId: string, file: string, limits: Rende
   );
 }
 
-export function renderTooSlow(templateId: string, file: string, limits: RenderLimits): UsageError {
+export function tooManySteps(templateId: string, file: string, limits: RenderLimits): UsageError {
   return new UsageError(
-    'template-render-timeout',
-    `Template ${templateId}: ${file} took more than ${limits.maxFileMs} ms to render, the limit for one file.`,
+    'template-render-steps',
+    `Template ${templateId}: ${file} takes more than ${limits.maxFileSteps} steps (helper calls, loop iterations, partials) to render, the limit for one file.`,
     { where: { file }, hint: HINT },
   );
 }
@@ -69,9 +71,9 @@ export function partialTooDeep(templateId: string, file: string, partial: string
   );
 }
 
-/** The running budget of one render() call: time since it started, and partial depth. */
+/** The running budget of one render() call: steps taken so far, and partial depth. */
 export class RenderBudget {
-  private readonly started = Date.now();
+  private steps = 0;
   private depth = 0;
 
   constructor(
@@ -80,9 +82,9 @@ export class RenderBudget {
     readonly file: string,
   ) {}
 
-  /** Cheap: call from every helper, block body and partial. */
+  /** One step: call from every helper, block body and partial. */
   tick(): void {
-    if (Date.now() - this.started > this.limits.maxFileMs) throw renderTooSlow(this.templateId, this.file, this.limits);
+    if (++this.steps > this.limits.maxFileSteps) throw tooManySteps(this.templateId, this.file, this.limits);
   }
 
   /** Output of one piece (a block's iterations so far, a helper's result, a partial). */

@@ -3,7 +3,7 @@ import type { Policy } from '../template/schema.js';
 import { policyResolver, templateId, type Template } from '../template/template.js';
 import { createRenderer } from './handlebars.js';
 import { assertSafePath, findCollision } from './paths.js';
-import { fileTooLarge, renderTooSlow, resolveLimits, templateTooLarge, type RenderLimits } from './limits.js';
+import { fileTooLarge, resolveLimits, templateTooLarge, type RenderLimits } from './limits.js';
 
 export interface RenderedFile {
   bytes: Uint8Array;
@@ -20,6 +20,8 @@ export type RenderedTree = Map<string, RenderedFile>;
 export interface RenderContext {
   answers: Record<string, unknown>;
   targetName: string;
+  /** Names of secret answers (a preset's too); the template's own secret questions always are. */
+  secrets?: ReadonlySet<string>;
   /** Overrides of the render limits (tests); RENDER_LIMITS otherwise. */
   limits?: Partial<RenderLimits>;
 }
@@ -27,11 +29,17 @@ export interface RenderContext {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Renders every file of a template; the same template and answers give the same bytes. */
+/**
+ * Renders every file of a template; the same template and answers give the same bytes.
+ * Secret answers are in the data of secret-policy files' contents only: anywhere else (a name,
+ * another file, a partial it uses) they are simply not there, and a strict render fails.
+ */
 export function renderTemplate(template: Template, context: RenderContext): RenderedTree {
   const id = templateId(template);
   const limits = resolveLimits(context.limits);
+  const secrets = secretNames(template, context.secrets);
   const renderer = createRenderer({
+    secrets,
     partials: template.partials,
     templateId: id,
     limits,
@@ -42,16 +50,20 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
       pins: template.pins,
     },
   });
-  const data = plainData(context.answers);
+  const withSecrets = plainData(context.answers);
+  const data = withoutSecrets(withSecrets, secrets);
+  // Secrets are not recorded: re-rendering what was written has none, and secret files are never
+  // compared, so an unknown secret renders empty there (create and add always have it).
+  for (const name of secrets) if (!Object.hasOwn(withSecrets, name)) withSecrets[name] = null;
   const policyOf = policyResolver(template.manifest);
   const tree: RenderedTree = new Map();
   let totalBytes = 0;
 
   for (const file of template.files) {
-    const started = Date.now();
     const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
     if (path === undefined) continue;
     assertSafePath(path, id, file.path);
+    const policy = policyOf(path);
     let bytes = file.bytes;
     if (file.path.endsWith('.hbs')) {
       let source: string;
@@ -62,9 +74,8 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
           hint: 'Only text files can be rendered; drop the .hbs suffix to copy the file as it is.',
         });
       }
-      bytes = encoder.encode(renderer.render(source, data, `files/${file.path}`));
+      bytes = encoder.encode(renderer.render(source, policy === 'secret' ? withSecrets : data, `files/${file.path}`));
       if (bytes.byteLength > limits.maxFileBytes) throw fileTooLarge(id, `files/${file.path}`, limits);
-      if (Date.now() - started > limits.maxFileMs) throw renderTooSlow(id, `files/${file.path}`, limits);
     }
     totalBytes += bytes.byteLength;
     if (totalBytes > limits.maxTemplateBytes) throw templateTooLarge(id, `files/${file.path}`, limits);
@@ -73,7 +84,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
         hint: 'Make the file names differ, or make one of them conditional.',
       });
     }
-    tree.set(path, { bytes, executable: file.executable, policy: policyOf(path), source: file.path });
+    tree.set(path, { bytes, executable: file.executable, policy, source: file.path });
   }
   const collision = findCollision(tree.keys());
   if (collision) {
@@ -124,6 +135,16 @@ function splitPath(path: string): string[] {
   }
   segments.push(current);
   return segments;
+}
+
+/** The template's secret questions, and any other secret answer names given. */
+export function secretNames(template: Pick<Template, 'manifest'>, more: ReadonlySet<string> = new Set()): Set<string> {
+  return new Set([...template.manifest.questions.filter((q) => q.secret).map((q) => q.name), ...more]);
+}
+
+/** Answers without the secret ones: the data of everything but a secret file's contents. */
+export function withoutSecrets(answers: Record<string, unknown>, secrets: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(answers).filter(([name]) => !secrets.has(name)));
 }
 
 /** A deep copy holding only JSON data, so no function or prototype reaches the template. */

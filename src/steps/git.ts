@@ -11,13 +11,16 @@ export async function insideGitRepo(dir: string): Promise<boolean> {
   return result.exitCode === 0 && result.stdout.trim() === 'true';
 }
 
-/** git init + a first commit of everything written. Hooks of the user's templates dir are not run. */
-export async function initRepository(dir: string, message: string): Promise<StepResult> {
+/**
+ * git init + a first commit of everything written but `exclude` (secret files: never committed by
+ * the CLI). Hooks of the user's templates dir are not run.
+ */
+export async function initRepository(dir: string, message: string, exclude: readonly string[] = []): Promise<StepResult> {
   const git = (args: string[]) =>
     execa('git', args, { cwd: dir, reject: false, stdin: 'ignore', env: { GIT_TERMINAL_PROMPT: '0' } });
   const init = await git(['init', '--quiet']);
   if (init.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git init failed', output: String(init.stderr) };
-  const add = await git(['add', '--all']);
+  const add = await git(['add', '--all', '--', '.', ...exclude.map((path) => `:(exclude,literal)${path}`)]);
   if (add.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git add failed', output: String(add.stderr) };
   const identity = await git(['config', 'user.email']);
   if (identity.exitCode !== 0 || String(identity.stdout).trim() === '') {

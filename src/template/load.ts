@@ -4,6 +4,7 @@ import { type Fs, statOrUndefined } from '../core/fs.js';
 import { UnsafeError, UsageError } from '../core/errors.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { pinsSchema, templateManifestSchema } from './schema.js';
+import { secretMisuses, type SecretCheckInput } from './secret-refs.js';
 import type { Template, TemplateFile, TemplateSource } from './template.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -24,13 +25,15 @@ export async function loadTemplate(
       hint: 'A template is a folder with template.yaml and files/.',
     });
   }
-  const manifest = validateSource(templateManifestSchema, parseYamlSource(text, manifestPath, 'Template'), manifestPath, 'Template');
+  const parsed = parseYamlSource(text, manifestPath, 'Template');
+  const manifest = validateSource(templateManifestSchema, parsed, manifestPath, 'Template');
   const files = await readTree(fs, posix.join(root, 'files'));
   const partials: Record<string, string> = {};
   for (const file of await readTree(fs, posix.join(root, 'partials'))) {
     const name = file.path.replace(/\.hbs$/, '');
     partials[name] = decoder.decode(file.bytes);
   }
+  refuseSecretMisuse({ manifest, files, partials, locate: (path) => parsed.locate(path) }, root);
   const changelogBytes = (await statOrUndefined(fs, posix.join(root, 'CHANGELOG.md')))
     ? await fs.readFile(posix.join(root, 'CHANGELOG.md'))
     : undefined;
@@ -47,6 +50,18 @@ export async function loadTemplate(
     pins,
     digest: hash.digest('hex'),
   };
+}
+
+/** A template that would render a secret answer outside a secret file is refused at load. */
+function refuseSecretMisuse(input: SecretCheckInput, root: string): void {
+  const misuse = secretMisuses(input)[0];
+  if (!misuse) return;
+  const file = posix.join(root, misuse.file);
+  const at = misuse.line !== undefined ? `${misuse.file}:${misuse.line}` : misuse.file;
+  throw new UsageError('template-secret-outside', `Template ${input.manifest.name}@${input.manifest.version}: ${at}: ${misuse.message}`, {
+    where: { file, ...(misuse.line !== undefined ? { line: misuse.line } : {}), ...(misuse.column !== undefined ? { column: misuse.column } : {}) },
+    hint: `Declare the file that holds "${misuse.secret}" with policy: secret in template.yaml (files: [{glob: .env, policy: secret}]); such files are written on create, never committed, hashed, shown or overwritten by the CLI. \`platform template lint\` lists every such use.`,
+  });
 }
 
 /** Every regular file under dir, sorted by path; symbolic links are refused. */

@@ -4,7 +4,8 @@ export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-
 export const TEMPLATE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const POLICIES = ['merge', 'once', 'owned'] as const;
+/** secret: the only files a secret answer may be rendered into; never hashed, committed, shown or rewritten. */
+export const POLICIES = ['merge', 'once', 'owned', 'secret'] as const;
 export type Policy = (typeof POLICIES)[number];
 
 const choice = z.union([

@@ -213,7 +213,7 @@ describe("other tools' {{ }}", () => {
 });
 
 describe('secrets', () => {
-  it('reports a secret answer rendered into a file or a file name, but not one used as a condition', async () => {
+  it('reports every use of a secret answer outside a secret file, a condition too (it would leak a bit)', async () => {
     const problems = await lint({
       'template.yaml': `${MANIFEST}  - name: apiToken
     type: string
@@ -223,10 +223,45 @@ describe('secrets', () => {
       'files/{{apiToken}}.txt': 'x',
     });
     expect(summary(problems)).toEqual([
+      'error secret-rendered files/a.txt.hbs:2',
       'error secret-rendered files/a.txt.hbs:3',
       'error secret-rendered files/a.txt.hbs:4',
       'error secret-rendered files/{{apiToken}}.txt:-',
     ]);
+  });
+
+  it('accepts a secret in a secret-policy file and the partials it uses; refuses it in a partial a plain file uses, a default, a when and a rename', async () => {
+    const problems = await lint({
+      'template.yaml': `name: svc
+version: 1.0.0
+questions:
+  - name: name
+    type: string
+  - name: dbPassword
+    type: string
+    secret: true
+  - name: dsn
+    type: string
+    default: "postgres://app:{{dbPassword}}@db"
+  - name: audit
+    type: boolean
+    when: "{{dbPassword}}"
+files:
+  - glob: .env
+    policy: secret
+renames:
+  - from: old.txt
+    to: "{{dbPassword}}.txt"
+`,
+      'files/.env.hbs': 'DB_PASSWORD={{dbPassword}}\n{{> creds}}\n',
+      'files/README.md.hbs': '# {{name}} {{dsn}} {{audit}}\n{{> leak}}\n',
+      'partials/creds.hbs': 'PW={{dbPassword}}',
+      'partials/leak.hbs': 'password: {{dbPassword}}',
+    });
+    const secretProblems = problems.filter((p) => p.code === 'secret-rendered');
+    expect(secretProblems.map((p) => `${p.file}:${p.line ?? '-'}`).sort()).toEqual(['partials/leak.hbs:1', 'template.yaml:11', 'template.yaml:14', 'template.yaml:20']);
+    expect(secretProblems.find((p) => p.file === 'partials/leak.hbs')?.message).toContain('files/README.md.hbs');
+    expect(problems.filter((p) => p.severity === 'error').map((p) => p.code).sort()).toEqual(['secret-rendered', 'secret-rendered', 'secret-rendered', 'secret-rendered']);
   });
 });
 

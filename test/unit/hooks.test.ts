@@ -55,8 +55,11 @@ describe('prepareHooks', () => {
     ]);
   });
 
-  it('refuses a hook that uses a secret answer, naming it', async () => {
-    const template = await makeTemplate(MANIFEST.replace('"{{name}}"]', '"{{upper token}}"]'), {});
+  it('refuses a hook that uses a secret answer, naming it (at load, and again when hooks are prepared)', async () => {
+    const atLoad = await makeTemplate(MANIFEST.replace('"{{name}}"]', '"{{upper token}}"]'), {}).catch((e: unknown) => e);
+    expect((atLoad as UsageError).code).toBe('template-secret-outside');
+    const template = await makeTemplate(MANIFEST, {});
+    template.manifest.hooks[0]!.run[3] = '{{upper token}}';
     let error: unknown;
     try {
       prepareHooks(template, 'create', { name: 'n', token: 's3cret', withDb: false }, new Set(['token']), 'svc');
