@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { posix } from 'node:path';
-import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
+import { statOrUndefined } from '../core/fs.js';
+import { readInputFile } from '../core/input-file.js';
 import { UsageError } from '../core/errors.js';
 import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
@@ -41,7 +42,13 @@ export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolea
 
 export async function readLockfile(ctx: CliContext, root: string): Promise<Lockfile> {
   const file = posix.join(root, LOCKFILE_NAME);
-  const bytes = await readFileOrUndefined(ctx.fs, file);
+  // The repository's own file: a symlink (to /dev/zero, a FIFO, another repo) is not followed.
+  const bytes = await readInputFile(ctx.fs, file, {
+    kind: 'lockfile',
+    what: 'Lockfile',
+    followLinks: false,
+    hint: `${LOCKFILE_NAME} is a regular file written by the platform CLI; restore it from git (git checkout -- ${LOCKFILE_NAME}).`,
+  });
   if (!bytes) {
     const interrupted = await statOrUndefined(ctx.fs, posix.join(root, STAGING_DIR));
     throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}${interrupted ? ': an upgrade there was interrupted' : ''}.`, {
@@ -159,9 +166,21 @@ function dirSource(source: string): string | undefined {
 /** --answers then --set (which wins), each answer knowing where it came from. */
 export async function readGivenAnswers(options: AnswerOptions, ctx: CliContext): Promise<Map<string, GivenAnswer>> {
   const given = new Map<string, GivenAnswer>();
-  if (options.answers) {
+  if (options.answers !== undefined) {
+    if (options.answers.trim() === '') {
+      throw new UsageError('answers-file-empty', '--answers was given an empty file name.', {
+        hint: 'Give the path of a YAML or JSON file of question: answer pairs, or leave --answers out.',
+      });
+    }
     const file = resolve(ctx.cwd, options.answers);
-    const bytes = await readFileOrUndefined(ctx.fs, file);
+    // The user named it: a symlink to a regular file is fine; a FIFO, device or folder is not.
+    const bytes = await readInputFile(ctx.fs, file, {
+      kind: 'answers',
+      what: 'Answers file',
+      shown: options.answers,
+      followLinks: true,
+      hint: 'Give the path of a YAML or JSON file of question: answer pairs.',
+    });
     if (!bytes) {
       throw new UsageError('answers-file-missing', `Answers file ${options.answers} does not exist.`, {
         hint: 'Give the path of a YAML or JSON file of question: answer pairs.',

@@ -35,6 +35,9 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       hint: 'markers (the default) puts git-style markers in the file; reject keeps your file and writes FILE.rej beside it.',
     });
   }
+  if (options.to !== undefined && options.to.trim() === '') {
+    throw new UsageError('to-empty', '--to was given an empty version.', { hint: 'Give a version (platform upgrade COMPONENT --to 1.2.0), or leave --to out for the latest.' });
+  }
   const root = await findProjectRoot(ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
   let lock = await readLockfile(ctx, root);

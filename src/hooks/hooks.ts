@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
-import { readFileOrUndefined } from '../core/fs.js';
+import { readInputFile } from '../core/input-file.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { isTruthy } from '../answers/resolve.js';
 import { expressionEvaluator } from '../plan/prepare.js';
@@ -76,7 +76,8 @@ export function configPath(env: NodeJS.ProcessEnv): string {
 /** The `trust:` list of the user's config file; empty when there is no file. */
 export async function readTrustList(fs: Fs, env: NodeJS.ProcessEnv): Promise<string[]> {
   const path = configPath(env);
-  const bytes = await readFileOrUndefined(fs, path);
+  // The user's own file (often a symlink from a dotfiles repository): links are followed.
+  const bytes = await readInputFile(fs, path, { kind: 'config', what: 'Config', followLinks: true, hint: `Make ${path} a YAML file (trust: [...]) or remove it.` });
   if (!bytes) return [];
   const config = validateSource(configSchema, parseYamlSource(new TextDecoder().decode(bytes), path, 'Config'), path, 'Config');
   return config?.trust ?? [];
