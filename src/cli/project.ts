@@ -15,6 +15,7 @@ import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import { GitSources } from '../sources/git-source.js';
 import { isGitSource } from '../sources/spec.js';
+import { canonicalSource, sourceKind } from '../sources/canonical.js';
 import { NpmSources } from '../sources/npm.js';
 import { isNpmSource } from '../sources/npm-spec.js';
 import type { CliContext } from './context.js';
@@ -92,7 +93,8 @@ export class Catalog {
   }
 
   /** The versions a source offers for a template, ascending. */
-  async versions(name: string, source = 'builtin'): Promise<string[]> {
+  async versions(name: string, raw = 'builtin'): Promise<string[]> {
+    const source = canonicalSource(raw);
     if (isGitSource(source)) return this.git.versions(source);
     if (isNpmSource(source)) return this.npm.versions(source);
     const dir = dirSource(source);
@@ -107,7 +109,8 @@ export class Catalog {
   }
 
   /** NAME or NAME@VERSION from a source; errors list what exists. */
-  async load(spec: string, source = 'builtin'): Promise<Template> {
+  async load(spec: string, raw = 'builtin'): Promise<Template> {
+    const source = canonicalSource(raw);
     if (isGitSource(source)) {
       const ref = parseTemplateRef(spec);
       return this.git.loadSource(source, ref.name, ref.version);
@@ -158,9 +161,15 @@ export class Catalog {
   }
 }
 
-/** The folder of a `dir:PATH` source, or undefined for the built-in catalog. */
+/**
+ * The folder of a canonical `dir:PATH` source, or undefined for the built-in catalog. Only ever
+ * given a canonical source: an unknown kind was refused before, so it cannot mean built-in.
+ */
 function dirSource(source: string): string | undefined {
-  return source.startsWith('dir:') ? source.slice('dir:'.length) : undefined;
+  const kind = sourceKind(source);
+  if (kind === 'dir') return source.slice('dir:'.length);
+  if (kind !== 'builtin') throw new Error(`dirSource(${source}): not a dir: or builtin source`);
+  return undefined;
 }
 
 /** --answers then --set (which wins), each answer knowing where it came from. */

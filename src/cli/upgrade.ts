@@ -1,3 +1,4 @@
+import { canonicalSource } from '../sources/canonical.js';
 import { posix, relative } from 'node:path';
 import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
 import { readFileOrUndefined } from '../core/fs.js';
@@ -81,7 +82,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       locked,
       base,
       theirs,
-      target: { name: locked.name, version, source: locked.source },
+      target: { name: locked.name, version, source: canonicalSource(locked.source) },
       answers: answers.persisted,
       renames: renderRenames(target, answers.values, root),
       textMerger,
