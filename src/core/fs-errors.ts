@@ -1,4 +1,4 @@
-import { ExitCode, PlatformError } from './errors.js';
+import { ExitCode, PlatformError, UnsafeError, UsageError } from './errors.js';
 
 /**
  * The one mapping from a file-system errno to an ordinary PlatformError: a full or read-only
@@ -42,5 +42,9 @@ export function asFsError(error: unknown, doing = 'A file operation', after = ''
   const mapping = fsErrorMapping(typeof code === 'string' ? code : undefined);
   if (!mapping) return error;
   const path = (error as { path?: unknown }).path;
-  return new PlatformError(mapping.code, mapping.exitCode, `${doing} failed: ${mapping.reason}${typeof path === 'string' ? ` (${path})` : ''}.${after}`, { hint: mapping.hint });
+  const message = `${doing} failed: ${mapping.reason}${typeof path === 'string' ? ` (${path})` : ''}.${after}`;
+  // One constructor per exit code, so the table of every error (hardening-errors test) reads it.
+  if (mapping.exitCode === ExitCode.usage) return new UsageError(mapping.code, message, { hint: mapping.hint });
+  if (mapping.exitCode === ExitCode.unsafe) return new UnsafeError(mapping.code, message, { hint: mapping.hint });
+  return new PlatformError(mapping.code, ExitCode.unexpected, message, { hint: mapping.hint });
 }
