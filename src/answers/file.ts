@@ -18,6 +18,8 @@ export function parseAnswersFile(text: string, file: string): Map<string, GivenA
   return answers;
 }
 
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** --set key=value pairs, in order; a later --set of the same key wins. */
 export function parseSetFlags(pairs: string[]): Map<string, GivenAnswer> {
   const answers = new Map<string, GivenAnswer>();
@@ -29,6 +31,11 @@ export function parseSetFlags(pairs: string[]): Map<string, GivenAnswer> {
       });
     }
     const name = pair.slice(0, eq).trim();
+    if (name === '' || RESERVED.has(name)) {
+      throw new UsageError('set-reserved', `--set ${pair}: "${name}" is not a question name${name === '' ? '' : ' (it is reserved: it could change how every object behaves)'}.`, {
+        hint: 'Give the name of one of the template\'s questions: --set NAME=VALUE (see `platform templates`).',
+      });
+    }
     answers.set(name, { value: pair.slice(eq + 1), where: { flag: `--set ${name}` } });
   }
   return answers;

@@ -1,4 +1,14 @@
 import { choiceValue, type Question } from '../template/schema.js';
+import { compilePattern } from '../template/pattern.js';
+
+/** No text answer is longer (a key, a certificate fits): bounds what a pattern or render sees. */
+export const MAX_STRING_ANSWER = 64 * 1024;
+
+/** Linear-time match; a pattern that does not compile was refused at load, so it matches nothing. */
+function matchesPattern(source: string, text: string): boolean {
+  const compiled = compilePattern(source);
+  return compiled.ok && compiled.pattern.test(text);
+}
 
 /** Turns a raw value (a --set string, or anything from an answers file) into the question's type. */
 export function coerceAnswer(question: Question, raw: unknown): { value: unknown } | { error: string } {
@@ -37,7 +47,8 @@ export function answerProblem(question: Question, value: unknown): string | unde
       if (question.maxLength !== undefined && text.length > question.maxLength) {
         return `must be at most ${question.maxLength} characters long`;
       }
-      if (question.pattern !== undefined && !new RegExp(question.pattern, 'u').test(text)) {
+      if (text.length > MAX_STRING_ANSWER) return `must be at most ${MAX_STRING_ANSWER} characters long (${text.length} given)`;
+      if (question.pattern !== undefined && !matchesPattern(question.pattern, text)) {
         return `must be ${question.patternHint ?? `text matching /${question.pattern}/`}`;
       }
       return undefined;

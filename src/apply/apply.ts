@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { type Fs, readFileOrUndefined, statOrUndefined } from '../core/fs.js';
 import { PlatformError, ExitCode, UnsafeError } from '../core/errors.js';
+import { asFsError } from '../core/fs-errors.js';
 import { STAGING_DIR } from '../render/paths.js';
 
 /** One file to put in place: new bytes for a path, or its removal. */
@@ -169,19 +170,6 @@ async function assertNoSymlinkOnTheWay(fs: Fs, root: string, path: string): Prom
 }
 
 function asWriteError(error: unknown): Error {
-  if (error instanceof PlatformError) return error;
-  const code = (error as { code?: string }).code;
-  const path = (error as { path?: string }).path;
-  const reasons: Record<string, string> = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is exceeded',
-    EACCES: 'permission was denied',
-    EPERM: 'the operation is not permitted',
-    EROFS: 'the file system is read-only',
-  };
-  const reason = code ? reasons[code] : undefined;
-  if (!reason) return error instanceof Error ? error : new Error(String(error));
-  return new PlatformError('write-failed', ExitCode.unexpected, `Writing failed: ${reason}${path ? ` (${path})` : ''}. Every change was rolled back.`, {
-    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'Free some space and run the command again.' : 'Check the permissions of the target folder and run the command again.',
-  });
+  const mapped = asFsError(error, 'Writing', ' Every change was rolled back.');
+  return mapped instanceof Error ? mapped : new Error(String(mapped));
 }

@@ -82,6 +82,11 @@ export class MemoryFs implements Fs {
       });
   }
 
+  /** No symbolic links here: stat is lstat. */
+  async stat(path: string): Promise<FileStat> {
+    return this.lstat(path);
+  }
+
   async lstat(path: string): Promise<FileStat> {
     const node = this.node(path, 'lstat');
     return {

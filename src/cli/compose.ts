@@ -10,6 +10,7 @@ import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.j
 import type { Question } from '../template/schema.js';
 import type { Template } from '../template/template.js';
 import type { Catalog } from './project.js';
+import { canonicalSource } from '../sources/canonical.js';
 import { gitLabelOf } from '../sources/git-source.js';
 import { isGitSpec, redact } from '../sources/spec.js';
 import { npmLabelOf } from '../sources/npm.js';
@@ -163,11 +164,8 @@ export function isPathSpec(spec: string): boolean {
 
 /** How the lockfile records where a template came from. */
 export function sourceLabel(template: Template): string {
-  const git = gitLabelOf(template);
-  if (git !== undefined) return git;
-  const npm = npmLabelOf(template);
-  if (npm !== undefined) return npm;
-  return template.source.kind === 'builtin' ? 'builtin' : `dir:${template.source.path}`;
+  // Recorded canonical, so the next run's trust and catalog decisions see the same string.
+  return canonicalSource(gitLabelOf(template) ?? npmLabelOf(template) ?? (template.source.kind === 'builtin' ? 'builtin' : `dir:${template.source.path}`));
 }
 
 /** One "answers missing" error out of two (the preset's questions, then the components'). */

@@ -6,6 +6,7 @@ import type { GivenAnswer } from '../answers/resolve.js';
 import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
+import { readInputFile } from '../core/input-file.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Plan } from '../plan/prepare.js';
@@ -119,7 +120,7 @@ async function checkTarget(root: string, templates: Template[], options: CreateO
     throw new UsageError('target-not-directory', `${root} exists and is not a folder.`, { hint: 'Choose another directory name.' });
   }
   const lockPath = posix.join(root, LOCKFILE_NAME);
-  const lockBytes = await readFileOrUndefined(ctx.fs, lockPath);
+  const lockBytes = await readInputFile(ctx.fs, lockPath, { kind: 'lockfile', what: 'Lockfile', followLinks: false, hint: `Remove ${lockPath} or choose another directory.` });
   const lock = lockBytes ? parseLockfile(decoder.decode(lockBytes), lockPath) : EMPTY_LOCKFILE;
   const existing = lock.templates.find((t) => templates.some((template) => template.manifest.name === t.name));
   if (existing) {

@@ -1,3 +1,4 @@
+import { asFsError } from '../core/fs-errors.js';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/errors.js';
@@ -50,7 +51,8 @@ export async function run(bin: BinName, argv: string[], context: CliContext): Pr
         }),
       );
     } else {
-      exitCode = reporter.fail(error);
+      // A full disk or a name too long that no step mapped itself is still an ordinary error.
+      exitCode = reporter.fail(asFsError(error));
     }
   }
   return reporter.finish(exitCode);

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { posix } from 'node:path';
-import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
+import { statOrUndefined } from '../core/fs.js';
+import { readInputFile } from '../core/input-file.js';
 import { UsageError } from '../core/errors.js';
 import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
@@ -14,6 +15,7 @@ import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import { GitSources } from '../sources/git-source.js';
 import { isGitSource } from '../sources/spec.js';
+import { canonicalSource, sourceKind } from '../sources/canonical.js';
 import { NpmSources } from '../sources/npm.js';
 import { isNpmSource } from '../sources/npm-spec.js';
 import type { CliContext } from './context.js';
@@ -41,7 +43,13 @@ export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolea
 
 export async function readLockfile(ctx: CliContext, root: string): Promise<Lockfile> {
   const file = posix.join(root, LOCKFILE_NAME);
-  const bytes = await readFileOrUndefined(ctx.fs, file);
+  // The repository's own file: a symlink (to /dev/zero, a FIFO, another repo) is not followed.
+  const bytes = await readInputFile(ctx.fs, file, {
+    kind: 'lockfile',
+    what: 'Lockfile',
+    followLinks: false,
+    hint: `${LOCKFILE_NAME} is a regular file written by the platform CLI; restore it from git (git checkout -- ${LOCKFILE_NAME}).`,
+  });
   if (!bytes) {
     const interrupted = await statOrUndefined(ctx.fs, posix.join(root, STAGING_DIR));
     throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}${interrupted ? ': an upgrade there was interrupted' : ''}.`, {
@@ -85,7 +93,8 @@ export class Catalog {
   }
 
   /** The versions a source offers for a template, ascending. */
-  async versions(name: string, source = 'builtin'): Promise<string[]> {
+  async versions(name: string, raw = 'builtin'): Promise<string[]> {
+    const source = canonicalSource(raw);
     if (isGitSource(source)) return this.git.versions(source);
     if (isNpmSource(source)) return this.npm.versions(source);
     const dir = dirSource(source);
@@ -100,7 +109,8 @@ export class Catalog {
   }
 
   /** NAME or NAME@VERSION from a source; errors list what exists. */
-  async load(spec: string, source = 'builtin'): Promise<Template> {
+  async load(spec: string, raw = 'builtin'): Promise<Template> {
+    const source = canonicalSource(raw);
     if (isGitSource(source)) {
       const ref = parseTemplateRef(spec);
       return this.git.loadSource(source, ref.name, ref.version);
@@ -151,17 +161,35 @@ export class Catalog {
   }
 }
 
-/** The folder of a `dir:PATH` source, or undefined for the built-in catalog. */
+/**
+ * The folder of a canonical `dir:PATH` source, or undefined for the built-in catalog. Only ever
+ * given a canonical source: an unknown kind was refused before, so it cannot mean built-in.
+ */
 function dirSource(source: string): string | undefined {
-  return source.startsWith('dir:') ? source.slice('dir:'.length) : undefined;
+  const kind = sourceKind(source);
+  if (kind === 'dir') return source.slice('dir:'.length);
+  if (kind !== 'builtin') throw new Error(`dirSource(${source}): not a dir: or builtin source`);
+  return undefined;
 }
 
 /** --answers, then PLATFORM_ANSWER_* variables, then --set (which wins), each knowing where it came from. */
 export async function readGivenAnswers(options: AnswerOptions, ctx: CliContext): Promise<Map<string, GivenAnswer>> {
   const given = new Map<string, GivenAnswer>();
-  if (options.answers) {
+  if (options.answers !== undefined) {
+    if (options.answers.trim() === '') {
+      throw new UsageError('answers-file-empty', '--answers was given an empty file name.', {
+        hint: 'Give the path of a YAML or JSON file of question: answer pairs, or leave --answers out.',
+      });
+    }
     const file = resolve(ctx.cwd, options.answers);
-    const bytes = await readFileOrUndefined(ctx.fs, file);
+    // The user named it: a symlink to a regular file is fine; a FIFO, device or folder is not.
+    const bytes = await readInputFile(ctx.fs, file, {
+      kind: 'answers',
+      what: 'Answers file',
+      shown: options.answers,
+      followLinks: true,
+      hint: 'Give the path of a YAML or JSON file of question: answer pairs.',
+    });
     if (!bytes) {
       throw new UsageError('answers-file-missing', `Answers file ${options.answers} does not exist.`, {
         hint: 'Give the path of a YAML or JSON file of question: answer pairs.',

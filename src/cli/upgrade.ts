@@ -1,3 +1,4 @@
+import { canonicalSource } from '../sources/canonical.js';
 import { posix, relative } from 'node:path';
 import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
 import { readFileOrUndefined } from '../core/fs.js';
@@ -34,6 +35,9 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     throw new UsageError('conflict-style', `--conflict ${String(options.conflict)}: expected markers or reject.`, {
       hint: 'markers (the default) puts git-style markers in the file; reject keeps your file and writes FILE.rej beside it.',
     });
+  }
+  if (options.to !== undefined && options.to.trim() === '') {
+    throw new UsageError('to-empty', '--to was given an empty version.', { hint: 'Give a version (platform upgrade COMPONENT --to 1.2.0), or leave --to out for the latest.' });
   }
   const root = await findProjectRoot(ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
@@ -80,7 +84,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       locked,
       base,
       theirs,
-      target: { name: locked.name, version, source: locked.source },
+      target: { name: locked.name, version, source: canonicalSource(locked.source) },
       answers: answers.persisted,
       renames: renderRenames(target, answers.values, root),
       textMerger,

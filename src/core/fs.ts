@@ -6,6 +6,11 @@ export interface FileStat {
   isFile(): boolean;
   isDirectory(): boolean;
   isSymbolicLink(): boolean;
+  /** node:fs and memfs have these; an in-memory Fs without FIFOs or devices may leave them out. */
+  isFIFO?(): boolean;
+  isSocket?(): boolean;
+  isBlockDevice?(): boolean;
+  isCharacterDevice?(): boolean;
   mode: number;
   size: number;
 }
@@ -23,6 +28,8 @@ export interface Fs {
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]>;
   lstat(path: string): Promise<FileStat>;
+  /** Follows symbolic links (lstat does not). */
+  stat(path: string): Promise<FileStat>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
   rmdir(path: string): Promise<void>;

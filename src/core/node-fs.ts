@@ -12,6 +12,7 @@ export const nodeFs: Fs = {
   mkdir: async (path, options) => fs.mkdirSync(path, options),
   readdir: async (path, options) => fs.readdirSync(path, options),
   lstat: async (path) => fs.lstatSync(path),
+  stat: async (path) => fs.statSync(path),
   rename: async (from, to) => fs.renameSync(from, to),
   rm: async (path, options) => fs.rmSync(path, options),
   rmdir: async (path) => fs.rmdirSync(path),

@@ -3,7 +3,8 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
-import { readFileOrUndefined } from '../core/fs.js';
+import { readInputFile } from '../core/input-file.js';
+import { sourceCovers, sourceKind, tryCanonicalSource } from '../sources/canonical.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { isTruthy } from '../answers/resolve.js';
 import { expressionEvaluator } from '../plan/prepare.js';
@@ -76,25 +77,26 @@ export function configPath(env: NodeJS.ProcessEnv): string {
 /** The `trust:` list of the user's config file; empty when there is no file. */
 export async function readTrustList(fs: Fs, env: NodeJS.ProcessEnv): Promise<string[]> {
   const path = configPath(env);
-  const bytes = await readFileOrUndefined(fs, path);
+  // The user's own file (often a symlink from a dotfiles repository): links are followed.
+  const bytes = await readInputFile(fs, path, { kind: 'config', what: 'Config', followLinks: true, hint: `Make ${path} a YAML file (trust: [...]) or remove it.` });
   if (!bytes) return [];
   const config = validateSource(configSchema, parseYamlSource(new TextDecoder().decode(bytes), path, 'Config'), path, 'Config');
   return config?.trust ?? [];
 }
 
 /**
- * Whether a lockfile source (builtin, dir:PATH, git:URL[//SUB]) is trusted. An entry matches the
- * source itself, or a source under it: `dir:/srv/templates` matches `dir:/srv/templates/api` but
- * not `dir:/srv/templates-evil`; an entry ending in `/` matches everything that starts with it.
+ * Whether a lockfile source is trusted: built-in, or at or under a trust-list entry. Both are
+ * compared in canonical form (sources/canonical.ts) on whole path segments, so
+ * `dir:/srv/templates` covers `dir:/srv/templates/api` but not `dir:/srv/templates-evil` or
+ * `dir:/srv/templates/../evil`; an entry that is not a valid source matches nothing.
  */
 export function isTrusted(source: string, trustList: readonly string[]): boolean {
-  if (source === 'builtin') return true;
+  const canonical = tryCanonicalSource(source);
+  if (canonical === undefined) return false;
+  if (sourceKind(canonical) === 'builtin') return true;
   return trustList.some((raw) => {
-    const entry = raw.trim();
-    if (entry === '' || !/^[a-z][a-z0-9+-]*:./.test(entry)) return false;
-    if (source === entry) return true;
-    if (entry.endsWith('/')) return source.startsWith(entry);
-    return source.startsWith(`${entry}/`);
+    const entry = tryCanonicalSource(raw.trim());
+    return entry !== undefined && sourceCovers(entry, canonical);
   });
 }
 

@@ -3,6 +3,18 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { POLICIES, SEMVER, TEMPLATE_NAME, type Policy } from '../template/schema.js';
+import { PlatformError } from '../core/errors.js';
+import { canonicalSource } from '../sources/canonical.js';
+
+function sourceProblem(source: string): string | undefined {
+  try {
+    canonicalSource(source);
+    return undefined;
+  } catch (error) {
+    if (error instanceof PlatformError) return error.message;
+    throw error;
+  }
+}
 
 /**
  * `.platform.yaml`, committed at the repository root: what each applied template wrote, so a
@@ -40,7 +52,11 @@ export function lockedFile(policy: Policy, bytes: Uint8Array, executable: boolea
 const lockedTemplateSchema = z.strictObject({
   name: z.string().regex(TEMPLATE_NAME),
   version: z.string().regex(SEMVER),
-  source: z.string().min(1),
+  // Checked here so a bad source is reported with its line; every use canonicalises it again.
+  source: z.string().min(1).superRefine((source, ctx) => {
+    const problem = sourceProblem(source);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   answers: z.record(z.string().refine(SAFE_KEY, 'is a reserved key'), z.unknown()),
   files: z.record(z.string().refine(SAFE_KEY, 'is a reserved key'), lockedFileSchema),
   /** The template's hooks did not run (untrusted, declined, conflicts) or one of them failed. */

@@ -54,8 +54,11 @@ function paxRecords(data: Uint8Array): Map<string, string> {
  * path component (`package/`) is stripped, as npm does.
  */
 export function readTar(input: Uint8Array): TarEntry[] {
-  const tar = input[0] === 0x1f && input[1] === 0x8b ? gunzipSync(input, { maxOutputLength: MAX_UNPACKED }) : input;
+  const tar = input[0] === 0x1f && input[1] === 0x8b ? inflate(input) : input;
+  if (tar.length > MAX_UNPACKED) throw tooLarge();
   const entries: TarEntry[] = [];
+  // Path (and its case-folded twin: macOS and Windows would write both to one file) -> kind.
+  const seen = new Map<string, 'file' | 'dir'>();
   let offset = 0;
   let longName: string | undefined;
   let pax: Map<string, string> | undefined;
@@ -89,9 +92,43 @@ export function readTar(input: Uint8Array): TarEntry[] {
     }
     const path = checkPath(name);
     if (path === undefined) continue;
+    checkUnique(path, kind, seen);
     entries.push({ path, kind, mode: octal(header, 100, 8, 'mode'), data: kind === 'file' ? data : new Uint8Array() });
   }
   return entries;
+}
+
+/** gunzip, stopping at MAX_UNPACKED (a gzip bomb inflates a few KB into gigabytes). */
+function inflate(input: Uint8Array): Uint8Array {
+  try {
+    return gunzipSync(input, { maxOutputLength: MAX_UNPACKED });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+    throw new UnsafeError('tar-invalid', `The tarball is not valid gzip (${(error as Error).message}).`, { hint: HINT });
+  }
+}
+
+function tooLarge(): UnsafeError {
+  return new UnsafeError('tar-too-large', `The tarball unpacks to more than ${MAX_UNPACKED / 1024 / 1024} MiB; it is refused.`, {
+    hint: 'A template package holds text files; check that the source is the package you meant.',
+  });
+}
+
+/**
+ * An archive names each path once: a second entry of the same path (or of the same path in
+ * another case, one file on macOS and Windows) would silently replace the first one checked.
+ */
+function checkUnique(path: string, kind: 'file' | 'dir', seen: Map<string, 'file' | 'dir'>): void {
+  const parts = path.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/').toLowerCase();
+    const before = seen.get(prefix);
+    const here = i === parts.length ? kind : 'dir';
+    if (before !== undefined && (before === 'file' || here === 'file')) {
+      throw new UnsafeError('tar-duplicate', `The tarball holds ${parts.slice(0, i).join('/')} twice (or in two spellings of case, or as a file and a folder); it is refused.`, { hint: HINT });
+    }
+    if (before === undefined) seen.set(prefix, here);
+  }
 }
 
 /** The entry's path without its first component; undefined for that component itself. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compilePattern } from './pattern.js';
 
 export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 export const TEMPLATE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -30,14 +31,10 @@ const stringQuestion = z.strictObject({
   default: z.string().optional(),
   pattern: z
     .string()
-    .refine((p) => {
-      try {
-        new RegExp(p, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'is not a valid regular expression')
+    .superRefine((p, ctx) => {
+      const compiled = compilePattern(p);
+      if (!compiled.ok) ctx.addIssue({ code: 'custom', message: `${compiled.reason}. Rewrite the pattern without them (check the answer's shape, not every rule)` });
+    })
     .optional(),
   patternHint: z.string().optional(),
   minLength: z.number().int().min(0).optional(),
