@@ -1,5 +1,6 @@
 import { posix, relative, resolve, basename } from 'node:path';
-import { statOrUndefined, readFileOrUndefined } from '../core/fs.js';
+import { statOrUndefined } from '../core/fs.js';
+import { readTarget } from '../core/target.js';
 import { Catalog, readGivenAnswers } from './project.js';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
@@ -119,7 +120,7 @@ async function checkTarget(root: string, templates: Template[], options: CreateO
     throw new UsageError('target-not-directory', `${root} exists and is not a folder.`, { hint: 'Choose another directory name.' });
   }
   const lockPath = posix.join(root, LOCKFILE_NAME);
-  const lockBytes = await readFileOrUndefined(ctx.fs, lockPath);
+  const lockBytes = await readTarget(ctx.fs, root, LOCKFILE_NAME, { what: 'the target folder' }, { lockfile: true });
   const lock = lockBytes ? parseLockfile(decoder.decode(lockBytes), lockPath) : EMPTY_LOCKFILE;
   const existing = lock.templates.find((t) => templates.some((template) => template.manifest.name === t.name));
   if (existing) {

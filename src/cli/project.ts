@@ -17,6 +17,7 @@ import { isGitSource } from '../sources/spec.js';
 import { NpmSources } from '../sources/npm.js';
 import { isNpmSource } from '../sources/npm-spec.js';
 import type { CliContext } from './context.js';
+import { readTarget } from '../core/target.js';
 import type { AnswerOptions } from './options.js';
 
 const decoder = new TextDecoder();
@@ -41,7 +42,7 @@ export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolea
 
 export async function readLockfile(ctx: CliContext, root: string): Promise<Lockfile> {
   const file = posix.join(root, LOCKFILE_NAME);
-  const bytes = await readFileOrUndefined(ctx.fs, file);
+  const bytes = await readTarget(ctx.fs, root, LOCKFILE_NAME, { what: 'the repository' }, { lockfile: true });
   if (!bytes) {
     const interrupted = await statOrUndefined(ctx.fs, posix.join(root, STAGING_DIR));
     throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}${interrupted ? ': an upgrade there was interrupted' : ''}.`, {

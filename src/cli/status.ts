@@ -1,11 +1,12 @@
 import { posix, relative } from 'node:path';
 import { ExitCode } from '../core/errors.js';
-import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
+import { statOrUndefined } from '../core/fs.js';
+import { readTarget } from '../core/target.js';
 import { sha256 } from '../lock/lockfile.js';
 import { isText } from '../merge/conflict.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
-import type { CliContext } from './context.js';
+import { checkStaging, type CliContext } from './context.js';
 import { Catalog, findProjectRoot, readLockfile } from './project.js';
 
 const decoder = new TextDecoder();
@@ -24,6 +25,7 @@ interface ComponentStatus {
 /** platform status [--check]: versions against the latest, drift from what was written, open conflicts. */
 export async function runStatus(options: { check?: boolean }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx);
+  await checkStaging(ctx, root);
   const lock = await readLockfile(ctx, root);
   const catalog = new Catalog(ctx);
   const components: ComponentStatus[] = [];
@@ -40,7 +42,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
     };
     for (const [path, file] of Object.entries(locked.files)) {
       const full = posix.join(root, path);
-      const bytes = await readFileOrUndefined(ctx.fs, full);
+      const bytes = await readTarget(ctx.fs, root, path, { what: `the files of ${locked.name} in .platform.yaml` });
       if (!bytes) {
         status.drifted.push({ path, policy: file.policy, state: 'deleted' });
         continue;

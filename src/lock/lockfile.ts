@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
+import { assertSafeRelative } from '../core/target.js';
 import { POLICIES, SEMVER, TEMPLATE_NAME } from '../template/schema.js';
 
 /**
@@ -43,8 +44,19 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * The lockfile comes from the repository, so it is input like any other: each `files:` key must
+ * pass the same checks as a rendered path (exit 5 with its line), before anything reads it.
+ */
 export function parseLockfile(text: string, file: string): Lockfile {
-  return validateSource(lockfileSchema, parseYamlSource(text, file, 'Lockfile'), file, 'Lockfile');
+  const source = parseYamlSource(text, file, 'Lockfile');
+  const lock = validateSource(lockfileSchema, source, file, 'Lockfile');
+  for (const [index, template] of lock.templates.entries()) {
+    for (const path of Object.keys(template.files)) {
+      assertSafeRelative(path, { what: `the files of ${template.name} in the lockfile`, where: source.locate(['templates', index, 'files', path]) });
+    }
+  }
+  return lock;
 }
 
 const HEADER =

@@ -53,7 +53,7 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
   const oldPaths = Object.keys(locked.files);
   const renamedTo = new Map([...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to));
   const paths = new Set<string>([...oldPaths, ...theirs.keys(), ...renamedTo.values()]);
-  const ours = await readOurs(input.fs, input.root, paths);
+  const ours = await readOurs(input.fs, input.root, paths, { what: `.platform.yaml or ${labels.theirs}` });
 
   const operations: FileOperation[] = [];
   const notes: string[] = [];
