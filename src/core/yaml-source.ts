@@ -20,7 +20,16 @@ export function parseYamlSource(text: string, file: string, what: string): Sourc
     });
   }
   rejectPrototypeKeys(doc.contents, file, lineCounter, what);
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    // An alias without its anchor, or too many aliases: bad input, not a bug.
+    throw new UsageError('yaml-parse', `${what} ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
+      where: { file },
+      hint: `Fix the anchors and aliases (&name, *name) in ${file}.`,
+    });
+  }
   return {
     data,
     locate(path) {

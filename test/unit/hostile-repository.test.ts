@@ -103,6 +103,16 @@ describe('the lockfile is input: its files: keys are checked with their line', (
   });
 });
 
+describe('a lockfile the YAML reader cannot resolve', () => {
+  it('an alias without its anchor is bad input (exit 2 with the file), not "unexpected error"', async () => {
+    const { fs } = hostileRepo('*!');
+    const result = await platform(fs, ['status']);
+    expect(result.code, show(result)).toBe(2);
+    expect(result.stderr).toContain('.platform.yaml is not valid YAML');
+    expect(result.stderr).not.toContain('bug');
+  });
+});
+
 describe('platform status, diff and upgrade against hostile repositories (in-process, memfs)', () => {
   const commands = [['status'], ['diff'], ['upgrade', '--dry-run'], ['upgrade', '--yes', '--allow-dirty']];
 
