@@ -11,6 +11,8 @@ import { checkedTarget } from '../../src/core/target.js';
 import { parseLockfile } from '../../src/lock/lockfile.js';
 import { readOurs } from '../../src/plan/prepare.js';
 import { applyWrites, recoverInterrupted } from '../../src/apply/apply.js';
+import { inferAnswers } from '../../src/cli/infer.js';
+import { EMPTY_LOCKFILE } from '../../src/lock/lockfile.js';
 import { PlatformError } from '../../src/core/errors.js';
 import type { Fs } from '../../src/core/fs.js';
 import { memoryFs } from '../helpers/memfs.js';
@@ -333,5 +335,23 @@ describe('recovery replays only a journal this CLI wrote for this root', () => {
     expect(JSON.parse(vol.readFileSync(`${STAGING}/journal.json`, 'utf8') as string)).toMatchObject({ version: 2, root: ROOT });
     expect(await recoverInterrupted(fs, ROOT, () => false)).toContain('put back');
     expect(vol.toJSON('/work/repo')).toEqual({ '/work/repo/a.txt': 'old\n' });
+  });
+});
+
+describe('platform add guesses answers only from regular files', () => {
+  it('skips a package.json linked outside and a FIFO .env.example (no read outside, no hang)', async () => {
+    const { fs: inner, vol } = memoryFs({ '/work/outside/package.json': '{"name":"leaked-secret"}', '/work/repo/.keep': '' });
+    vol.symlinkSync('/work/outside/package.json', '/work/repo/package.json');
+    vol.writeFileSync('/work/repo/.env.example', 'PORT=1\n');
+    const fs = withSpecialFile(inner, '/work/repo/.env.example');
+    const inferred = await inferAnswers(fs, ROOT, EMPTY_LOCKFILE);
+    expect(inferred.has('name')).toBe(false);
+    expect(inferred.has('port')).toBe(false);
+  });
+
+  it('still guesses from regular files', async () => {
+    const { fs } = memoryFs({ '/work/repo/package.json': '{"name":"@acme/billing"}', '/work/repo/.env.example': 'PORT=8080\n' });
+    const inferred = await inferAnswers(fs, ROOT, EMPTY_LOCKFILE);
+    expect(Object.fromEntries(inferred)).toMatchObject({ name: 'billing', port: 8080 });
   });
 });
