@@ -5,7 +5,14 @@
  * root is never replayed. Each test builds its hostile repository on memfs and checks that
  * nothing outside it changed.
  */
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { markPending, runHookStep } from '../../src/hooks/hooks.js';
+import { nodeFs } from '../../src/core/node-fs.js';
+import { ExitCode } from '../../src/core/errors.js';
+import { serializeLockfile, type Lockfile } from '../../src/lock/lockfile.js';
 import type { Volume } from 'memfs';
 import { checkedTarget } from '../../src/core/target.js';
 import { parseLockfile } from '../../src/lock/lockfile.js';
@@ -353,5 +360,29 @@ describe('platform add guesses answers only from regular files', () => {
     const { fs } = memoryFs({ '/work/repo/package.json': '{"name":"@acme/billing"}', '/work/repo/.env.example': 'PORT=8080\n' });
     const inferred = await inferAnswers(fs, ROOT, EMPTY_LOCKFILE);
     expect(Object.fromEntries(inferred)).toMatchObject({ name: 'billing', port: 8080 });
+  });
+});
+
+describe('the lockfile rewrite after hooks goes through the same writer', () => {
+  it('never writes through a planted .platform.yaml.PID.tmp link (it used to)', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'hostile-hooks-'));
+    try {
+      const repo = join(scratch, 'repo');
+      const victim = join(scratch, 'victim.txt');
+      writeFileSync(victim, 'precious\n');
+      const components = [{ name: 'hooked', version: '1.0.0', source: 'dir:/t', hooks: [{ description: 'nothing', argv: [process.execPath, '-e', ''] }] }];
+      const lock: Lockfile = markPending({ schemaVersion: 1, templates: [{ name: 'hooked', version: '1.0.0', source: 'dir:/t', answers: {}, files: {} }] }, components);
+      await nodeFs.mkdir(repo, { recursive: true });
+      writeFileSync(join(repo, '.platform.yaml'), serializeLockfile(lock));
+      symlinkSync(victim, join(repo, `.platform.yaml.${process.pid}.tmp`));
+      const out = { line: () => undefined, note: () => undefined, warn: () => undefined, fail: () => ExitCode.unexpected, set: () => undefined };
+      const code = await runHookStep({ fs: nodeFs, root: repo, components, lockfile: lock, trust: true, trustList: [], configFile: '/c.yaml', ask: undefined, conflicts: false, out });
+      expect(code).toBe(ExitCode.ok);
+      expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+      expect(lstatSync(join(repo, '.platform.yaml')).isFile()).toBe(true);
+      expect(readFileSync(join(repo, '.platform.yaml'), 'utf8')).not.toContain('pending');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
