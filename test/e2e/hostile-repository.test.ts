@@ -179,3 +179,24 @@ describe('a recovery journal the CLI did not write for this repository is never 
     expect(readFileSync(join(repo, 'README.md'), 'utf8')).toBe('# svc\n');
   });
 });
+
+describe('a template whose own parts are links (class 10)', () => {
+  for (const part of ['files', 'template.yaml']) {
+    it(`a linked ${part} in the next version is refused by upgrade, not followed`, async () => {
+      const { scratch, repo, tpl, outside } = scratchRepo();
+      const real = join(tpl, '1.1.0', part);
+      const moved = join(outside, `real-${part}`);
+      // The real part now lives outside; the template only links to it.
+      const made = spawnSync('mv', [real, moved]);
+      expect(made.status, String(made.stderr)).toBe(0);
+      symlinkSync(moved, real);
+      const before = snapshot(scratch);
+      for (const args of [['upgrade', '--dry-run'], ['upgrade', '--yes', '--allow-dirty']]) {
+        const result = await cli('platform', args, { cwd: repo, timeoutMs: 30_000 });
+        expect(result.code, out(result)).toBe(5);
+        expect(result.stderr).toContain(`The template holds a symbolic link: ${real}`);
+      }
+      expect(snapshot(scratch)).toEqual(before);
+    });
+  }
+});
