@@ -32,3 +32,9 @@ export async function recoverRoot(ctx: CliContext, root: string, warn: (text: st
   const note = await recoverInterrupted(ctx.fs, root, (pid) => pid !== ctx.pid && ctx.isRunning(pid));
   if (note) warn(note);
 }
+
+/** For commands that only read: refuses a forged recovery journal in root (exit 5), replays nothing. */
+export async function checkStaging(ctx: CliContext, root: string): Promise<void> {
+  const { readStaging } = await import('../apply/journal.js');
+  await readStaging(ctx.fs, root);
+}

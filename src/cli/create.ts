@@ -1,12 +1,13 @@
 import { posix, relative, resolve, basename } from 'node:path';
-import { statOrUndefined, readFileOrUndefined } from '../core/fs.js';
+import { statOrUndefined } from '../core/fs.js';
+import { readTarget } from '../core/target.js';
 import { Catalog, readGivenAnswers } from './project.js';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
 import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
-import { readInputFile } from '../core/input-file.js';
+import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Plan } from '../plan/prepare.js';
@@ -120,7 +121,7 @@ async function checkTarget(root: string, templates: Template[], options: CreateO
     throw new UsageError('target-not-directory', `${root} exists and is not a folder.`, { hint: 'Choose another directory name.' });
   }
   const lockPath = posix.join(root, LOCKFILE_NAME);
-  const lockBytes = await readInputFile(ctx.fs, lockPath, { kind: 'lockfile', what: 'Lockfile', followLinks: false, hint: `Remove ${lockPath} or choose another directory.` });
+  const lockBytes = await readTarget(ctx.fs, root, LOCKFILE_NAME, { what: "the target folder" }, { lockfile: true, maxBytes: MAX_INPUT_BYTES.lockfile });
   const lock = lockBytes ? parseLockfile(decoder.decode(lockBytes), lockPath) : EMPTY_LOCKFILE;
   const existing = lock.templates.find((t) => templates.some((template) => template.manifest.name === t.name));
   if (existing) {

@@ -1,15 +1,15 @@
-import { posix } from 'node:path';
 import { ExitCode, UsageError, didYouMean } from '../core/errors.js';
-import { readFileOrUndefined } from '../core/fs.js';
+import { readTarget } from '../core/target.js';
 import { sha256 } from '../lock/lockfile.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
-import type { CliContext } from './context.js';
+import { checkStaging, type CliContext } from './context.js';
 import { Catalog, findProjectRoot, readLockfile, renderRecorded } from './project.js';
 
 /** platform diff [COMPONENT]: what the repository changed relative to what the template wrote. */
 export async function runDiff(component: string | undefined, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx);
+  await checkStaging(ctx, root);
   const lock = await readLockfile(ctx, root);
   const catalog = new Catalog(ctx);
   const chosen = component === undefined ? lock.templates : lock.templates.filter((t) => t.name === component);
@@ -26,7 +26,7 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
         reporter.line(`${path}: secret file, not shown`);
         continue;
       }
-      const disk = await readFileOrUndefined(ctx.fs, posix.join(root, path));
+      const disk = await readTarget(ctx.fs, root, path, { what: `${locked.name}@${locked.version} rendered again` });
       if (disk && sha256(disk) === sha256(file.bytes)) continue;
       changed.push({ component: locked.name, path, state: disk ? 'modified' : 'deleted' });
       reporter.line(unifiedDiff(path, file.bytes, disk, reporter.color, { before: `${locked.name}@${locked.version}`, after: 'local' }));

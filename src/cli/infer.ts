@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
-import { readFileOrUndefined, statOrUndefined, type Fs } from '../core/fs.js';
+import { statOrUndefined, type Fs } from '../core/fs.js';
+import { UnsafeError } from '../core/errors.js';
+import { readTarget } from '../core/target.js';
 import type { Lockfile } from '../lock/lockfile.js';
 
 const decoder = new TextDecoder();
@@ -10,14 +12,14 @@ const decoder = new TextDecoder();
  */
 export async function inferAnswers(fs: Fs, root: string, lock: Lockfile): Promise<Map<string, unknown>> {
   const inferred = new Map<string, unknown>();
-  const pkg = await readJson(fs, posix.join(root, 'package.json'));
+  const pkg = await readJson(fs, root, 'package.json');
   if (pkg && typeof pkg.name === 'string') inferred.set('name', pkg.name.replace(/^@[^/]+\//, ''));
   if (pkg && typeof pkg.description === 'string' && pkg.description !== '') inferred.set('description', pkg.description);
   const repository = pkg?.repository;
   const repoUrl = typeof repository === 'string' ? repository : typeof (repository as { url?: unknown } | undefined)?.url === 'string' ? (repository as { url: string }).url : undefined;
   if (repoUrl) inferred.set('repoUrl', repoUrl.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^git@([^:]+):/, 'https://$1/'));
 
-  const env = await readFileOrUndefined(fs, posix.join(root, '.env.example'));
+  const env = await readGuess(fs, root, '.env.example');
   const port = env ? /^PORT=(\d+)\s*$/m.exec(decoder.decode(env))?.[1] : undefined;
   if (port) inferred.set('port', Number(port));
 
@@ -31,8 +33,21 @@ export async function inferAnswers(fs: Fs, root: string, lock: Lockfile): Promis
   return inferred;
 }
 
-async function readJson(fs: Fs, path: string): Promise<Record<string, unknown> | undefined> {
-  const bytes = await readFileOrUndefined(fs, path);
+/**
+ * A file to guess from, read through the path checks: a link (it could point at a secret
+ * outside), a FIFO (it would hang) or a device is no source of guesses, so it is skipped.
+ */
+async function readGuess(fs: Fs, root: string, path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readTarget(fs, root, path, { what: 'the files answers are guessed from' });
+  } catch (error) {
+    if (error instanceof UnsafeError) return undefined;
+    throw error;
+  }
+}
+
+async function readJson(fs: Fs, root: string, path: string): Promise<Record<string, unknown> | undefined> {
+  const bytes = await readGuess(fs, root, path);
   if (!bytes) return undefined;
   try {
     const value = JSON.parse(decoder.decode(bytes)) as unknown;

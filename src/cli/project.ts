@@ -20,6 +20,8 @@ import { NpmSources } from '../sources/npm.js';
 import { isNpmSource } from '../sources/npm-spec.js';
 import type { CliContext } from './context.js';
 import { ANSWER_ENV_PREFIX, type AnswerOptions } from './options.js';
+import { readTarget } from '../core/target.js';
+import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
 
 const decoder = new TextDecoder();
 
@@ -43,13 +45,7 @@ export async function findProjectRoot(ctx: CliContext, options: { orCwd?: boolea
 
 export async function readLockfile(ctx: CliContext, root: string): Promise<Lockfile> {
   const file = posix.join(root, LOCKFILE_NAME);
-  // The repository's own file: a symlink (to /dev/zero, a FIFO, another repo) is not followed.
-  const bytes = await readInputFile(ctx.fs, file, {
-    kind: 'lockfile',
-    what: 'Lockfile',
-    followLinks: false,
-    hint: `${LOCKFILE_NAME} is a regular file written by the platform CLI; restore it from git (git checkout -- ${LOCKFILE_NAME}).`,
-  });
+  const bytes = await readTarget(ctx.fs, root, LOCKFILE_NAME, { what: 'the repository' }, { lockfile: true, maxBytes: MAX_INPUT_BYTES.lockfile });
   if (!bytes) {
     const interrupted = await statOrUndefined(ctx.fs, posix.join(root, STAGING_DIR));
     throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${root}${interrupted ? ': an upgrade there was interrupted' : ''}.`, {

@@ -1,15 +1,23 @@
 import { posix, relative } from 'node:path';
 import { ExitCode } from '../core/errors.js';
-import { readFileOrUndefined, statOrUndefined } from '../core/fs.js';
+import { statOrUndefined } from '../core/fs.js';
+import { readTarget } from '../core/target.js';
 import { recordedHash, sha256 } from '../lock/lockfile.js';
 import { isText } from '../merge/conflict.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
-import type { CliContext } from './context.js';
+import { checkStaging, type CliContext } from './context.js';
 import { Catalog, findProjectRoot, readLockfile } from './project.js';
 
 const decoder = new TextDecoder();
-const CONFLICT_MARKER = /^<<<<<<< .*$[\s\S]*?^>>>>>>> /m;
+/**
+ * A conflict left in a file: a `<<<<<<< ` line, then a `>>>>>>> ` line after it. Two linear scans:
+ * one lazy regex over both would be quadratic on a file of many opening lines and no closing one.
+ */
+function hasConflictMarkers(text: string): boolean {
+  const open = /^<<<<<<< /m.exec(text);
+  return open !== null && /^>>>>>>> /m.test(text.slice(open.index));
+}
 
 interface ComponentStatus {
   name: string;
@@ -24,6 +32,7 @@ interface ComponentStatus {
 /** platform status [--check]: versions against the latest, drift from what was written, open conflicts. */
 export async function runStatus(options: { check?: boolean }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx);
+  await checkStaging(ctx, root);
   const lock = await readLockfile(ctx, root);
   const catalog = new Catalog(ctx);
   const components: ComponentStatus[] = [];
@@ -40,7 +49,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
     };
     for (const [path, file] of Object.entries(locked.files)) {
       const full = posix.join(root, path);
-      const bytes = await readFileOrUndefined(ctx.fs, full);
+      const bytes = await readTarget(ctx.fs, root, path, { what: `the files of ${locked.name} in .platform.yaml` });
       if (!bytes) {
         status.drifted.push({ path, policy: file.policy, state: 'deleted' });
         continue;
@@ -48,7 +57,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       // A secret file is never hashed: it is yours, and its content is never compared or shown.
       const hash = recordedHash(file);
       if (hash !== undefined && sha256(bytes) !== hash) status.drifted.push({ path, policy: file.policy, state: 'modified' });
-      if ((isText(bytes) && CONFLICT_MARKER.test(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`))) {
+      if ((isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`))) {
         status.conflicts.push(path);
       }
     }

@@ -1,7 +1,7 @@
 import { canonicalSource } from '../sources/canonical.js';
 import { posix, relative } from 'node:path';
 import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
-import { readFileOrUndefined } from '../core/fs.js';
+import { assertSafeRelative, readTarget } from '../core/target.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
 import { renderTemplate } from '../render/render.js';
 import { createRenderer } from '../render/handlebars.js';
@@ -14,7 +14,7 @@ import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
-import { isInteractive, recoverRoot, type CliContext } from './context.js';
+import { checkStaging, isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { describeHooks, planHooks, runHooksAfterWrite, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
@@ -41,6 +41,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   }
   const root = await findProjectRoot(ctx);
   if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
+  else await checkStaging(ctx, root);
   let lock = await readLockfile(ctx, root);
   // Never diffed in a dry run, whatever the operation (a delete carries no policy).
   const secretPaths = new Set(lock.templates.flatMap((t) => Object.entries(t.files).filter(([, f]) => f.policy === 'secret').map(([path]) => path)));
@@ -133,7 +134,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
         reporter.line(reporter.color.dim('  secret file, not shown'));
         continue;
       }
-      const before = await readFileOrUndefined(ctx.fs, posix.join(root, op.path));
+      const before = await readTarget(ctx.fs, root, op.path, { what: 'the upgrade plan' });
       const after = writes(op) ? op.bytes : undefined;
       if (op.kind !== 'delete' || before) reporter.line(unifiedDiff(op.path, before, after, reporter.color));
     }
@@ -214,8 +215,15 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
 function renderRenames(template: Template, answers: Record<string, unknown>, root: string): Map<string, string> {
   const renderer = createRenderer({ templateId: `${template.manifest.name}@${template.manifest.version}`, data: { target: posix.basename(root) } });
   const data = JSON.parse(JSON.stringify(answers)) as object;
+  const origin = { what: `the renames of ${template.manifest.name}@${template.manifest.version} (template.yaml)` };
   return new Map(
-    template.manifest.renames.map((r) => [renderer.render(r.from, data, 'template.yaml'), renderer.render(r.to, data, 'template.yaml')]),
+    template.manifest.renames.map((r) => {
+      const from = renderer.render(r.from, data, 'template.yaml');
+      const to = renderer.render(r.to, data, 'template.yaml');
+      assertSafeRelative(from, origin);
+      assertSafeRelative(to, origin);
+      return [from, to];
+    }),
   );
 }
 

@@ -230,11 +230,10 @@ async function runOne(argv: string[], cwd: string): Promise<{ ok: true } | { ok:
   }
 }
 
+/** Through applyWrites, like every write: a planted `.platform.yaml.PID.tmp` link is never written through. */
 async function writeLock(fs: Fs, root: string, lock: Lockfile): Promise<void> {
-  const path = posix.join(root, LOCKFILE_NAME);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, serializeLockfile(lock));
-  await fs.rename(tmp, path);
+  const { applyWrites } = await import('../apply/apply.js');
+  await applyWrites(fs, root, [{ path: LOCKFILE_NAME, bytes: new TextEncoder().encode(serializeLockfile(lock)), executable: false }], { pid: process.pid });
 }
 
 /** A confirm prompt on the terminal (default no). */

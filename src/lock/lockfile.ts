@@ -15,6 +15,8 @@ function sourceProblem(source: string): string | undefined {
     throw error;
   }
 }
+import { assertSafeRelative } from '../core/target.js';
+import { unsafePathReason } from '../render/paths.js';
 
 /**
  * `.platform.yaml`, committed at the repository root: what each applied template wrote, so a
@@ -77,8 +79,21 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * The lockfile comes from the repository, so it is input like any other: each `files:` key must
+ * pass the same checks as a rendered path (exit 5 with its line), before anything reads it.
+ */
 export function parseLockfile(text: string, file: string): Lockfile {
-  return validateSource(lockfileSchema, parseYamlSource(text, file, 'Lockfile'), file, 'Lockfile');
+  const source = parseYamlSource(text, file, 'Lockfile');
+  const lock = validateSource(lockfileSchema, source, file, 'Lockfile');
+  for (const [index, template] of lock.templates.entries()) {
+    for (const path of Object.keys(template.files)) {
+      // Located only when refused: locating every key would make a large lockfile quadratic.
+      if (unsafePathReason(path) === undefined) continue;
+      assertSafeRelative(path, { what: `the files of ${template.name} in the lockfile`, where: source.locate(['templates', index, 'files', path]) });
+    }
+  }
+  return lock;
 }
 
 const HEADER =

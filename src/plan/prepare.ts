@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { type Fs, statOrUndefined } from '../core/fs.js';
-import { UnsafeError } from '../core/errors.js';
+import type { Fs } from '../core/fs.js';
+import { checkedTarget, type PathOrigin } from '../core/target.js';
 import type { ResolvedAnswers } from '../answers/resolve.js';
 import { renderTemplate } from '../render/render.js';
 import { createRenderer } from '../render/handlebars.js';
@@ -67,21 +67,12 @@ export async function planAdd(input: PlanAddInput): Promise<Plan> {
   };
 }
 
-/** The disk side of the merge: each rendered path as it is now. */
-export async function readOurs(fs: Fs, root: string, paths: Iterable<string>): Promise<Map<string, DiskFile | undefined>> {
+/** The disk side of the merge: each path (rendered or recorded) as it is now, read through checkedTarget. */
+export async function readOurs(fs: Fs, root: string, paths: Iterable<string>, origin: PathOrigin = { what: 'the rendered template' }): Promise<Map<string, DiskFile | undefined>> {
   const ours = new Map<string, DiskFile | undefined>();
   for (const path of paths) {
-    const full = posix.join(root, path);
-    const stat = await statOrUndefined(fs, full);
-    if (!stat) {
-      ours.set(path, undefined);
-    } else if (stat.isFile()) {
-      ours.set(path, { bytes: await fs.readFile(full), executable: (stat.mode & 0o111) !== 0 });
-    } else {
-      throw new UnsafeError('path-in-the-way', `Cannot write ${path}: ${stat.isDirectory() ? 'a folder' : 'something that is not a file'} of that name is in the way.`, {
-        hint: 'Move or rename it, then run the command again. Nothing was written.',
-      });
-    }
+    const target = await checkedTarget(fs, root, path, origin);
+    ours.set(path, target.stat ? { bytes: await fs.readFile(target.full), executable: (target.stat.mode & 0o111) !== 0 } : undefined);
   }
   return ours;
 }

@@ -56,7 +56,7 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
   const moves = [...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to);
   const renamedTo = new Map(moves.filter(([from, to]) => !isSecret(from, to)));
   const paths = new Set<string>([...oldPaths, ...theirs.keys(), ...renamedTo.values()]);
-  const ours = await readOurs(input.fs, input.root, paths);
+  const ours = await readOurs(input.fs, input.root, paths, { what: `.platform.yaml or ${labels.theirs}` });
   // new path -> old path of a secret file kept where it is (no copy of the default at the new path).
   const secretStays = new Map(moves.filter(([from, to]) => isSecret(from, to) && ours.get(from) && !ours.get(to)).map(([from, to]) => [to, from]));
 

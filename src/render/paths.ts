@@ -25,7 +25,7 @@ export function unsafePathReason(path: string): string | undefined {
     if (/[<>:"|?*\u0000-\u001f]/.test(segment)) return `"${segment}" has a character Windows forbids in names`;
     if (/[. ]$/.test(segment)) return `"${segment}" ends with a dot or space, which Windows drops`;
   }
-  if (segments[0] === LOCKFILE_NAME || segments[0] === STAGING_DIR) return `${segments[0]} belongs to the platform CLI`;
+  if (isReservedName(segments[0]!)) return `${segments[0]} belongs to the platform CLI`;
   return undefined;
 }
 
@@ -47,6 +47,12 @@ function foldName(name: string): string {
     .normalize('NFKC')
     .replace(/[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g, '')
     .toLowerCase();
+}
+
+/** The lockfile and the staging folder, in any case spelling or Unicode disguise (.PLATFORM.yaml). */
+function isReservedName(segment: string): boolean {
+  const folded = foldName(segment);
+  return folded === LOCKFILE_NAME || folded === STAGING_DIR;
 }
 
 /** .git itself, in any disguise a file system would see through (GIT~1 is its Windows short name). */

@@ -17,6 +17,7 @@ export async function loadTemplate(
   pins: Record<string, Record<string, unknown>> = {},
 ): Promise<Template> {
   const manifestPath = posix.join(root, 'template.yaml');
+  for (const name of ['template.yaml', 'files', 'partials', 'CHANGELOG.md']) await refuseSymlink(fs, posix.join(root, name));
   let text: string;
   try {
     text = decoder.decode(await fs.readFile(manifestPath));
@@ -64,6 +65,18 @@ function refuseSecretMisuse(input: SecretCheckInput, root: string): void {
   });
 }
 
+/**
+ * A template's own parts (template.yaml, files/, partials/, CHANGELOG.md, pins.yaml) may not be
+ * links: a linked files/ would read whatever it points at, and used to pass as an empty folder.
+ */
+async function refuseSymlink(fs: Fs, path: string): Promise<void> {
+  if ((await statOrUndefined(fs, path))?.isSymbolicLink()) {
+    throw new UnsafeError('template-symlink', `The template holds a symbolic link: ${path}.`, {
+      hint: 'Templates may not contain symbolic links; replace it with the file or folder itself.',
+    });
+  }
+}
+
 /** Every regular file under dir, sorted by path; symbolic links are refused. */
 async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
   if (!(await statOrUndefined(fs, dir))?.isDirectory()) return [];
@@ -92,6 +105,7 @@ async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
 /** The catalog's pins.yaml: groups (actions, images, tools) of named pins; empty if absent. */
 export async function loadPins(fs: Fs, catalogRoot: string): Promise<Record<string, Record<string, unknown>>> {
   const file = posix.join(catalogRoot, 'pins.yaml');
+  await refuseSymlink(fs, file);
   if (!(await statOrUndefined(fs, file))) return {};
   const source = parseYamlSource(decoder.decode(await fs.readFile(file)), file, 'Pins file');
   return validateSource(pinsSchema, source, file, 'Pins file');

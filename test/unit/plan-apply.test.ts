@@ -118,7 +118,12 @@ describe('apply is all or nothing', () => {
   it('refuses to write through a symbolic link inside the target', async () => {
     const { fs, vol } = memoryFs({ '/outside/secret.txt': 'x', '/repo/.keep': '' });
     vol.symlinkSync('/outside', '/repo/src');
+    // Planning reads through the same checks and refuses already...
+    expect(await planFor(fs).catch((e: unknown) => e)).toMatchObject({ code: 'target-symlink', exitCode: 5 });
+    // ...and a link planted after planning is caught when writing.
+    vol.unlinkSync('/repo/src');
     const plan = await planFor(fs);
+    vol.symlinkSync('/outside', '/repo/src');
     const error = await applyPlan(fs, plan, { pid: 1 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'target-symlink', exitCode: 5 });
     expect(vol.readdirSync('/outside')).toEqual(['secret.txt']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryFs } from '../helpers/memfs.js';
-import { loadTemplate } from '../../src/template/load.js';
+import { loadPins, loadTemplate } from '../../src/template/load.js';
 import { PlatformError } from '../../src/core/errors.js';
 import { listCatalog, parseTemplateRef, resolveInCatalog } from '../../src/template/builtin.js';
 
@@ -51,6 +51,31 @@ describe('loading template.yaml', () => {
     const { fs, vol } = memoryFs({ '/t/template.yaml': 'name: svc\nversion: 1.0.0\n', '/t/files/a.txt': 'a' });
     vol.symlinkSync('/etc/passwd', '/t/files/passwd');
     const error = await loadTemplate(fs, '/t', { kind: 'builtin' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'template-symlink', exitCode: 5 });
+  });
+
+  for (const part of ['template.yaml', 'files', 'partials', 'CHANGELOG.md']) {
+    it(`refuses a symbolically linked ${part} instead of reading what it points at`, async () => {
+      const { fs, vol } = memoryFs({
+        '/t/template.yaml': 'name: svc\nversion: 1.0.0\n',
+        '/t/files/a.txt': 'a',
+        '/elsewhere/template.yaml': 'name: svc\nversion: 1.0.0\n',
+        '/elsewhere/files/b.txt': 'b',
+        '/elsewhere/partials/p.hbs': 'p',
+        '/elsewhere/CHANGELOG.md': '# log',
+      });
+      if (vol.existsSync(`/t/${part}`)) vol.rmSync(`/t/${part}`, { recursive: true });
+      vol.symlinkSync(`/elsewhere/${part}`, `/t/${part}`);
+      const error = await loadTemplate(fs, '/t', { kind: 'builtin' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'template-symlink', exitCode: 5 });
+      expect((error as Error).message).toContain(`/t/${part}`);
+    });
+  }
+
+  it('refuses a symbolically linked pins.yaml', async () => {
+    const { fs, vol } = memoryFs({ '/catalog/other.yaml': 'actions: {}\n' });
+    vol.symlinkSync('/catalog/other.yaml', '/catalog/pins.yaml');
+    const error = await loadPins(fs, '/catalog').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'template-symlink', exitCode: 5 });
   });
 
