@@ -34,7 +34,21 @@ export interface ComponentHooks {
   hooks: PreparedHook[];
 }
 
-const SECRET_REFERENCE = (name: string): RegExp => new RegExp(`{{[^}]*(?<![\\w.@])${name}(?![\\w])[^}]*}}`);
+/**
+ * Whether a hook's Handlebars names the answer `name` inside a {{ }}. One pass over the mustaches
+ * (a single regex with [^}]* on both sides of the name was quadratic on a long hostile string).
+ */
+function mentions(source: string, name: string): boolean {
+  const word = new RegExp(`(?<![\\w.@])${name}(?!\\w)`);
+  let open = source.indexOf('{{');
+  while (open !== -1) {
+    const close = source.indexOf('}}', open + 2);
+    if (close === -1) return false;
+    if (word.test(source.slice(open + 2, close))) return true;
+    open = source.indexOf('{{', close + 2);
+  }
+  return false;
+}
 
 /**
  * The hooks of template for event, their `when` evaluated and argv rendered element by element
@@ -49,7 +63,7 @@ export function prepareHooks(template: Template, event: HookEvent, answers: Reco
   template.manifest.hooks.forEach((hook, index) => {
     if (!hook.on.includes(event)) return;
     for (const source of [...(hook.when !== undefined ? [hook.when] : []), ...hook.run]) {
-      const secret = [...secrets].find((name) => SECRET_REFERENCE(name).test(source));
+      const secret = [...secrets].find((name) => mentions(source, name));
       if (secret !== undefined) {
         throw new UsageError('hook-secret', `${id}: hook ${index + 1} ("${hook.description}") uses the secret answer "${secret}". Secret answers are never passed to hooks.`, {
           where: { file: posix.join(template.root, 'template.yaml') },

@@ -1,8 +1,18 @@
+import { wholeMatcher } from './pattern.js';
+
 /**
  * Globs for file rules: `*` within a segment, `**` across segments, `?`, `{a,b}`.
  * Dot files match like any other file: a rule is about paths, not about hiding.
+ * A template's globs are untrusted input, so they are matched in linear time (RE2), never by
+ * JavaScript's backtracking engine; a glob without wildcards is a plain comparison.
  */
-export function globToRegExp(glob: string): RegExp {
+export function globMatcher(glob: string): (path: string) => boolean {
+  if (!/[*?{]/.test(glob)) return (path) => path === glob;
+  return wholeMatcher(globSource(glob));
+}
+
+/** The regular expression a glob stands for (RE2 and JavaScript read it alike), unanchored. */
+function globSource(glob: string): string {
   let source = '';
   for (let i = 0; i < glob.length; i++) {
     const char = glob[i]!;
@@ -22,16 +32,12 @@ export function globToRegExp(glob: string): RegExp {
         source += '\\{';
         continue;
       }
-      const options = glob.slice(i + 1, end).split(',').map((o) => globToRegExp(o).source.slice(1, -1));
+      const options = glob.slice(i + 1, end).split(',').map(globSource);
       source += `(?:${options.join('|')})`;
       i = end;
     } else {
       source += char.replace(/[.+^$()|[\]\\]/g, '\\$&');
     }
   }
-  return new RegExp(`^${source}$`);
-}
-
-export function matchesGlob(path: string, glob: string): boolean {
-  return globToRegExp(glob).test(path);
+  return source;
 }

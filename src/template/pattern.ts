@@ -24,6 +24,16 @@ export type PatternResult = { ok: true; pattern: CompiledPattern } | { ok: false
 
 const cache = new Map<string, PatternResult>();
 
+/**
+ * A regular expression built by our own code from template input (a glob), matched against the
+ * whole text in linear time. JavaScript's engine would backtrack: `**a**a**a**b` turned into
+ * `.*a.*a.*a.*b` takes minutes on a 60-character path.
+ */
+export function wholeMatcher(source: string): (text: string) => boolean {
+  const re = re2().compile(source);
+  return (text) => re.matches(text);
+}
+
 /** The one place a template pattern becomes something that runs: load, lint and answers use it. */
 export function compilePattern(source: string): PatternResult {
   let result = cache.get(source);

@@ -1,5 +1,5 @@
 import type { Policy, TemplateManifest } from './schema.js';
-import { globToRegExp } from './glob.js';
+import { globMatcher } from './glob.js';
 import type { CompiledCache } from '../render/compiled-cache.js';
 
 /** Where a template came from, as recorded in the lockfile. */
@@ -34,6 +34,6 @@ export function templateId(template: Pick<Template, 'manifest'>): string {
 
 /** The policy of a rendered path: the first matching rule wins, merge by default. */
 export function policyResolver(manifest: TemplateManifest): (path: string) => Policy {
-  const rules = manifest.files.map((rule) => ({ regex: globToRegExp(rule.glob), policy: rule.policy }));
-  return (path) => rules.find((rule) => rule.regex.test(path))?.policy ?? 'merge';
+  const rules = manifest.files.map((rule) => ({ matches: globMatcher(rule.glob), policy: rule.policy }));
+  return (path) => rules.find((rule) => rule.matches(path))?.policy ?? 'merge';
 }
