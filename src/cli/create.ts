@@ -192,7 +192,7 @@ async function gitStep(root: string, names: string, options: CreateOptions, repo
     result = await initRepository(root, `Create ${basename(root)} from ${names}`);
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
-    result = { name: 'git', status: 'failed', detail: error.message };
+    result = { name: 'git', status: 'failed', detail: error.message.replace(/\.$/, '') };
   }
   if (result.status === 'failed') {
     const output = result.output?.trim();
