@@ -64,16 +64,14 @@ const decoder = new TextDecoder();
 /** Driver overrides per working folder: a repository's config does not change during one run (except by init/config). */
 const drivers = new Map<string, Promise<string[]>>();
 
-/** git is not installed or cannot be started: an ordinary error, not a bug. */
-export class GitMissingError extends PlatformError {
-  constructor(cwd: string | undefined, detail: string) {
-    super('git-missing', ExitCode.unexpected, `Could not start git${cwd ? ` in ${cwd}` : ''}: ${detail}.`, {
-      hint: 'Install git and make sure it is on your PATH (or pass --no-git where the command offers it).',
-    });
-  }
+/** git is not installed or cannot be started: an ordinary error (exit 1), not a bug. */
+export function gitMissing(cwd: string | undefined, detail: string): PlatformError {
+  return new PlatformError('git-missing', ExitCode.unexpected, `Could not start git${cwd ? ` in ${cwd}` : ''}: ${detail}.`, {
+    hint: 'Install git and make sure it is on your PATH (or pass --no-git where the command offers it).',
+  });
 }
 
-/** Runs `git <args>` with the overrides above. Resolves for any exit code; throws GitMissingError when git cannot start. */
+/** Runs `git <args>` with the overrides above. Resolves for any exit code; throws gitMissing() when git cannot start. */
 export async function runGit(args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
   const overrides = await driverOverrides(options);
   const result = await spawnGit([...configArgs(options.config ?? []), ...configArgs(BASE_CONFIG), ...configArgs(overrides)], args, options);
@@ -157,7 +155,7 @@ async function spawnGit(config: string[], args: readonly string[], options: GitO
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
   if (result.exitCode === undefined && result.signal === undefined) {
-    throw new GitMissingError(options.cwd, (result as { code?: string }).code === 'ENOENT' ? 'git is not installed or not on PATH (or the folder does not exist)' : String(result.shortMessage ?? result.message));
+    throw gitMissing(options.cwd, (result as { code?: string }).code === 'ENOENT' ? 'git is not installed or not on PATH (or the folder does not exist)' : String(result.shortMessage ?? result.message));
   }
   const stdoutBytes = result.stdout as Uint8Array;
   return {

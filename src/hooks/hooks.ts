@@ -211,11 +211,12 @@ export async function runHookStep(input: HookStepInput): Promise<ExitCode> {
       const review = install && untrustedInstall.length > 0
         ? `Review package.json and the package manager's config files (.npmrc, .yarnrc.yml, bunfig.toml)${untrustedHooks.length > 0 ? ' and the commands' : ''}, then run ${untrustedHooks.length > 0 ? 'them and ' : ''}\`${install.command}\` yourself`
         : 'Check the commands, then run them yourself';
+      const message = `Did not run ${what}: ${sources.join(', ')} is not trusted. The files are written.`;
+      const hint = `${review}; or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]})${install && untrustedInstall.length > 0 ? '; or pass --no-install' : ''}.`;
       return out.fail(
-        new PlatformError(untrustedHooks.length > 0 ? 'untrusted-hooks' : 'untrusted-install', ExitCode.untrusted, `Did not run ${what}: ${sources.join(', ')} is not trusted. The files are written.`, {
-          problems: commands,
-          hint: `${review}; or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]})${install && untrustedInstall.length > 0 ? '; or pass --no-install' : ''}.`,
-        }),
+        untrustedHooks.length > 0
+          ? new PlatformError('untrusted-hooks', ExitCode.untrusted, message, { problems: commands, hint })
+          : new PlatformError('untrusted-install', ExitCode.untrusted, message, { problems: commands, hint }),
       );
     }
   }

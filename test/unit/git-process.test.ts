@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GitMissingError, overridesFor, runGit } from '../../src/core/git-process.js';
+import { overridesFor, runGit } from '../../src/core/git-process.js';
 import { PlatformError } from '../../src/core/errors.js';
 
 const made: string[] = [];
@@ -176,11 +176,12 @@ describe('runGit runs no command git could be configured to run', () => {
 });
 
 describe('runGit errors', () => {
-  it('git missing from PATH: GitMissingError (a PlatformError with a hint), not a crash', async () => {
+  it('git missing from PATH: a PlatformError git-missing with a hint, not a crash', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'git-missing-')));
     made.push(dir);
     const error = await runGit(['status'], { cwd: dir, env: { PATH: join(dir, 'nothing-here') } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GitMissingError);
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).code).toBe('git-missing');
     expect((error as PlatformError).exitCode).toBe(1);
     expect((error as PlatformError).message).toMatch(/git is not installed/);
     expect((error as PlatformError).hint).toMatch(/PATH/);
