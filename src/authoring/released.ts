@@ -1,8 +1,7 @@
-import { execa } from 'execa';
+import { runGit } from '../core/git-process.js';
 import type { LintProblem } from './lint.js';
 
-const git = (cwd: string, args: string[]) =>
-  execa('git', ['-c', 'core.hooksPath=/dev/null', ...args], { cwd, reject: false, stdin: 'ignore', env: { GIT_TERMINAL_PROMPT: '0' } });
+const git = (cwd: string, args: string[]) => runGit(args, { cwd });
 
 /**
  * A version is released once it is tagged (vX.Y.Z, X.Y.Z or NAME-vX.Y.Z) in the template's git
@@ -16,7 +15,7 @@ export async function releasedVersionProblems(dir: string, name: string, version
     const exists = await git(dir, ['rev-parse', '--verify', '--quiet', `refs/tags/${tag}`]);
     if (exists.exitCode !== 0) continue;
     // Committed and uncommitted changes under this folder since the tag.
-    const diff = await git(dir, ['diff', '--quiet', `refs/tags/${tag}`, '--', '.']);
+    const diff = await git(dir, ['diff', '--quiet', '--no-ext-diff', '--no-textconv', `refs/tags/${tag}`, '--', '.']);
     const untracked = await git(dir, ['ls-files', '--others', '--exclude-standard', '--', '.']);
     if (diff.exitCode === 1 || String(untracked.stdout).trim() !== '') {
       return [

@@ -18,7 +18,7 @@ import type { StepResult } from '../steps/git.js';
 import { isInteractive, recoverRoot, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
-import { planHooks, withPendingHooks, describeHooks, runHooksAfterWrite, trustSettings } from '../hooks/hooks.js';
+import { planHooks, withPendingHooks, describeHooks, runHooksAfterWrite, trustSettings, type InstallGate } from '../hooks/hooks.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -73,6 +73,9 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const steps: StepResult[] = [];
   reporter.set({ steps });
   let exitCode: ExitCode = plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
+  // The install runs code of every template that wrote files: the hooks' trust question covers it.
+  const gate = await installCommand(plan, options, ctx);
+  const installGate: InstallGate | undefined = gate ? { command: gate, sources: hooks.map((c) => c.source) } : undefined;
   const hooksExit = await runHooksAfterWrite(ctx, trust, {
     root,
     components: hooks,
@@ -81,11 +84,16 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     mayAsk: interactive,
     conflicts: plan.conflicts.length > 0,
     out: reporter,
+    ...(installGate ? { install: installGate } : {}),
   });
   if (hooksExit !== ExitCode.ok) exitCode = hooksExit;
 
-  steps.push(await gitStep(root, names, plan, options, reporter));
-  const install = await installStep(root, plan, options, ctx, reporter);
+  const git = await gitStep(root, names, plan, options, reporter);
+  steps.push(git);
+  if (git.status === 'failed') exitCode = exitCode === ExitCode.ok ? ExitCode.unexpected : exitCode;
+  const install = installGate && installGate.allowed !== true
+    ? ({ name: 'install', status: 'skipped', detail: 'untrusted' } as const)
+    : await installStep(root, plan, options, ctx, reporter);
   steps.push(install);
   if (install.status === 'failed') exitCode = exitCode === ExitCode.ok ? ExitCode.unexpected : exitCode;
 
@@ -176,15 +184,37 @@ function printOperations(plan: Plan, reporter: Reporter, tense: 'would' | 'did')
   reporter.line(`${plan.operations.length} files: ${summary}.`);
 }
 
+/** git init + first commit; a failure (no git, read-only or full disk) is an error of the run (exit 1), the files stay. */
 async function gitStep(root: string, names: string, plan: Plan, options: CreateOptions, reporter: Reporter): Promise<StepResult> {
   if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
   const { insideGitRepo, initRepository } = await import('../steps/git.js');
-  if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
+  // Secret files are never committed by the CLI.
   const secret = plan.operations.filter((op) => 'policy' in op && op.policy === 'secret').map((op) => op.path);
-  const result = await initRepository(root, `Create ${basename(root)} from ${names}`, secret);
-  if (result.status === 'failed') reporter.warn(`git: ${result.detail}${result.output ? `\n${result.output}` : ''}`);
-  else reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
+  let result: StepResult;
+  try {
+    if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
+    result = await initRepository(root, `Create ${basename(root)} from ${names}`, secret);
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    result = { name: 'git', status: 'failed', detail: error.message.replace(/\.$/, '') };
+  }
+  if (result.status === 'failed') {
+    const output = result.output?.trim();
+    reporter.fail(
+      new PlatformError('git-failed', ExitCode.unexpected, `The git step failed: ${result.detail}. The files are written in ${root}.`, {
+        hint: 'Fix the cause (git installed and on PATH, disk space, permissions), then run `git init && git add --all && git commit` there yourself; or pass --no-git.',
+        ...(output ? { problems: output.split('\n').filter(Boolean).slice(-10) } : {}),
+      }),
+    );
+  } else reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
   return result;
+}
+
+/** The install command create would run after writing (as shown to the user), or undefined when it runs none. */
+async function installCommand(plan: Plan, options: CreateOptions, ctx: CliContext): Promise<string | undefined> {
+  if (!options.install || !plan.operations.some((op) => op.path === 'package.json')) return undefined;
+  const { packageManagerFrom } = await import('../steps/install.js');
+  return `${packageManagerFrom(ctx.env.npm_config_user_agent)} install`;
 }
 
 async function installStep(root: string, plan: Plan, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<StepResult> {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { execa } from 'execa';
+import { runGit } from '../core/git-process.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/report.js';
 import type { CliContext } from './context.js';
@@ -31,7 +31,7 @@ export async function runMergeDriver(action: string, options: { global?: boolean
     });
   }
   const scope = options.global ? ['--global'] : [];
-  const git = (args: string[]) => execa('git', args, { cwd: ctx.cwd, reject: false, stdin: 'ignore' });
+  const git = (args: string[]) => runGit(args, { cwd: ctx.cwd });
   const attributes = options.global ? await globalAttributesFile(ctx) : await repoAttributesFile(ctx);
   const current = await readFile(attributes, 'utf8').catch(() => '');
   const without = removeBlock(current);
@@ -72,7 +72,7 @@ function removeBlock(text: string): string {
 }
 
 async function repoAttributesFile(ctx: CliContext): Promise<string> {
-  const top = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: ctx.cwd, reject: false, stdin: 'ignore' });
+  const top = await runGit(['rev-parse', '--show-toplevel'], { cwd: ctx.cwd });
   if (top.exitCode !== 0) {
     throw new UsageError('not-a-repository', `${ctx.cwd} is not inside a git repository.`, { hint: 'Run it in a repository, or pass --global.' });
   }
@@ -80,7 +80,7 @@ async function repoAttributesFile(ctx: CliContext): Promise<string> {
 }
 
 async function globalAttributesFile(ctx: CliContext): Promise<string> {
-  const configured = await execa('git', ['config', '--global', 'core.attributesFile'], { cwd: ctx.cwd, reject: false, stdin: 'ignore' });
+  const configured = await runGit(['config', '--global', 'core.attributesFile'], { cwd: ctx.cwd });
   const path = String(configured.stdout).trim();
   if (configured.exitCode === 0 && path !== '') return path.replace(/^~(?=\/)/, homedir());
   const base = ctx.env.XDG_CONFIG_HOME && ctx.env.XDG_CONFIG_HOME !== '' ? ctx.env.XDG_CONFIG_HOME : join(homedir(), '.config');

@@ -130,6 +130,12 @@ export interface HookStepInput {
   ask: ((question: string) => Promise<boolean>) | undefined;
   /** Conflicts were left: nothing runs, the hooks stay pending. */
   conflicts: boolean;
+  /**
+   * The dependency install create runs next, if any: it runs code of every template that wrote
+   * files (package.json scripts, .npmrc, .yarnrc.yml, bunfig.toml), so the same trust question
+   * covers it. The step records its verdict in `allowed`.
+   */
+  install?: InstallGate;
   out: {
     line(text?: string): void;
     note(text: string): void;
@@ -137,6 +143,19 @@ export interface HookStepInput {
     fail(error: unknown): ExitCode;
     set(fields: Record<string, unknown>): void;
   };
+}
+
+export interface InstallGate {
+  /** The command line, as shown: `npm install`. */
+  command: string;
+  /** The lockfile source of every template that wrote files. */
+  sources: readonly string[];
+  allowed?: boolean;
+}
+
+/** The one trust rule, for hooks and the install alike: built-in, --trust, or on the trust list. */
+export function untrustedSources(sources: readonly string[], trust: boolean, trustList: readonly string[]): string[] {
+  return trust ? [] : [...new Set(sources.filter((source) => !isTrusted(source, trustList)))];
 }
 
 export interface HookRunResult {
@@ -172,22 +191,27 @@ export function formatArgv(argv: readonly string[]): string {
  * after the trust check; records the outcome in the lockfile. Returns the exit code of the step.
  */
 export async function runHookStep(input: HookStepInput): Promise<ExitCode> {
-  const { out } = input;
+  const { out, install } = input;
   const withHooks = input.components.filter((c) => c.hooks.length > 0);
   const results: HookRunResult[] = withHooks.flatMap((c) => c.hooks.map((h) => ({ name: c.name, description: h.description, argv: h.argv, status: 'pending' as const })));
-  if (withHooks.length === 0) return ExitCode.ok;
-  out.set({ hooks: results });
+  if (withHooks.length === 0 && !install) return ExitCode.ok;
+  if (withHooks.length > 0) out.set({ hooks: results });
   const listing = withHooks.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`));
 
-  if (input.conflicts) {
+  // With conflicts the hooks wait; the install is still asked about.
+  const runHooks = withHooks.length > 0 && !input.conflicts;
+  if (withHooks.length > 0 && input.conflicts) {
     out.warn(`The template hooks did not run because of the conflicts (${LOCKFILE_NAME} records them as pending). Once resolved, run them yourself:\n${listing.map((l) => `  ${l}`).join('\n')}`);
-    return ExitCode.ok;
   }
 
-  const untrusted = withHooks.filter((c) => !input.trust && !isTrusted(c.source, input.trustList));
-  if (untrusted.length > 0) {
-    const sources = [...new Set(untrusted.map((c) => c.source))];
-    const commands = untrusted.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`));
+  const untrustedHooks = runHooks ? withHooks.filter((c) => untrustedSources([c.source], input.trust, input.trustList).length > 0) : [];
+  const untrustedInstall = install ? untrustedSources(install.sources, input.trust, input.trustList) : [];
+  const sources = [...new Set([...untrustedHooks.map((c) => c.source), ...untrustedInstall])];
+  if (sources.length > 0) {
+    const commands = [
+      ...untrustedHooks.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`)),
+      ...(install && untrustedInstall.length > 0 ? [`${install.command}   (installs dependencies: runs the package.json scripts and reads .npmrc, .yarnrc.yml, bunfig.toml the template wrote)`] : []),
+    ];
     let allowed = false;
     if (input.ask) {
       out.line(`${sources.join(', ')} is not on your trust list and asks to run, in ${input.root}:`);
@@ -195,14 +219,25 @@ export async function runHookStep(input: HookStepInput): Promise<ExitCode> {
       allowed = await input.ask('Run these commands?');
     }
     if (!allowed) {
+      if (install) install.allowed = false;
+      const what = [
+        ...(untrustedHooks.length > 0 ? [`the hooks (${LOCKFILE_NAME} records them as pending)`] : []),
+        ...(install && untrustedInstall.length > 0 ? [`\`${install.command}\``] : []),
+      ].join(' nor ');
+      const review = install && untrustedInstall.length > 0
+        ? `Review package.json and the package manager's config files (.npmrc, .yarnrc.yml, bunfig.toml)${untrustedHooks.length > 0 ? ' and the commands' : ''}, then run ${untrustedHooks.length > 0 ? 'them and ' : ''}\`${install.command}\` yourself`
+        : 'Check the commands, then run them yourself';
+      const message = `Did not run ${what}: ${sources.join(', ')} is not trusted. The files are written.`;
+      const hint = `${review}; or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]})${install && untrustedInstall.length > 0 ? '; or pass --no-install' : ''}.`;
       return out.fail(
-        new PlatformError('untrusted-hooks', ExitCode.untrusted, `Did not run the commands of a template that is not trusted (${sources.join(', ')}). The files are written; ${LOCKFILE_NAME} records the hooks as pending.`, {
-          problems: commands,
-          hint: `Check the commands, then run them yourself, or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]}).`,
-        }),
+        untrustedHooks.length > 0
+          ? new PlatformError('untrusted-hooks', ExitCode.untrusted, message, { problems: commands, hint })
+          : new PlatformError('untrusted-install', ExitCode.untrusted, message, { problems: commands, hint }),
       );
     }
   }
+  if (install) install.allowed = true;
+  if (!runHooks) return ExitCode.ok;
 
   let lock = input.lockfile;
   let index = 0;

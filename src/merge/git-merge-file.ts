@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runGit } from '../core/git-process.js';
 import { diff3Merger, type TextMerger } from './text.js';
 
 /**
@@ -9,7 +9,7 @@ import { diff3Merger, type TextMerger } from './text.js';
  * construction. Falls back to our diff3 when git is not installed.
  */
 export async function gitTextMerger(): Promise<TextMerger> {
-  const probe = await execa('git', ['--version'], { reject: false, stdin: 'ignore' }).catch(() => undefined);
+  const probe = await runGit(['--version']).catch(() => undefined);
   if (!probe || probe.exitCode !== 0) return diff3Merger;
   return async (base, ours, theirs, labels) => {
     const dir = await mkdtemp(join(tmpdir(), 'platform-merge-'));
@@ -19,12 +19,11 @@ export async function gitTextMerger(): Promise<TextMerger> {
         writeFile(join(dir, 'ours'), ours),
         writeFile(join(dir, 'theirs'), theirs),
       ]);
-      const result = await execa(
-        'git',
+      const result = await runGit(
         ['merge-file', '-p', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs')],
-        { reject: false, stdin: 'ignore', stripFinalNewline: false, encoding: 'utf8' },
+        { stripFinalNewline: false },
       );
-      const code = result.exitCode ?? -1;
+      const code = result.exitCode;
       if (code < 0 || code > 127) throw new Error(`git merge-file failed: ${String(result.stderr)}`);
       return { text: String(result.stdout), conflicts: code };
     } finally {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runGit } from '../core/git-process.js';
 import { PlatformError, ExitCode, UsageError } from '../core/errors.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { redact, type GitSpec } from './spec.js';
@@ -10,31 +10,22 @@ import { isOffline, offlineMissing } from './offline.js';
 import { moveIntoCache } from './cache-folder.js';
 
 /**
- * Git, run safely: arguments as an array (no shell), no ext:: transport, no hooks, no
- * submodules, no prompts, symbolic links checked out as plain files, and `--` before every URL.
+ * Git for fetching, on top of what runGit always does (no hooks, filters, drivers, ext::, prompts):
+ * no submodules, symbolic links checked out as plain files, and `--` before every URL.
  */
-const SAFE_CONFIG = [
-  '-c', 'protocol.ext.allow=never',
-  '-c', 'protocol.file.allow=always',
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.symlinks=false',
-  '-c', 'submodule.recurse=false',
-  '-c', 'advice.detachedHead=false',
+const FETCH_CONFIG = [
+  'protocol.file.allow=always',
+  'core.symlinks=false',
+  'submodule.recurse=false',
+  'advice.detachedHead=false',
 ];
-
-/** Variables that would point git at another repository than the one we ask for. */
-const GIT_LOCATION_VARS = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE|COMMON_DIR|PREFIX|CEILING_DIRECTORIES)$/;
 
 export type Env = NodeJS.ProcessEnv;
 
 async function git(env: Env, args: string[], cwd?: string): Promise<string> {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !GIT_LOCATION_VARS.test(k)) clean[k] = v;
-  clean.GIT_TERMINAL_PROMPT = '0';
-  clean.GIT_PROTOCOL_FROM_USER = '0';
-  const result = await execa('git', [...SAFE_CONFIG, ...args], { env: clean, extendEnv: false, cwd, reject: false, stdin: 'ignore', shell: false });
+  const result = await runGit(args, { env: { ...env, GIT_PROTOCOL_FROM_USER: '0' }, config: FETCH_CONFIG, ...(cwd !== undefined ? { cwd } : {}) });
   if (result.exitCode !== 0) {
-    const detail = redact(String(result.stderr || result.stdout || result.message).trim().split('\n').slice(-3).join(' '));
+    const detail = redact(String(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' '));
     throw new PlatformError('git-failed', ExitCode.unexpected, `git ${args.find((a) => !a.startsWith('-')) ?? ''} failed: ${detail}`, {
       hint: 'Check the URL, your network and your git credentials (a credential helper or an SSH agent; prompts are off).',
     });

@@ -1,24 +1,21 @@
-import { execa } from 'execa';
+import { runGit } from '../core/git-process.js';
 import type { ConflictStages } from '../plan/plan.js';
 
-const git = (root: string, args: string[], input?: string | Uint8Array) =>
-  execa('git', args, { cwd: root, reject: false, encoding: 'buffer', ...(input !== undefined ? { input } : { stdin: 'ignore' }) });
-const decoder = new TextDecoder();
+const git = (root: string, args: string[], input?: string | Uint8Array) => runGit(args, { cwd: root, ...(input !== undefined ? { input } : {}) });
 
 /** The work tree's prefix inside its repository ("" at the top), or undefined outside git. */
 export async function repositoryPrefix(root: string): Promise<string | undefined> {
   const result = await git(root, ['rev-parse', '--show-prefix']).catch(() => undefined);
-  return result && result.exitCode === 0 ? decoder.decode(result.stdout as Uint8Array).trim() : undefined;
+  return result && result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
 /** Which of these paths (relative to root) have uncommitted changes; [] outside git. */
 export async function uncommittedPaths(root: string, paths: string[]): Promise<string[]> {
   if (paths.length === 0 || (await repositoryPrefix(root)) === undefined) return [];
-  const result = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ...paths.map((p) => `:(literal)${p}`)]);
+  const result = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=all', '--', ...paths.map((p) => `:(literal)${p}`)]);
   if (result.exitCode !== 0) return [];
   const prefix = (await repositoryPrefix(root)) ?? '';
-  return decoder
-    .decode(result.stdout as Uint8Array)
+  return result.stdout
     .split('\0')
     .filter((entry) => entry.length > 3)
     .map((entry) => entry.slice(3))
@@ -40,11 +37,12 @@ export async function recordUnmerged(root: string, conflicts: Array<{ path: stri
     const entries: Array<[number, Uint8Array | undefined]> = [[1, stages.base], [2, stages.ours], [3, stages.theirs]];
     for (const [stage, bytes] of entries) {
       if (!bytes) continue;
-      const hashed = await git(root, ['hash-object', '-w', '--stdin'], bytes);
+      // The bytes are the stage itself: no clean filter of the repository's config may touch (or run on) them.
+      const hashed = await git(root, ['hash-object', '-w', '--no-filters', '--stdin'], bytes);
       if (hashed.exitCode !== 0) return false;
-      lines.push(`${mode} ${decoder.decode(hashed.stdout as Uint8Array).trim()} ${stage}\t${full}`);
+      lines.push(`${mode} ${hashed.stdout.trim()} ${stage}\t${full}`);
     }
   }
-  const update = await execa('git', ['update-index', '--index-info'], { cwd: root, reject: false, input: `${lines.join('\n')}\n` });
+  const update = await git(root, ['update-index', '--index-info'], `${lines.join('\n')}\n`);
   return update.exitCode === 0;
 }

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runGit } from '../core/git-process.js';
 
 export type StepResult =
   | { name: string; status: 'done'; detail?: string }
@@ -7,17 +7,16 @@ export type StepResult =
 
 /** True when dir is inside an existing git work tree (so we must not init another). */
 export async function insideGitRepo(dir: string): Promise<boolean> {
-  const result = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, reject: false, stdin: 'ignore' });
+  const result = await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: dir });
   return result.exitCode === 0 && result.stdout.trim() === 'true';
 }
 
 /**
  * git init + a first commit of everything written but `exclude` (secret files: never committed by
- * the CLI). Hooks of the user's templates dir are not run.
+ * the CLI). No hook, filter or driver runs (see runGit).
  */
 export async function initRepository(dir: string, message: string, exclude: readonly string[] = []): Promise<StepResult> {
-  const git = (args: string[]) =>
-    execa('git', args, { cwd: dir, reject: false, stdin: 'ignore', env: { GIT_TERMINAL_PROMPT: '0' } });
+  const git = (args: string[]) => runGit(args, { cwd: dir });
   const init = await git(['init', '--quiet']);
   if (init.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git init failed', output: String(init.stderr) };
   const add = await git(['add', '--all', '--', '.', ...exclude.map((path) => `:(exclude,literal)${path}`)]);

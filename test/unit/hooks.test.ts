@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTemplate } from '../helpers/template.js';
 import { templateManifestSchema } from '../../src/template/schema.js';
-import { configPath, isTrusted, markPending, prepareHooks, readTrustList, runHookStep, type ComponentHooks } from '../../src/hooks/hooks.js';
+import { configPath, isTrusted, markPending, prepareHooks, readTrustList, runHookStep, type ComponentHooks, type InstallGate } from '../../src/hooks/hooks.js';
 import { nodeFs } from '../../src/core/node-fs.js';
 import { ExitCode, PlatformError, UsageError } from '../../src/core/errors.js';
 import { parseLockfile, serializeLockfile, type Lockfile } from '../../src/lock/lockfile.js';
@@ -161,6 +161,60 @@ describe('runHookStep', () => {
     expect(error.message).toContain('exited with 3');
     expect(error.problems).toContain('it broke');
     expect(lockStatus()).toBe('failed');
+  });
+
+  it('the install is covered by the same trust rule and one question, listing it with the hooks', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hooks-'));
+    const hooks = [{ description: 'mark', argv: [process.execPath, '-e', "require('fs').writeFileSync('m','')"] }];
+    const components = [
+      { name: 'hooked', version: '1.0.0', source: 'dir:/t', hooks },
+      { name: 'plain', version: '1.0.0', source: 'builtin', hooks: [] },
+    ];
+    // No terminal: refused, nothing runs, the verdict says no.
+    const refused = { command: 'pnpm install', sources: components.map((c) => c.source) } as InstallGate;
+    const a = step(components, { install: refused });
+    expect(await a.run).toBe(ExitCode.untrusted);
+    expect(refused.allowed).toBe(false);
+    expect(existsSync(join(dir, 'm'))).toBe(false);
+    const error = a.o.errors[0] as PlatformError;
+    expect(error.problems.join('\n')).toMatch(/mark[\s\S]*pnpm install/);
+    expect(error.hint).toContain('--no-install');
+    // A terminal: asked once for both; yes runs the hooks and allows the install.
+    const asked: string[] = [];
+    const yes = { command: 'pnpm install', sources: components.map((c) => c.source) } as InstallGate;
+    const b = step(components, { install: yes, ask: async (q) => (asked.push(q), true) });
+    expect(await b.run).toBe(ExitCode.ok);
+    expect(asked).toHaveLength(1);
+    expect(yes.allowed).toBe(true);
+    expect(existsSync(join(dir, 'm'))).toBe(true);
+  });
+
+  it('an untrusted template without hooks still may not install; a built-in one may', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hooks-'));
+    const untrusted = { command: 'npm install', sources: ['builtin', 'git:https://example.com/t.git'] } as InstallGate;
+    const a = step([], { install: untrusted });
+    expect(await a.run).toBe(ExitCode.untrusted);
+    expect(untrusted.allowed).toBe(false);
+    expect((a.o.errors[0] as PlatformError).code).toBe('untrusted-install');
+    const builtin = { command: 'npm install', sources: ['builtin'] } as InstallGate;
+    expect(await step([], { install: builtin }).run).toBe(ExitCode.ok);
+    expect(builtin.allowed).toBe(true);
+    const trusted = { command: 'npm install', sources: ['git:https://example.com/t.git'] } as InstallGate;
+    expect(await step([], { install: trusted, trust: true }).run).toBe(ExitCode.ok);
+    expect(trusted.allowed).toBe(true);
+  });
+
+  it('with conflicts the hooks wait, but the install is still asked about', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hooks-'));
+    const hooks = [{ description: 'mark', argv: [process.execPath, '-e', "require('fs').writeFileSync('m','')"] }];
+    const gate = { command: 'npm install', sources: ['dir:/t'] } as InstallGate;
+    const asked: string[] = [];
+    const { run } = step([{ name: 'hooked', version: '1.0.0', source: 'dir:/t', hooks }], { install: gate, conflicts: true, ask: async (q) => (asked.push(q), false) });
+    expect(await run).toBe(ExitCode.untrusted);
+    expect(asked).toHaveLength(1);
+    expect(gate.allowed).toBe(false);
+    expect(existsSync(join(dir, 'm'))).toBe(false);
+    expect(lockStatus()).toBe('pending');
   });
 
   it('reads the trust list from the config file', async () => {
