@@ -206,7 +206,10 @@ async function gitStep(root: string, names: string, plan: Plan, options: CreateO
         ...(output ? { problems: output.split('\n').filter(Boolean).slice(-10) } : {}),
       }),
     );
-  } else reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
+  } else {
+    reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
+    if (secret.length > 0) reporter.warn(`Not committed, because they hold secret answers: ${secret.join(', ')}. Add them to .gitignore so nobody commits them.`);
+  }
   return result;
 }
 

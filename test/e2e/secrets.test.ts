@@ -66,6 +66,7 @@ describe('a secret answer stays in its secret file', () => {
     });
     expect(created.code, out(created)).toBe(0);
     noSecretIn(created);
+    expect((JSON.parse(created.stdout) as { warnings: string[] }).warnings.join('\n')).toContain('Not committed, because they hold secret answers: .env');
     const svc = join(home, 'svc');
     expect(readFileSync(join(svc, '.env'), 'utf8')).toBe(`DB_PASSWORD=${SECRET}\n`);
     expect(readFileSync(join(svc, 'hook-env.json'), 'utf8')).not.toContain(SECRET);
