@@ -4,10 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { run } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/context.js';
 import type { FileStat, Fs } from '../../src/core/fs.js';
 import { memoryFs } from './memfs.js';
+import { runInProcess, type InProcessResult } from './in-process.js';
 
 export const ROOT = '/work/repo';
 export const OUTSIDE = '/work/outside';
@@ -48,31 +47,11 @@ export function hostileRepo(lock = lockText(), extra: Record<string, string> = {
   });
 }
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Result = InProcessResult;
 
-/** `platform ARGS` in-process on fs, in cwd. */
-export async function platform(fs: Fs, args: string[], cwd = ROOT): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: CliContext = {
-    cwd,
-    env: { NO_COLOR: '1', PLATFORM_OFFLINE: '1' },
-    stdin: { isTTY: false } as unknown as CliContext['stdin'],
-    stdout: { isTTY: false, write: (chunk: string) => ((stdout += chunk), true) } as unknown as CliContext['stdout'],
-    stderr: { isTTY: false, write: (chunk: string) => ((stderr += chunk), true) } as unknown as CliContext['stderr'],
-    fs,
-    version: '9.9.9',
-    pid: 1,
-    isRunning: () => false,
-    self: [],
-    onCancel: () => undefined,
-  };
-  const code = await run('platform', args, ctx);
-  return { code, stdout, stderr };
+/** `platform ARGS` in-process on fs, in cwd (offline: no source is fetched). */
+export function platform(fs: Fs, args: string[], cwd = ROOT): Promise<Result> {
+  return runInProcess(fs, args, { cwd, env: { PLATFORM_OFFLINE: '1' } });
 }
 
 export const show = (r: Result): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;

@@ -3,38 +3,15 @@
  * the wiring, the human and JSON output, and the exit codes (0 ok, 2 invalid, 6 a check failed).
  */
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/context.js';
 import type { Fs } from '../../src/core/fs.js';
 import { memoryFs } from '../helpers/memfs.js';
+import { runInProcess, type InProcessResult } from '../helpers/in-process.js';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+function platform(fs: Fs, args: string[], cwd = '/work'): Promise<InProcessResult> {
+  return runInProcess(fs, args, { cwd });
 }
 
-async function platform(fs: Fs, args: string[], cwd = '/work'): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: CliContext = {
-    cwd,
-    env: { NO_COLOR: '1' },
-    stdin: { isTTY: false } as unknown as CliContext['stdin'],
-    stdout: { isTTY: false, write: (chunk: string) => ((stdout += chunk), true) } as unknown as CliContext['stdout'],
-    stderr: { isTTY: false, write: (chunk: string) => ((stderr += chunk), true) } as unknown as CliContext['stderr'],
-    fs,
-    version: '9.9.9',
-    pid: 1,
-    isRunning: () => false,
-    self: [],
-    onCancel: () => undefined,
-  };
-  const code = await run('platform', args, ctx);
-  return { code, stdout, stderr };
-}
-
-const show = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const show = (r: InProcessResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 describe('platform template', () => {
   it('init, lint and test a new template; a second init refuses the folder', async () => {

@@ -10,6 +10,7 @@ import { planAdd } from '../../src/plan/prepare.js';
 import { EMPTY_LOCKFILE } from '../../src/lock/lockfile.js';
 import { PlatformError } from '../../src/core/errors.js';
 import { RENDER_LIMITS } from '../../src/render/limits.js';
+import { thrownPlatformError } from '../helpers/in-process.js';
 
 const MANIFEST = `name: big
 version: 1.0.0
@@ -19,16 +20,6 @@ questions:
     choices: [a]
 `;
 
-function thrown(fn: () => unknown): PlatformError {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
-}
 
 async function renderWith(files: Record<string, string>, answers: Record<string, unknown>, partials: Record<string, string> = {}, limits?: RenderContext['limits']) {
   const extra = Object.fromEntries(Object.entries(partials).map(([name, source]) => [`partials/${name}.hbs`, source]));
@@ -60,7 +51,7 @@ describe('render limits', () => {
 
   it('stops a partial that includes itself forever by the depth bound', async () => {
     const render = await renderWith({ 'loop.txt.hbs': 'start {{> self}}' }, { items: [] }, { self: 'again {{> self}}' });
-    const e = thrown(render);
+    const e = thrownPlatformError(render);
     expect([e.code, e.exitCode]).toEqual(['template-partial-depth', 2]);
     expect(e.message).toContain('files/loop.txt.hbs');
     expect(e.message).toContain('"self"');
@@ -69,7 +60,7 @@ describe('render limits', () => {
 
   it('stops a partial that doubles itself (fan-out) by size or depth before it explodes', async () => {
     const render = await renderWith({ 'boom.txt.hbs': '{{> twice}}' }, { items: [] }, { twice: 'xxxxxxxxxxxxxxxx{{> twice}}{{> twice}}' });
-    const e = thrown(render);
+    const e = thrownPlatformError(render);
     expect(['template-partial-depth', 'template-file-too-large', 'template-render-steps']).toContain(e.code);
     expect(e.exitCode).toBe(2);
   });
@@ -78,14 +69,14 @@ describe('render limits', () => {
     // Each level repeats the whole list: 600^2 lines through one partial that recurses once.
     const items = Array.from({ length: 600 }, (_, i) => `line-${i}-${'x'.repeat(40)}`);
     const render = await renderWith({ 'p.txt.hbs': '{{#each items}}{{> rows ../this}}{{/each}}' }, { items }, { rows: '{{#each items}}{{this}}\n{{/each}}' });
-    const e = thrown(render);
+    const e = thrownPlatformError(render);
     expect([e.code, e.exitCode]).toEqual(['template-file-too-large', 2]);
   });
 
   it('stops a render that takes more steps than its budget, naming the file and the limit', async () => {
     const items = Array.from({ length: 3000 }, (_, i) => i);
     const render = await renderWith({ 'slow.txt.hbs': '{{#each items}}{{#each ../items}}.{{/each}}{{/each}}' }, { items }, {}, { maxFileSteps: 1000 });
-    const e = thrown(render);
+    const e = thrownPlatformError(render);
     expect([e.code, e.exitCode]).toEqual(['template-render-steps', 2]);
     expect(e.message).toContain('files/slow.txt.hbs');
     expect(e.message).toContain('1000 steps');
@@ -97,7 +88,7 @@ describe('render limits', () => {
     // 1 outer each + 40 outer bodies + 40 inner eaches + 1600 inner bodies + 1 for the file = 1682.
     const fits = (await renderWith(files, { items }, {}, { maxFileSteps: 1682 }))();
     expect(text(fits.get('steps.txt')?.bytes)).toBe('.'.repeat(1600));
-    const e = thrown(await renderWith(files, { items }, {}, { maxFileSteps: 1681 }));
+    const e = thrownPlatformError(await renderWith(files, { items }, {}, { maxFileSteps: 1681 }));
     expect(e.code).toBe('template-render-steps');
   });
 
@@ -110,20 +101,20 @@ describe('render limits', () => {
 
   it('refuses a helper asked to inflate (indent by a billion) before it allocates', async () => {
     const render = await renderWith({ 'i.txt.hbs': '{{indent "a\\nb" 1000000000}}' }, { items: [] });
-    const e = thrown(render);
+    const e = thrownPlatformError(render);
     expect([e.code, e.exitCode]).toEqual(['template-file-too-large', 2]);
   });
 
   it('bounds the whole template as well as each file', async () => {
     const files = { 'a.txt.hbs': 'x'.repeat(100), 'b.txt.hbs': 'y'.repeat(100), 'c.txt.hbs': 'z'.repeat(100) };
-    const e = thrown(await renderWith(files, { items: [] }, {}, { maxTemplateBytes: 250 }));
+    const e = thrownPlatformError(await renderWith(files, { items: [] }, {}, { maxTemplateBytes: 250 }));
     expect([e.code, e.exitCode]).toEqual(['template-too-large', 2]);
     expect(e.message).toContain('250 bytes');
     expect(e.message).toContain('files/c.txt.hbs');
   });
 
   it('bounds a file name render too (an each in the path)', async () => {
-    const e = thrown(await renderWith({ '{{#each items}}{{#each ../items}}ab{{/each}}{{/each}}.txt': 'x' }, { items: ['a', 'b', 'c'] }, {}, { maxFileBytes: 8 }));
+    const e = thrownPlatformError(await renderWith({ '{{#each items}}{{#each ../items}}ab{{/each}}{{/each}}.txt': 'x' }, { items: ['a', 'b', 'c'] }, {}, { maxFileBytes: 8 }));
     expect([e.code, e.exitCode]).toEqual(['template-file-too-large', 2]);
   });
 

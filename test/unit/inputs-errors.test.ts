@@ -8,16 +8,8 @@ import { ExitCode, PlatformError } from '../../src/core/errors.js';
 import { asFsError } from '../../src/core/fs-errors.js';
 import { parseSetFlags } from '../../src/answers/file.js';
 import { MAX_UNPACKED, readTar } from '../../src/sources/tar.js';
+import { thrownPlatformError } from '../helpers/in-process.js';
 
-function refusal(run: () => unknown): PlatformError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PlatformError);
-    return error as PlatformError;
-  }
-  throw new Error('expected a PlatformError');
-}
 
 /** A minimal ustar archive of regular files and folders. */
 function tar(entries: Array<{ path: string; type?: string; body?: string }>): Buffer {
@@ -85,33 +77,33 @@ describe('fs errors', () => {
 
 describe('--set', () => {
   it.each(['__proto__=x', 'constructor=x', 'prototype=x', ' =x'])('refuses %j with exit 2', (pair) => {
-    const e = refusal(() => parseSetFlags([pair]));
+    const e = thrownPlatformError(() => parseSetFlags([pair]));
     expect(e).toMatchObject({ code: 'set-reserved', exitCode: ExitCode.usage });
   });
 });
 
 describe('npm tarballs', () => {
   it('refuse a duplicate entry', () => {
-    const e = refusal(() => readTar(tar([{ path: 'package/a.txt', body: 'good' }, { path: 'package/a.txt', body: 'evil' }])));
+    const e = thrownPlatformError(() => readTar(tar([{ path: 'package/a.txt', body: 'good' }, { path: 'package/a.txt', body: 'evil' }])));
     expect(e).toMatchObject({ code: 'tar-duplicate', exitCode: ExitCode.unsafe });
     expect(e.message).toContain('a.txt');
   });
 
   it('refuse the same path in another case, and a file where a folder was', () => {
-    expect(refusal(() => readTar(tar([{ path: 'package/README.md' }, { path: 'package/readme.md' }]))).code).toBe('tar-duplicate');
-    expect(refusal(() => readTar(tar([{ path: 'package/x/y' }, { path: 'package/x' }]))).code).toBe('tar-duplicate');
+    expect(thrownPlatformError(() => readTar(tar([{ path: 'package/README.md' }, { path: 'package/readme.md' }]))).code).toBe('tar-duplicate');
+    expect(thrownPlatformError(() => readTar(tar([{ path: 'package/x/y' }, { path: 'package/x' }]))).code).toBe('tar-duplicate');
     expect(readTar(tar([{ path: 'package/x/', type: '5' }, { path: 'package/x/y' }, { path: 'package/x/z' }])).map((e) => e.path)).toEqual(['x', 'x/y', 'x/z']);
   });
 
   it('stop a gzip bomb at the unpacked size limit', async () => {
     const bomb = await gzipBomb(MAX_UNPACKED + 1024 * 1024);
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
-    const e = refusal(() => readTar(bomb));
+    const e = thrownPlatformError(() => readTar(bomb));
     expect(e).toMatchObject({ code: 'tar-too-large', exitCode: ExitCode.unsafe });
   }, 120_000);
 
   it('refuse corrupt gzip as an invalid tarball', () => {
     const good = tar([{ path: 'package/a' }]);
-    expect(refusal(() => readTar(Buffer.concat([good.subarray(0, 20), Buffer.alloc(50, 7)]))).code).toBe('tar-invalid');
+    expect(thrownPlatformError(() => readTar(Buffer.concat([good.subarray(0, 20), Buffer.alloc(50, 7)]))).code).toBe('tar-invalid');
   });
 });

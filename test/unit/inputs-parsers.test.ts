@@ -10,16 +10,8 @@ import { MAX_INPUT_BYTES, parseYamlSource } from '../../src/core/yaml-source.js'
 import { readInputFile } from '../../src/core/input-file.js';
 import { parseAnswersFile } from '../../src/answers/file.js';
 import { parseLockfile } from '../../src/lock/lockfile.js';
+import { thrownPlatformError } from '../helpers/in-process.js';
 
-function thrown(fn: () => unknown): PlatformError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PlatformError);
-    return error as PlatformError;
-  }
-  throw new Error('expected a PlatformError, nothing was thrown');
-}
 
 async function rejected(promise: Promise<unknown>): Promise<PlatformError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -37,7 +29,7 @@ function bigLockfile(files: number): string {
 
 describe('the YAML/JSON reader', () => {
   it('refuses a duplicate key with its line (found in the walk, not by the quadratic uniqueKeys)', () => {
-    const error = thrown(() => parseYamlSource('a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\n', 'x.yaml', 'Answers file'));
+    const error = thrownPlatformError(() => parseYamlSource('a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\n', 'x.yaml', 'Answers file'));
     expect(error.code).toBe('yaml-parse');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('"c" appears twice');
@@ -64,7 +56,7 @@ describe('the YAML/JSON reader', () => {
 
   it('refuses an input over its kind\'s cap', () => {
     const text = `a: "${'x'.repeat(MAX_INPUT_BYTES.answers)}"\n`;
-    const error = thrown(() => parseAnswersFile(text, 'answers.yaml'));
+    const error = thrownPlatformError(() => parseAnswersFile(text, 'answers.yaml'));
     expect(error.code).toBe('input-too-large');
     expect(error.message).toContain('answers.yaml');
   });
@@ -72,7 +64,7 @@ describe('the YAML/JSON reader', () => {
   it('stops a YAML alias bomb with a usage error, not an exception', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
-    const error = thrown(() => parseYamlSource(lines.join('\n'), 'bomb.yaml', 'Answers file'));
+    const error = thrownPlatformError(() => parseYamlSource(lines.join('\n'), 'bomb.yaml', 'Answers file'));
     expect(error.code).toBe('yaml-aliases');
     expect(error.exitCode).toBe(2);
   });

@@ -7,16 +7,8 @@ import { canonicalSource } from '../../src/sources/canonical.js';
 import { isTrusted } from '../../src/hooks/hooks.js';
 import { parseLockfile } from '../../src/lock/lockfile.js';
 import { PlatformError } from '../../src/core/errors.js';
+import { thrownPlatformError } from '../helpers/in-process.js';
 
-function error(fn: () => unknown): PlatformError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PlatformError);
-    return e as PlatformError;
-  }
-  throw new Error('expected a PlatformError');
-}
 
 describe('canonicalSource', () => {
   it.each([
@@ -42,13 +34,13 @@ describe('canonicalSource', () => {
   it.each(['https://evil.example/x', 'ext::sh -c touch canary', 'foo:bar', 'Builtin', '', 'git:ext::sh -c x', 'dir:relative/path', 'git:https://h/o/%zz', 'git:https://h/org%2f..%2fevil', 'git:https://h/org/%5c..', 'git:https://h//o/r', 'git:https://-oProxyCommand=x/o', 'npm:-x'])(
     'refuses %j',
     (source) => {
-      const e = error(() => canonicalSource(source));
+      const e = thrownPlatformError(() => canonicalSource(source));
       expect(e.exitCode).toBe(2);
     },
   );
 
   it('says what kinds exist for an unknown one', () => {
-    expect(error(() => canonicalSource('https://evil.example/x')).message).toBe('unknown source kind "https://evil.example/x": expected builtin, dir:, git: or npm:.');
+    expect(thrownPlatformError(() => canonicalSource('https://evil.example/x')).message).toBe('unknown source kind "https://evil.example/x": expected builtin, dir:, git: or npm:.');
   });
 });
 
@@ -104,7 +96,7 @@ describe('the lockfile source', () => {
   const lock = (source: string): string => `schemaVersion: 1\ntemplates:\n  - name: svc\n    version: 1.0.0\n    source: ${source}\n    answers: {}\n    files: {}\n`;
 
   it.each(['https://evil.example/x', "'ext::sh -c touch canary'", "'foo:'"])('of an unknown kind (%s) is an error with its line', (source) => {
-    const e = error(() => parseLockfile(lock(source), '.platform.yaml'));
+    const e = thrownPlatformError(() => parseLockfile(lock(source), '.platform.yaml'));
     expect(e.exitCode).toBe(2);
     expect(e.where).toMatchObject({ file: '.platform.yaml', line: 5 });
     expect(e.message).toMatch(/templates\.0\.source: .*(unknown source kind|not a valid source)/);

@@ -8,6 +8,7 @@ import { text } from '../helpers/memfs.js';
 import { renderTemplate } from '../../src/render/render.js';
 import { memoryCache } from '../../src/render/handlebars.js';
 import { PlatformError } from '../../src/core/errors.js';
+import { thrownPlatformError } from '../helpers/in-process.js';
 
 const MANIFEST = `name: parts
 version: 1.0.0
@@ -22,20 +23,11 @@ async function render(files: Record<string, string>, partials: Record<string, st
   return { template, run: () => renderTemplate(template, { answers, targetName: 't' }) };
 }
 
-function thrown(fn: () => unknown): PlatformError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PlatformError);
-    return error as PlatformError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('partials are hardened like files', () => {
   it('a missing variable in a partial is the same error as in a file, naming the partial', async () => {
     const { run } = await render({ 'a.txt.hbs': 'x {{> head}}' }, { head: 'title: {{titel}}\n' });
-    const e = thrown(run);
+    const e = thrownPlatformError(run);
     expect([e.code, e.exitCode]).toEqual(['template-undefined-variable', 2]);
     expect(e.message).toContain('partials/head.hbs');
     expect(e.message).toContain('files/a.txt.hbs');
@@ -50,7 +42,7 @@ describe('partials are hardened like files', () => {
   it('refuses an unknown helper in a partial, and the helpers Handlebars knows by default', async () => {
     for (const source of ['{{shout title}}', '{{lookup this "title"}}', '{{log title}}']) {
       const { run } = await render({ 'a.txt.hbs': '{{> head}}' }, { head: source });
-      const e = thrown(run);
+      const e = thrownPlatformError(run);
       expect(e.exitCode).toBe(2);
       expect(e.message).toContain('partials/head.hbs');
     }

@@ -20,7 +20,7 @@ import {
 } from '../helpers/upgrade-repo.js';
 import { stagingRmFreezer } from '../helpers/upgrade-fs.js';
 import { renderTemplate } from '../../src/render/render.js';
-import { sha256 } from '../../src/lock/lockfile.js';
+import { recordedHash, sha256 } from '../../src/lock/lockfile.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { recoverInterrupted } from '../../src/apply/apply.js';
 
@@ -465,7 +465,7 @@ files:
     expect(kinds(plan)['src/main.ts']).toBe('skip');
     expect(read(repo, 'src/main.ts')).toBe('console.log(1);\n');
     // The lockfile still records what was written then, so drift stays honest.
-    expect(readLock(repo).templates[0]!.files['src/main.ts']!.sha256).toBe(sha256(new TextEncoder().encode('console.log(1);\n')));
+    expect(recordedHash(readLock(repo).templates[0]!.files['src/main.ts']!)).toBe(sha256(new TextEncoder().encode('console.log(1);\n')));
   });
 
   it('owned: a local edit is a conflict that keeps the local bytes', async () => {
@@ -601,7 +601,7 @@ files:
       expect(entry.files[path], path).toEqual({ policy: file.policy, sha256: expected, ...(file.executable ? { executable: true } : {}) });
     }
     // The merged file's bytes are not what the lockfile records: it is "edited", as it should be.
-    expect(sha256(new TextEncoder().encode(read(repo, 'notes.txt')))).not.toBe(entry.files['notes.txt']!.sha256);
+    expect(sha256(new TextEncoder().encode(read(repo, 'notes.txt')))).not.toBe(recordedHash(entry.files['notes.txt']!));
     expect(read(repo, 'notes.txt')).toBe('one\ntwo (local)\nthree\nfour\nfive\nsix (v2)\nseven\n');
   });
 });

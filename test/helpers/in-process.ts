@@ -1,0 +1,54 @@
+/**
+ * Commands run in-process through the CLI's own entry (`run(bin, argv, ctx)`) on an injected
+ * file system: fast, no spawn, no packing. The e2e tests keep one run per command of the packed
+ * binary; everything else about a command's behaviour can be asserted here.
+ */
+import { expect } from 'vitest';
+import type { Fs } from '../../src/core/fs.js';
+import { PlatformError } from '../../src/core/errors.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { run, type BinName } from '../../src/cli/main.js';
+
+export interface InProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface InProcessOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  bin?: BinName;
+}
+
+/** `platform ARGS` (or create-service) on fs, with no terminal and colour off. */
+export async function runInProcess(fs: Fs, args: string[], options: InProcessOptions): Promise<InProcessResult> {
+  let stdout = '';
+  let stderr = '';
+  const ctx: CliContext = {
+    cwd: options.cwd,
+    env: { NO_COLOR: '1', ...options.env },
+    stdin: { isTTY: false } as unknown as CliContext['stdin'],
+    stdout: { isTTY: false, write: (chunk: string) => ((stdout += chunk), true) } as unknown as CliContext['stdout'],
+    stderr: { isTTY: false, write: (chunk: string) => ((stderr += chunk), true) } as unknown as CliContext['stderr'],
+    fs,
+    version: '9.9.9',
+    pid: 1,
+    isRunning: () => false,
+    self: [],
+    onCancel: () => undefined,
+  };
+  const code = await run(options.bin ?? 'platform', args, ctx);
+  return { code, stdout, stderr };
+}
+
+/** The PlatformError fn throws; fails the test when it throws nothing or something else. */
+export function thrownPlatformError(fn: () => unknown): PlatformError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PlatformError);
+    return error as PlatformError;
+  }
+  throw new Error('expected a PlatformError, nothing was thrown');
+}
