@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { parseYamlDocuments } from './yaml-documents.js';
 import { isText, twoWayConflict } from './conflict.js';
 import { detectEol, withEol } from './lines.js';
 import { formatOf, mergeStructured, type StructuredFormat } from './structured.js';
@@ -70,7 +70,7 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
 function parses(format: StructuredFormat, text: string): boolean {
   try {
     if (format === 'json') JSON.parse(text);
-    else if (parseAllDocuments(text, { uniqueKeys: true }).some((doc) => doc.errors.length > 0)) return false;
+    else if (parseYamlDocuments(text) === undefined) return false;
     return true;
   } catch {
     return false;

@@ -1,8 +1,9 @@
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ToStringOptions } from 'yaml';
+import { Document, isMap, isScalar, isSeq, visit, type Node, type ToStringOptions } from 'yaml';
 import { diffArrays } from 'diff';
 import { deepEqual, isPlainObject, itemKey, mergeData, type Data, type Path } from './data.js';
 import type { ConflictLabels } from './conflict.js';
 import { splitLines } from './lines.js';
+import { parseYamlDocuments } from './yaml-documents.js';
 
 export type StructuredFormat = 'yaml' | 'json';
 
@@ -106,11 +107,10 @@ const STRING_STYLES: ToStringOptions[] = (() => {
 
 function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuredResult {
   if (ours.includes('\r')) return { kind: 'unsupported', reason: 'CRLF YAML is merged as text' };
-  const docs = [base, ours, theirs].map((text) => parseAllDocuments(text, { uniqueKeys: true }));
+  const parsed = [base, ours, theirs].map(parseYamlDocuments);
+  if (parsed.some((list) => list === undefined)) return { kind: 'unsupported', reason: 'a side is not valid YAML' };
+  const docs = parsed as Document[][];
   const [baseDocs, oursDocs, theirsDocs] = docs as [Document[], Document[], Document[]];
-  for (const list of docs) {
-    if (!Array.isArray(list) || list.some((doc) => doc.errors.length > 0)) return { kind: 'unsupported', reason: 'a side is not valid YAML' };
-  }
   if (baseDocs.length !== oursDocs.length || oursDocs.length !== theirsDocs.length) {
     return { kind: 'unsupported', reason: 'the number of YAML documents changed' };
   }
@@ -129,8 +129,8 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
   });
   const text = oursDocs.map((doc) => doc.toString(style)).join('');
   // Never return a merge we have not checked: it must parse back to exactly the merged data.
-  const check = parseAllDocuments(text);
-  if (!Array.isArray(check) || check.length !== expected.length || check.some((doc, i) => doc.errors.length > 0 || !deepEqual(toData(doc), expected[i]))) {
+  const check = parseYamlDocuments(text);
+  if (!check || check.length !== expected.length || check.some((doc, i) => !deepEqual(toData(doc), expected[i]))) {
     return { kind: 'unsupported', reason: 'the structural result did not check out' };
   }
   if (conflicts.length > 0) return { kind: 'conflict', paths: conflicts, text, conflicts: conflicts.length };

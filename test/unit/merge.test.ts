@@ -262,6 +262,16 @@ jobs:
     }
   });
 
+  it('merges a YAML map of 40,000 keys edited on both sides (duplicate keys are found in linear time)', async () => {
+    const n = 40_000;
+    const base = Array.from({ length: n }, (_, i) => `k${i}: v${i}\n`).join('');
+    const ours = base.replace('k5: v5\n', 'k5: mine\n');
+    const theirs = base.replace(`k${n - 5}: v${n - 5}\n`, `k${n - 5}: theirs\n`);
+    const result = await merge('big.yaml', base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(dec(result.bytes)).toBe(ours.replace(`k${n - 5}: v${n - 5}\n`, `k${n - 5}: theirs\n`));
+  });
+
   it('keeps the local file\'s CRLF line endings', async () => {
     const base = 'one\ntwo\nthree\nfour\nfive\n';
     const ours = 'one (mine)\r\ntwo\r\nthree\r\nfour\r\nfive\r\n';
