@@ -3,6 +3,8 @@ import { posix } from 'node:path';
 import { type Fs, statOrUndefined } from '../core/fs.js';
 import { UnsafeError, UsageError } from '../core/errors.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
+import { readInputFile } from '../core/input-file.js';
+import { RENDER_LIMITS } from '../render/limits.js';
 import { pinsSchema, templateManifestSchema } from './schema.js';
 import { secretMisuses, type SecretCheckInput } from './secret-refs.js';
 import type { Template, TemplateFile, TemplateSource } from './template.js';
@@ -18,14 +20,17 @@ export async function loadTemplate(
 ): Promise<Template> {
   const manifestPath = posix.join(root, 'template.yaml');
   for (const name of ['template.yaml', 'files', 'partials', 'CHANGELOG.md']) await refuseSymlink(fs, posix.join(root, name));
-  let text: string;
-  try {
-    text = decoder.decode(await fs.readFile(manifestPath));
-  } catch {
+  const manifestBytes = await readTemplatePart(fs, manifestPath).catch((error: unknown) => {
+    // Not there, or the template folder itself is not a folder.
+    if (error instanceof UsageError || error instanceof UnsafeError) throw error;
+    return undefined;
+  });
+  if (!manifestBytes) {
     throw new UsageError('template-missing', `No template.yaml in ${root}.`, {
       hint: 'A template is a folder with template.yaml and files/.',
     });
   }
+  const text = decoder.decode(manifestBytes);
   const parsed = parseYamlSource(text, manifestPath, 'Template');
   const manifest = validateSource(templateManifestSchema, parsed, manifestPath, 'Template');
   const files = await readTree(fs, posix.join(root, 'files'));
@@ -35,9 +40,7 @@ export async function loadTemplate(
     partials[name] = decoder.decode(file.bytes);
   }
   refuseSecretMisuse({ manifest, files, partials, locate: (path) => parsed.locate(path) }, root);
-  const changelogBytes = (await statOrUndefined(fs, posix.join(root, 'CHANGELOG.md')))
-    ? await fs.readFile(posix.join(root, 'CHANGELOG.md'))
-    : undefined;
+  const changelogBytes = await readTemplatePart(fs, posix.join(root, 'CHANGELOG.md'));
   const hash = createHash('sha256').update(text).update(JSON.stringify(pins));
   for (const file of files) hash.update(`\0${file.path}\0${file.executable}\0`).update(file.bytes);
   for (const [name, partial] of Object.entries(partials)) hash.update(`\0partial:${name}\0${partial}`);
@@ -77,6 +80,22 @@ async function refuseSymlink(fs: Fs, path: string): Promise<void> {
   }
 }
 
+/**
+ * template.yaml, CHANGELOG.md or pins.yaml: a regular file of at most 4 MiB, checked before it is
+ * opened (a FIFO there would block the CLI for ever); undefined when absent.
+ */
+function readTemplatePart(fs: Fs, path: string): Promise<Uint8Array | undefined> {
+  return readInputFile(fs, path, {
+    kind: 'template',
+    what: 'Template file',
+    followLinks: false,
+    hint: 'A template holds only regular files: replace it with the file itself.',
+  });
+}
+
+/** The largest file a template may hold under files/ or partials/ (a render's whole budget). */
+const MAX_TEMPLATE_FILE_BYTES = RENDER_LIMITS.maxTemplateBytes;
+
 /** Every regular file under dir, sorted by path; symbolic links are refused. */
 async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
   if (!(await statOrUndefined(fs, dir))?.isDirectory()) return [];
@@ -94,6 +113,12 @@ async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile()) {
         const stat = await fs.lstat(full);
+        if (stat.size > MAX_TEMPLATE_FILE_BYTES) {
+          throw new UsageError('template-file-too-large', `The template file ${full} is ${stat.size} bytes, more than a template may hold (${MAX_TEMPLATE_FILE_BYTES}).`, {
+            where: { file: full },
+            hint: 'Keep large assets out of templates (download them in a hook, or commit them in the repository).',
+          });
+        }
         out.push({ path, bytes: await fs.readFile(full), executable: (stat.mode & 0o111) !== 0 });
       }
     }
@@ -106,7 +131,8 @@ async function readTree(fs: Fs, dir: string): Promise<TemplateFile[]> {
 export async function loadPins(fs: Fs, catalogRoot: string): Promise<Record<string, Record<string, unknown>>> {
   const file = posix.join(catalogRoot, 'pins.yaml');
   await refuseSymlink(fs, file);
-  if (!(await statOrUndefined(fs, file))) return {};
-  const source = parseYamlSource(decoder.decode(await fs.readFile(file)), file, 'Pins file');
+  const bytes = await readTemplatePart(fs, file);
+  if (!bytes) return {};
+  const source = parseYamlSource(decoder.decode(bytes), file, 'Pins file');
   return validateSource(pinsSchema, source, file, 'Pins file');
 }

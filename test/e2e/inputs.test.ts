@@ -73,6 +73,21 @@ describe('--answers that is not a readable regular file: exit 2 before anything 
     expect(r.stderr).toMatch(/Config .*config\.fifo is a FIFO/);
     expect(snapshot(dir)).toEqual(before);
   });
+
+  it.each(['template.yaml', 'CHANGELOG.md'])('a template folder whose %s is a FIFO: exit 2, no hang, nothing written', async (name) => {
+    const { dir, env } = scratch('inputs-template-fifo-');
+    const tpl = join(dir, 'tpl');
+    mkdirSync(join(tpl, 'files'), { recursive: true });
+    writeFileSync(join(tpl, 'files', 'README.md'), 'hello\n');
+    if (name !== 'template.yaml') writeFileSync(join(tpl, 'template.yaml'), 'name: fifo\nversion: 1.0.0\n');
+    execFileSync('mkfifo', [join(tpl, name)]);
+    const before = snapshot(dir);
+    const r = await cli('create-service', ['app', '--template', './tpl', '--yes', '--no-install', '--no-git'], { cwd: dir, env, timeoutMs: 30_000 });
+    expect(r.timedOut, out(r)).toBe(false);
+    expect(r.code, out(r)).toBe(2);
+    expect(r.stderr).toContain(`${name} is a FIFO (named pipe), not a regular file`);
+    expect(snapshot(dir)).toEqual(before);
+  });
 });
 
 describe('a lockfile source of an unknown kind is an error with its line, never the built-in catalog', () => {
