@@ -1,4 +1,5 @@
 import { runGit } from '../core/git-process.js';
+import { UnsafeError } from '../core/errors.js';
 import type { ConflictStages } from '../plan/plan.js';
 
 const git = (root: string, args: string[], input?: string | Uint8Array) => runGit(args, { cwd: root, ...(input !== undefined ? { input } : {}) });
@@ -9,17 +10,34 @@ export async function repositoryPrefix(root: string): Promise<string | undefined
   return result && result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
-/** Which of these paths (relative to root) have uncommitted changes; [] outside git. */
+/**
+ * Which of these paths (relative to root) have uncommitted changes; [] outside git (or without
+ * git). Inside a repository the check fails closed: if git cannot say (a repository it refuses,
+ * such as one owned by someone else), the upgrade stops rather than merge into unsaved work.
+ */
 export async function uncommittedPaths(root: string, paths: string[]): Promise<string[]> {
-  if (paths.length === 0 || (await repositoryPrefix(root)) === undefined) return [];
+  if (paths.length === 0) return [];
+  const probe = await git(root, ['rev-parse', '--show-prefix']).catch(() => undefined);
+  if (!probe) return [];
+  if (probe.exitCode !== 0) {
+    if (/not a git repository/i.test(probe.stderr)) return [];
+    throw dirtyCheckFailed(probe.stderr);
+  }
+  const prefix = probe.stdout.trim();
   const result = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=all', '--', ...paths.map((p) => `:(literal)${p}`)]);
-  if (result.exitCode !== 0) return [];
-  const prefix = (await repositoryPrefix(root)) ?? '';
+  if (result.exitCode !== 0) throw dirtyCheckFailed(result.stderr);
   return result.stdout
     .split('\0')
     .filter((entry) => entry.length > 3)
     .map((entry) => entry.slice(3))
     .map((path) => (path.startsWith(prefix) ? path.slice(prefix.length) : path));
+}
+
+function dirtyCheckFailed(stderr: string): UnsafeError {
+  const detail = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
+  return new UnsafeError('dirty-check-failed', `Could not tell whether the files the upgrade would change have uncommitted changes: git said "${detail}". Nothing was written.`, {
+    hint: 'Fix what git reports (for a repository owned by another user: git config --global --add safe.directory PATH), or pass --allow-dirty to merge into the files as they are.',
+  });
 }
 
 /**
