@@ -4,7 +4,7 @@ import { PlatformError, ExitCode, UnsafeError } from '../core/errors.js';
 import { asFsError } from '../core/fs-errors.js';
 import { assertNoLinkedParent, assertRealFolder, checkedTarget, type PathOrigin } from '../core/target.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
-import { JOURNAL_FILE, JOURNAL_VERSION, readStaging, serializeJournal, stagingPath, type Journal, type JournalEntry } from './journal.js';
+import { JOURNAL_FILE, JOURNAL_VERSION, readStaging, serializeJournal, stagingPath, type Journal, type JournalEntry, type StagingState } from './journal.js';
 
 /** One file to put in place: new bytes for a path, or its removal. */
 export type FileWrite =
@@ -86,7 +86,7 @@ const RECOVERY_ORIGIN: PathOrigin = { what: 'the recovery journal' };
  * back as it was before that run. Returns a note when it did; refuses while that run is alive.
  */
 export async function recoverInterrupted(fs: Fs, root: string, isRunning: (pid: number) => boolean): Promise<string | undefined> {
-  const state = await readStaging(fs, root);
+  const state = await checkInterrupted(fs, root, isRunning);
   if (state.kind === 'none') return undefined;
   const staging = stagingPath(root);
   if (state.kind === 'leftovers') {
@@ -95,7 +95,19 @@ export async function recoverInterrupted(fs: Fs, root: string, isRunning: (pid: 
     await removeStaging(fs, staging);
     return 'An earlier run left its staging folder behind; it was removed (the files were as that run left them, complete or untouched).';
   }
+  await rollBack(fs, root, staging, state.journal);
+  return 'An earlier run was interrupted half way; every file it had written was put back as it was before it.';
+}
+
+/**
+ * Every check recovery makes, touching nothing: a dry run refuses exactly what the real run
+ * refuses (a forged journal, a run still writing), and only the real run rolls back.
+ */
+export async function checkInterrupted(fs: Fs, root: string, isRunning: (pid: number) => boolean): Promise<StagingState> {
+  const state = await readStaging(fs, root);
+  if (state.kind !== 'journal') return state;
   const { journal } = state;
+  const staging = stagingPath(root);
   if (isRunning(journal.pid)) {
     throw new UnsafeError('run-in-progress', `Another run (process ${journal.pid}) is writing into ${root}.`, {
       hint: 'Wait for it to finish, then run the command again.',
@@ -107,8 +119,7 @@ export async function recoverInterrupted(fs: Fs, root: string, isRunning: (pid: 
     await ownFileOrNothing(fs, staging, entry.backup);
     if (entry.staged) await ownFileOrNothing(fs, staging, entry.staged);
   }
-  await rollBack(fs, root, staging, journal);
-  return 'An earlier run was interrupted half way; every file it had written was put back as it was before it.';
+  return state;
 }
 
 /** A name in the staging folder must be a regular file this CLI wrote, or nothing. */

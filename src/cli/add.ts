@@ -5,12 +5,12 @@ import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, recoverRoot, type CliContext } from './context.js';
+import { isInteractive, prepareRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';
-import { describeHooks, planHooks, runHooksAfterWrite, trustSettings, withPendingHooks } from '../hooks/hooks.js';
+import { describeHooks, planHooks, runHooksAfterWrite, trustNeeded, trustSettings, withPendingHooks } from '../hooks/hooks.js';
 import { inferAnswers } from './infer.js';
 
 export interface AddOptions extends AnswerOptions {
@@ -21,7 +21,7 @@ export interface AddOptions extends AnswerOptions {
 /** platform add COMPONENT[@VERSION]: adopt one component in the repository here, created by us or not. */
 export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx, { orCwd: true });
-  await recoverRoot(ctx, root, (text) => reporter.warn(text));
+  await prepareRoot(ctx, root, Boolean(options.dryRun), (text) => reporter.warn(text));
   const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
   const catalog = new Catalog(ctx);
   const selection = await selectTemplates(catalog, ctx.fs, spec, ctx.cwd);
@@ -62,6 +62,10 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
   if (options.dryRun) {
     const commands = describeHooks(hooks);
     if (commands.length > 0) reporter.line(`Then would run (template hooks):\n${commands.map((l) => `  ${l}`).join('\n')}`);
+    // The same trust decision as the real run, so the same exit code.
+    const needed = trustNeeded({ components: hooks, conflicts: plan.conflicts.length > 0, install: undefined, trust: Boolean(options.trust), ...trust, root, dryRun: true });
+    if (needed && !(isInteractive(ctx) && !options.yes)) return reporter.fail(needed.refusal);
+    if (needed) reporter.line(`A real run would ask before running: ${needed.commands.join('; ')}`);
   } else {
     const hooksExit = await runHooksAfterWrite(ctx, trust, {
       root,

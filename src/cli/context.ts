@@ -33,6 +33,18 @@ export async function recoverRoot(ctx: CliContext, root: string, warn: (text: st
   if (note) warn(note);
 }
 
+/**
+ * Before planning, dry run or real: the same checks of what an interrupted run left in root. The
+ * real run rolls it back; a dry run writes nothing and says the real run would.
+ */
+export async function prepareRoot(ctx: CliContext, root: string, dryRun: boolean, warn: (text: string) => void): Promise<void> {
+  if (!dryRun) return recoverRoot(ctx, root, warn);
+  const { checkInterrupted } = await import('../apply/apply.js');
+  const state = await checkInterrupted(ctx.fs, root, (pid) => pid !== ctx.pid && ctx.isRunning(pid));
+  if (state.kind === 'journal') warn('An earlier run was interrupted half way: the real run puts its files back first; this dry run shows the folder as it is now.');
+  if (state.kind === 'leftovers') warn('An earlier run left its staging folder behind: the real run removes it first.');
+}
+
 /** For commands that only read: refuses a forged recovery journal in root (exit 5), replays nothing. */
 export async function checkStaging(ctx: CliContext, root: string): Promise<void> {
   const { readStaging } = await import('../apply/journal.js');

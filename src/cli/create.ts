@@ -15,10 +15,10 @@ import { applyPlan } from '../apply/apply-plan.js';
 import type { Reporter } from '../ui/report.js';
 import { startProgress } from '../ui/progress.js';
 import type { StepResult } from '../steps/git.js';
-import { isInteractive, recoverRoot, type CliContext } from './context.js';
+import { isInteractive, prepareRoot, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
-import { planHooks, withPendingHooks, describeHooks, runHooksAfterWrite, trustSettings, type InstallGate } from '../hooks/hooks.js';
+import { planHooks, withPendingHooks, describeHooks, runHooksAfterWrite, trustSettings, trustNeeded, type InstallGate } from '../hooks/hooks.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -30,7 +30,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const given = await readGivenAnswers(options, ctx);
   const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
   const root = await chooseTarget(directory, given, interactive, ctx);
-  if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
+  await prepareRoot(ctx, root, Boolean(options.dryRun), (text) => reporter.warn(text));
   const lock = await checkTarget(root, selection.templates, options, ctx);
 
   const { included, answers } = await resolveComposition({
@@ -62,6 +62,19 @@ export async function runCreate(directory: string | undefined, options: CreateOp
       reporter.line('Then would run (template hooks; not built-in templates only with --trust or a trust list entry):');
       for (const line of commands) reporter.line(`  ${line}`);
     }
+    // The same trust decision as the real run, so the same exit code.
+    const install = await installCommand(plan, options, ctx);
+    const needed = trustNeeded({
+      components: hooks,
+      conflicts: plan.conflicts.length > 0,
+      install: install ? { command: install, sources: hooks.map((c) => c.source) } : undefined,
+      trust: Boolean(options.trust),
+      ...trust,
+      root,
+      dryRun: true,
+    });
+    if (needed && !interactive) return reporter.fail(needed.refusal);
+    if (needed) reporter.line(`A real run would ask before running: ${needed.commands.join('; ')}`);
     return plan.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
   }
 

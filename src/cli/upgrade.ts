@@ -14,10 +14,10 @@ import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
-import { checkStaging, isInteractive, recoverRoot, type CliContext } from './context.js';
+import { isInteractive, prepareRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
-import { describeHooks, planHooks, runHooksAfterWrite, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
+import { describeHooks, planHooks, runHooksAfterWrite, trustNeeded, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
 import { Catalog, findProjectRoot, readGivenAnswers, readLockfile, renderRecorded } from './project.js';
 
 export interface UpgradeOptions extends AnswerOptions {
@@ -40,8 +40,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     throw new UsageError('to-empty', '--to was given an empty version.', { hint: 'Give a version (platform upgrade COMPONENT --to 1.2.0), or leave --to out for the latest.' });
   }
   const root = await findProjectRoot(ctx);
-  if (!options.dryRun) await recoverRoot(ctx, root, (text) => reporter.warn(text));
-  else await checkStaging(ctx, root);
+  await prepareRoot(ctx, root, Boolean(options.dryRun), (text) => reporter.warn(text));
   let lock = await readLockfile(ctx, root);
   // Never diffed in a dry run, whatever the operation (a delete carries no policy).
   const secretPaths = new Set(lock.templates.flatMap((t) => Object.entries(t.files).filter(([, f]) => f.policy === 'secret').map(([path]) => path)));
@@ -117,7 +116,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   }
 
   const changing = combined.operations.filter((op) => op.kind !== 'keep' && op.kind !== 'skip');
-  if (!options.allowDirty && !options.dryRun) {
+  if (!options.allowDirty) {
     const { uncommittedPaths } = await import('../steps/git-index.js');
     const dirty = await uncommittedPaths(root, changing.map((op) => op.path));
     if (dirty.length > 0) {
@@ -142,7 +141,12 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     const commands = describeHooks(hooks);
     if (commands.length > 0) reporter.line(`Then would run (template hooks):\n${commands.map((l) => `  ${l}`).join('\n')}`);
     reporter.line(`Dry run: nothing was written. ${summary(combined.operations)}`);
-    return combined.conflicts.length > 0 ? ExitCode.conflicts : ExitCode.ok;
+    if (combined.conflicts.length > 0) return ExitCode.conflicts;
+    // The same trust decision as the real run, so the same exit code.
+    const needed = trustNeeded({ components: hooks, conflicts: false, install: undefined, trust: Boolean(options.trust), ...trust, root, dryRun: true });
+    if (needed && !(isInteractive(ctx) && !options.yes)) return reporter.fail(needed.refusal);
+    if (needed) reporter.line(`A real run would ask before running: ${needed.commands.join('; ')}`);
+    return ExitCode.ok;
   }
 
   await applyPlan(ctx.fs, combined, { pid: ctx.pid });

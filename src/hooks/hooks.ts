@@ -186,6 +186,58 @@ export function formatArgv(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
 }
 
+export interface TrustNeeded {
+  sources: string[];
+  /** What would run, one line each, for the question and the refusal. */
+  commands: string[];
+  /** The error when nobody allows it (no terminal, or the answer no): exit 4. */
+  refusal: PlatformError;
+}
+
+/**
+ * The one trust decision for what runs after the files are written: the hooks (unless conflicts
+ * keep them pending) and the dependency install. Undefined when everything that would run is
+ * trusted. Pure: the real run asks or refuses with it, a dry run reports the same outcome.
+ */
+export function trustNeeded(input: {
+  components: ComponentHooks[];
+  conflicts: boolean;
+  install: Pick<InstallGate, 'command' | 'sources'> | undefined;
+  trust: boolean;
+  trustList: readonly string[];
+  configFile: string;
+  root: string;
+  /** A dry run: the refusal says what the real run would do. */
+  dryRun?: boolean;
+}): TrustNeeded | undefined {
+  const { install } = input;
+  const runHooks = !input.conflicts;
+  const withHooks = input.components.filter((c) => c.hooks.length > 0);
+  const untrustedHooks = runHooks ? withHooks.filter((c) => untrustedSources([c.source], input.trust, input.trustList).length > 0) : [];
+  const untrustedInstall = install ? untrustedSources(install.sources, input.trust, input.trustList) : [];
+  const sources = [...new Set([...untrustedHooks.map((c) => c.source), ...untrustedInstall])];
+  if (sources.length === 0) return undefined;
+  const commands = [
+    ...untrustedHooks.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`)),
+    ...(install && untrustedInstall.length > 0 ? [`${install.command}   (installs dependencies: runs the package.json scripts and reads .npmrc, .yarnrc.yml, bunfig.toml the template wrote)`] : []),
+  ];
+  const what = [
+    ...(untrustedHooks.length > 0 ? [`the hooks (${LOCKFILE_NAME} records them as pending)`] : []),
+    ...(install && untrustedInstall.length > 0 ? [`\`${install.command}\``] : []),
+  ].join(' nor ');
+  const review = install && untrustedInstall.length > 0
+    ? `Review package.json and the package manager's config files (.npmrc, .yarnrc.yml, bunfig.toml)${untrustedHooks.length > 0 ? ' and the commands' : ''}, then run ${untrustedHooks.length > 0 ? 'them and ' : ''}\`${install.command}\` yourself`
+    : 'Check the commands, then run them yourself';
+  const message = input.dryRun
+    ? `Dry run: nothing was written. The real run would write the files, then refuse to run ${what}: ${sources.join(', ')} is not trusted.`
+    : `Did not run ${what}: ${sources.join(', ')} is not trusted. The files are written.`;
+  const hint = `${review}; or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]})${install && untrustedInstall.length > 0 ? '; or pass --no-install' : ''}.`;
+  const refusal = untrustedHooks.length > 0
+    ? new PlatformError('untrusted-hooks', ExitCode.untrusted, message, { problems: commands, hint })
+    : new PlatformError('untrusted-install', ExitCode.untrusted, message, { problems: commands, hint });
+  return { sources, commands, refusal };
+}
+
 /**
  * Runs the components' hooks in order in root (files already written, lockfile saying pending),
  * after the trust check; records the outcome in the lockfile. Returns the exit code of the step.
@@ -204,36 +256,17 @@ export async function runHookStep(input: HookStepInput): Promise<ExitCode> {
     out.warn(`The template hooks did not run because of the conflicts (${LOCKFILE_NAME} records them as pending). Once resolved, run them yourself:\n${listing.map((l) => `  ${l}`).join('\n')}`);
   }
 
-  const untrustedHooks = runHooks ? withHooks.filter((c) => untrustedSources([c.source], input.trust, input.trustList).length > 0) : [];
-  const untrustedInstall = install ? untrustedSources(install.sources, input.trust, input.trustList) : [];
-  const sources = [...new Set([...untrustedHooks.map((c) => c.source), ...untrustedInstall])];
-  if (sources.length > 0) {
-    const commands = [
-      ...untrustedHooks.flatMap((c) => c.hooks.map((h) => `${c.name}: ${formatArgv(h.argv)}   (${h.description})`)),
-      ...(install && untrustedInstall.length > 0 ? [`${install.command}   (installs dependencies: runs the package.json scripts and reads .npmrc, .yarnrc.yml, bunfig.toml the template wrote)`] : []),
-    ];
+  const needed = trustNeeded({ components: input.components, conflicts: input.conflicts, install, trust: input.trust, trustList: input.trustList, configFile: input.configFile, root: input.root });
+  if (needed) {
     let allowed = false;
     if (input.ask) {
-      out.line(`${sources.join(', ')} is not on your trust list and asks to run, in ${input.root}:`);
-      for (const line of commands) out.line(`  ${line}`);
+      out.line(`${needed.sources.join(', ')} is not on your trust list and asks to run, in ${input.root}:`);
+      for (const line of needed.commands) out.line(`  ${line}`);
       allowed = await input.ask('Run these commands?');
     }
     if (!allowed) {
       if (install) install.allowed = false;
-      const what = [
-        ...(untrustedHooks.length > 0 ? [`the hooks (${LOCKFILE_NAME} records them as pending)`] : []),
-        ...(install && untrustedInstall.length > 0 ? [`\`${install.command}\``] : []),
-      ].join(' nor ');
-      const review = install && untrustedInstall.length > 0
-        ? `Review package.json and the package manager's config files (.npmrc, .yarnrc.yml, bunfig.toml)${untrustedHooks.length > 0 ? ' and the commands' : ''}, then run ${untrustedHooks.length > 0 ? 'them and ' : ''}\`${install.command}\` yourself`
-        : 'Check the commands, then run them yourself';
-      const message = `Did not run ${what}: ${sources.join(', ')} is not trusted. The files are written.`;
-      const hint = `${review}; or pass --trust, or add the source to the trust: list in ${input.configFile} (- ${sources[0]})${install && untrustedInstall.length > 0 ? '; or pass --no-install' : ''}.`;
-      return out.fail(
-        untrustedHooks.length > 0
-          ? new PlatformError('untrusted-hooks', ExitCode.untrusted, message, { problems: commands, hint })
-          : new PlatformError('untrusted-install', ExitCode.untrusted, message, { problems: commands, hint }),
-      );
+      return out.fail(needed.refusal);
     }
   }
   if (install) install.allowed = true;
