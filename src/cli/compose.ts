@@ -9,7 +9,7 @@ import { BUILTIN_ROOT } from '../template/builtin.js';
 import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
 import type { Question } from '../template/schema.js';
 import type { Template } from '../template/template.js';
-import type { Catalog } from './project.js';
+import type { Catalog } from '../sources/catalog.js';
 import { canonicalSource } from '../sources/canonical.js';
 import { gitLabelOf } from '../sources/git-source.js';
 import { isGitSpec, redact } from '../sources/spec.js';
