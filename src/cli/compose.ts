@@ -8,12 +8,10 @@ import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
 import { BUILTIN_ROOT } from '../template/builtin.js';
 import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
 import type { Question } from '../template/schema.js';
-import type { Template } from '../template/template.js';
-import type { Catalog } from './project.js';
+import { lockfileSource, type Template } from '../template/template.js';
+import type { Catalog } from '../sources/catalog.js';
 import { canonicalSource } from '../sources/canonical.js';
-import { gitLabelOf } from '../sources/git-source.js';
 import { isGitSpec, redact } from '../sources/spec.js';
-import { npmLabelOf } from '../sources/npm.js';
 import { isNpmSpec } from '../sources/npm-spec.js';
 
 /** What a create or add renders: one template, or a preset's components. */
@@ -165,7 +163,7 @@ export function isPathSpec(spec: string): boolean {
 /** How the lockfile records where a template came from. */
 export function sourceLabel(template: Template): string {
   // Recorded canonical, so the next run's trust and catalog decisions see the same string.
-  return canonicalSource(gitLabelOf(template) ?? npmLabelOf(template) ?? (template.source.kind === 'builtin' ? 'builtin' : `dir:${template.source.path}`));
+  return canonicalSource(lockfileSource(template.source));
 }
 
 /** One "answers missing" error out of two (the preset's questions, then the components'). */

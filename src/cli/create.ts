@@ -1,7 +1,8 @@
 import { posix, relative, resolve, basename } from 'node:path';
 import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
-import { Catalog, readGivenAnswers } from './project.js';
+import { readGivenAnswers } from './project.js';
+import { Catalog } from '../sources/catalog.js';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
 import { planComposition, resolveComposition, selectTemplates, sourceLabel } from './compose.js';

@@ -4,7 +4,8 @@ import { sha256 } from '../lock/lockfile.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
 import { checkStaging, type CliContext } from './context.js';
-import { Catalog, findProjectRoot, readLockfile, renderRecorded } from './project.js';
+import { findProjectRoot, readLockfile, renderRecorded } from './project.js';
+import { Catalog } from '../sources/catalog.js';
 
 /** platform diff [COMPONENT]: what the repository changed relative to what the template wrote. */
 export async function runDiff(component: string | undefined, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {

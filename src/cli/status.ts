@@ -7,7 +7,8 @@ import { isText } from '../merge/conflict.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
 import { checkStaging, type CliContext } from './context.js';
-import { Catalog, findProjectRoot, readLockfile } from './project.js';
+import { findProjectRoot, readLockfile } from './project.js';
+import { Catalog } from '../sources/catalog.js';
 
 const decoder = new TextDecoder();
 /**

@@ -18,7 +18,8 @@ import { isInteractive, prepareRoot, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { describeHooks, planHooks, runHooksAfterWrite, trustNeeded, trustSettings, withPendingHooks, type ComponentHooks } from '../hooks/hooks.js';
-import { Catalog, findProjectRoot, readGivenAnswers, readLockfile, renderRecorded } from './project.js';
+import { findProjectRoot, readGivenAnswers, readLockfile, renderRecorded } from './project.js';
+import { Catalog } from '../sources/catalog.js';
 
 export interface UpgradeOptions extends AnswerOptions {
   to?: string;

@@ -7,14 +7,6 @@ import type { Template } from '../template/template.js';
 import { checkout, listRemote, resolveRef, taggedVersions, type Env, type RemoteRef } from './git.js';
 import { gitSourceLabel, parseGitSource, parseGitSpec, redact, type GitSpec } from './spec.js';
 
-/** The lockfile source of templates loaded from git (`git:URL[//SUB]`), by template object. */
-const labels = new WeakMap<Template, string>();
-
-/** `git:URL[//SUB]` for a template loaded from git, else undefined. */
-export function gitLabelOf(template: Template): string | undefined {
-  return labels.get(template);
-}
-
 type Remote = Awaited<ReturnType<typeof listRemote>>;
 
 /**
@@ -98,13 +90,12 @@ export class GitSources {
       });
     }
     const pinsRoot = (await statOrUndefined(nodeFs, posix.join(dir, 'pins.yaml'))) ? dir : repo;
-    const template = await loadTemplate(nodeFs, dir, { kind: 'dir', path: dir }, await loadPins(nodeFs, pinsRoot));
+    const template = await loadTemplate(nodeFs, dir, { kind: 'git', source: gitSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot));
     if (version !== undefined && template.manifest.version !== version) {
       throw new UsageError('git-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but its tag says ${version}.`, {
         hint: 'Set version: in template.yaml to the tagged version before tagging.',
       });
     }
-    labels.set(template, gitSourceLabel(spec));
     return this.attach(template);
   }
 

@@ -15,13 +15,6 @@ import { npmSourceLabel, parseNpmSource, parseNpmSpec, satisfies, type NpmSpec }
 import { isOffline, offlineMissing } from './offline.js';
 import { readTar, writeEntries } from './tar.js';
 
-/** The lockfile source of templates loaded from npm (`npm:PACKAGE[//SUB]`), by template object. */
-const labels = new WeakMap<Template, string>();
-
-export function npmLabelOf(template: Template): string | undefined {
-  return labels.get(template);
-}
-
 /** npm, run safely: an argument array (no shell), scripts off, in an empty folder (no project .npmrc or workspace). */
 async function npm(env: Env, args: string[]): Promise<string> {
   const cwd = fs.mkdtempSync(join(tmpdir(), 'platform-npm-'));
@@ -200,13 +193,12 @@ export class NpmSources {
       throw new UsageError('template-missing', `${where} holds no template.yaml.`, { hint: 'Point at the folder holding template.yaml and files/ with //SUB/FOLDER.' });
     }
     const pinsRoot = (await statOrUndefined(nodeFs, join(dir, 'pins.yaml'))) ? dir : pkg;
-    const template = await loadTemplate(nodeFs, dir, { kind: 'dir', path: dir }, await loadPins(nodeFs, pinsRoot));
+    const template = await loadTemplate(nodeFs, dir, { kind: 'npm', source: npmSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot));
     if (template.manifest.version !== version) {
       throw new UsageError('npm-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but the package version is ${version}.`, {
         hint: 'For npm templates, set version: in template.yaml to the package version before publishing.',
       });
     }
-    labels.set(template, npmSourceLabel(spec));
     return this.attach(template);
   }
 }

@@ -2,8 +2,17 @@ import type { Policy, TemplateManifest } from './schema.js';
 import { globMatcher } from './glob.js';
 import type { CompiledCache } from '../render/compiled-cache.js';
 
-/** Where a template came from, as recorded in the lockfile. */
-export type TemplateSource = { kind: 'builtin' } | { kind: 'dir'; path: string };
+/**
+ * Where a template came from, set by whatever loaded it: the built-in catalog, a folder, or the
+ * lockfile source (`git:URL[//SUB]`, `npm:PACKAGE[//SUB]`) of a repository or package.
+ */
+export type TemplateSource = { kind: 'builtin' } | { kind: 'dir'; path: string } | { kind: 'git' | 'npm'; source: string };
+
+/** The lockfile source of a template (canonicalSource makes it the recorded form). */
+export function lockfileSource(source: TemplateSource): string {
+  if (source.kind === 'builtin') return 'builtin';
+  return source.kind === 'dir' ? `dir:${source.path}` : source.source;
+}
 
 export interface TemplateFile {
   /** Path under files/, POSIX separators, still with Handlebars in it. */

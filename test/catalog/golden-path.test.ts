@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import ts from 'typescript';
 import { nodeFs } from '../../src/core/node-fs.js';
 import type { CliContext } from '../../src/cli/context.js';
-import { Catalog } from '../../src/cli/project.js';
+import { Catalog } from '../../src/sources/catalog.js';
 import { planComposition, resolveComposition, selectTemplates } from '../../src/cli/compose.js';
 import type { GivenAnswer } from '../../src/answers/resolve.js';
 import { EMPTY_LOCKFILE } from '../../src/lock/lockfile.js';

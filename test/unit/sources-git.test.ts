@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitSources, gitLabelOf } from '../../src/sources/git-source.js';
+import { GitSources } from '../../src/sources/git-source.js';
 import { taggedVersions } from '../../src/sources/git.js';
 
 let root = '';
@@ -61,14 +61,14 @@ describe('git template sources', () => {
     const sources = new GitSources(fullEnv());
     const latest = await sources.loadSpec(`git+file://${bare}`);
     expect(latest.manifest.version).toBe('1.1.0');
-    expect(gitLabelOf(latest)).toBe(`git:file://${bare}`);
+    expect(latest.source).toEqual({ kind: 'git', source: `git:file://${bare}` });
     expect((await sources.loadSpec(`git+file://${bare}@1.0.0`)).manifest.version).toBe('1.0.0');
     expect((await sources.loadSpec(`git+file://${bare}#main`)).manifest.version).toBe('1.2.0-dev');
     expect(await sources.versions(`git:file://${bare}`)).toEqual(['1.0.0', '1.1.0']);
     expect(await sources.versions(`git:file://${bare}//coll/svc`)).toEqual(['2.0.0']);
     const sub = await sources.loadSpec(`git+file://${bare}//coll/svc@2.0.0`);
     expect(sub.manifest.version).toBe('2.0.0');
-    expect(gitLabelOf(sub)).toBe(`git:file://${bare}//coll/svc`);
+    expect(sub.source).toEqual({ kind: 'git', source: `git:file://${bare}//coll/svc` });
     expect((await sources.loadSource(`git:file://${bare}`, 'svc', '1.0.0')).manifest.version).toBe('1.0.0');
   });
 
