@@ -40,10 +40,33 @@ const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && a.length === b.length && Buffer.compare(a, b) === 0;
 
 /**
- * plan(base, ours, theirs) for an upgrade, file by file. Cost grows with the files the template
- * owns: only those paths are read from disk.
+ * The upgrade at the edge: reads ours (only the paths the template owns, through the checked
+ * door), then plans. Cost grows with the files the template owns.
  */
 export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
+  const ours = await readOurs(input.fs, input.root, upgradePaths(input), { what: `.platform.yaml or ${input.target.name}@${input.target.version}` });
+  return planUpgradeFrom(input, ours);
+}
+
+/** Which files an upgrade reads: what was written, what will be, and where files move to. */
+export function upgradePaths(input: Pick<UpgradeInput, 'locked' | 'base' | 'theirs' | 'renames'>): Set<string> {
+  const { renamedTo } = moves(input);
+  return new Set<string>([...Object.keys(input.locked.files), ...input.theirs.keys(), ...renamedTo.values()]);
+}
+
+/** Declared and implicit renames of files the lockfile knows; a secret file never moves (see decide). */
+function moves(input: Pick<UpgradeInput, 'locked' | 'base' | 'theirs' | 'renames'>): { all: Array<[string, string]>; renamedTo: Map<string, string>; isSecret: (from: string, to: string) => boolean } {
+  const { locked, theirs } = input;
+  const isSecret = (from: string, to: string): boolean => locked.files[from]?.policy === 'secret' || theirs.get(to)?.policy === 'secret';
+  const all = [...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to);
+  return { all, renamedTo: new Map(all.filter(([from, to]) => !isSecret(from, to))), isSecret };
+}
+
+/**
+ * plan(base, ours, theirs) for an upgrade, file by file. Pure: ours is what was read (every path
+ * of upgradePaths), and the only effect it calls is the text merger it is given.
+ */
+export async function planUpgradeFrom(input: Omit<UpgradeInput, 'fs' | 'root'> & { root: string }, ours: ReadonlyMap<string, DiskFile | undefined>): Promise<UpgradePlan> {
   const { locked, theirs } = input;
   const labels: MergeLabels = {
     ours: 'local',
@@ -51,14 +74,9 @@ export async function planUpgrade(input: UpgradeInput): Promise<UpgradePlan> {
     theirs: `${input.target.name}@${input.target.version}`,
   };
   const oldPaths = Object.keys(locked.files);
-  // A secret file never moves: it stays where it is, yours (see decide).
-  const isSecret = (from: string, to: string): boolean => locked.files[from]?.policy === 'secret' || theirs.get(to)?.policy === 'secret';
-  const moves = [...input.renames, ...implicitRenames(input.base, theirs)].filter(([from, to]) => Object.hasOwn(locked.files, from) && theirs.has(to) && from !== to);
-  const renamedTo = new Map(moves.filter(([from, to]) => !isSecret(from, to)));
-  const paths = new Set<string>([...oldPaths, ...theirs.keys(), ...renamedTo.values()]);
-  const ours = await readOurs(input.fs, input.root, paths, { what: `.platform.yaml or ${labels.theirs}` });
+  const { all: moved, renamedTo, isSecret } = moves(input);
   // new path -> old path of a secret file kept where it is (no copy of the default at the new path).
-  const secretStays = new Map(moves.filter(([from, to]) => isSecret(from, to) && ours.get(from) && !ours.get(to)).map(([from, to]) => [to, from]));
+  const secretStays = new Map(moved.filter(([from, to]) => isSecret(from, to) && ours.get(from) && !ours.get(to)).map(([from, to]) => [to, from]));
 
   const operations: FileOperation[] = [];
   const notes: string[] = [];
