@@ -8,12 +8,12 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { type Fs, statOrUndefined } from '../core/fs.js';
 import { PlatformError } from '../core/errors.js';
 import { resolveAnswers, type GivenAnswer, type ResolvedAnswers } from '../answers/resolve.js';
-import { expressionEvaluator, planAdd } from '../plan/prepare.js';
-import { planUpgrade } from '../plan/upgrade.js';
+import { expressionEvaluator } from '../answers/expressions.js';
+import { planChanges, type PlanOptions } from '../workflow/plan-changes.js';
+import { newComponent, renderRecorded } from '../workflow/change.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import { diff3Merger } from '../merge/text.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../lock/lockfile.js';
-import { createRenderer } from '../render/handlebars.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { renderTemplate, type RenderedTree } from '../render/render.js';
 import { loadTemplate } from '../template/load.js';
@@ -293,6 +293,9 @@ export function compareTrees(
 
 // ----------------------------------------------------------------------------- upgrade = fresh
 
+/** As `platform upgrade --yes` plans, with the pure diff3 line merge (no git). */
+const UPGRADE_AS_CLI: PlanOptions = { textMerger: diff3Merger, conflictStyle: 'markers', force: false };
+
 /**
  * Creates a repository at the previous version with the case's answers, upgrades it untouched
  * (as `platform upgrade --answers FIXTURE --yes` would, merging with diff3), and compares it with
@@ -307,7 +310,7 @@ export async function checkUpgrade(from: Template, to: Template, testCase: TestC
   try {
     const known = new Set(from.manifest.questions.map((q) => q.name));
     const createAnswers = await resolve(from, new Map([...testCase.given].filter(([name]) => known.has(name))));
-    await applyPlan(fs, await planAdd({ fs, root, template: from, sourceLabel, answers: createAnswers, lock: EMPTY_LOCKFILE }), { pid: 1 });
+    await applyPlan(fs, await planChanges(fs, root, EMPTY_LOCKFILE, [newComponent(from, sourceLabel, createAnswers)], UPGRADE_AS_CLI), { pid: 1 });
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     return { ...check, status: 'skipped', reason: `${templateId(from)} cannot be created with these answers: ${error.message}` };
@@ -315,32 +318,13 @@ export async function checkUpgrade(from: Template, to: Template, testCase: TestC
   try {
     const lock = parseLockfile(decoder.decode(await fs.readFile(posix.join(root, LOCKFILE_NAME))), LOCKFILE_NAME);
     const locked = lock.templates.find((t) => t.name === from.manifest.name)!;
-    const recorded = (template: Template): Map<string, GivenAnswer> => {
-      const names = new Set(template.manifest.questions.map((q) => q.name));
-      return new Map(Object.entries(locked.answers).filter(([name]) => names.has(name)).map(([name, value]) => [name, { value, where: { file: LOCKFILE_NAME } }]));
-    };
-    const answers = await resolve(to, new Map([...recorded(to), ...testCase.given]));
-    const base = await resolve(from, recorded(from)).then(
-      (a) => renderTemplate(from, { answers: a.values, targetName: TEST_TARGET }),
-      () => undefined,
-    );
+    const names = new Set(to.manifest.questions.map((q) => q.name));
+    const recorded = new Map<string, GivenAnswer>(Object.entries(locked.answers).filter(([name]) => names.has(name)).map(([name, value]) => [name, { value, where: { file: LOCKFILE_NAME } }]));
+    const answers = await resolve(to, new Map([...recorded, ...testCase.given]));
+    const base = await renderRecorded(from, locked, TEST_TARGET).catch(() => undefined);
     const theirs = renderTemplate(to, { answers: answers.values, targetName: TEST_TARGET });
-    const renderer = createRenderer({ templateId: templateId(to), data: { target: TEST_TARGET } });
-    const data = JSON.parse(JSON.stringify(answers.values)) as object;
-    const plan = await planUpgrade({
-      fs,
-      root,
-      lock,
-      locked,
-      base,
-      theirs,
-      target: { name: to.manifest.name, version: to.manifest.version, source: locked.source },
-      answers: Object.fromEntries(Object.entries(answers.values).filter(([name]) => !answers.secrets.has(name))),
-      renames: new Map(to.manifest.renames.map((r) => [renderer.render(r.from, data, 'template.yaml'), renderer.render(r.to, data, 'template.yaml')])),
-      textMerger: diff3Merger,
-      conflictStyle: 'markers',
-      force: false,
-    });
+    // The CLI's own pipeline: renames rendered and checked, answers recorded as it records them.
+    const plan = await planChanges(fs, root, lock, [{ target: to, source: locked.source, locked, base, answers }], UPGRADE_AS_CLI);
     await applyPlan(fs, plan, { pid: 2 });
     check.conflicts = plan.conflicts;
 

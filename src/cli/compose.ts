@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
-import { UnsafeError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { createRenderer } from '../render/handlebars.js';
-import { planAdd, type Plan } from '../plan/prepare.js';
-import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
 import { BUILTIN_ROOT } from '../template/builtin.js';
 import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
 import type { Question } from '../template/schema.js';
@@ -119,39 +117,6 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
   });
   if (missingInclusion) throw missingInclusion;
   return { included, answers };
-}
-
-/** One plan for several components: each planned in turn on the same disk, paths disjoint. */
-export async function planComposition(fs: Fs, root: string, templates: Template[], answers: ResolvedAnswers, lock: Lockfile): Promise<Plan & { components: Plan['template'][] }> {
-  let current = lock;
-  const plans: Plan[] = [];
-  for (const template of templates) {
-    const plan = await planAdd({ fs, root, template, sourceLabel: sourceLabel(template), answers, lock: current });
-    current = plan.lockfile;
-    plans.push(plan);
-  }
-  const owner = new Map<string, string>();
-  for (const plan of plans) {
-    for (const op of plan.operations) {
-      const other = owner.get(op.path);
-      if (other) {
-        throw new UnsafeError('path-claimed-twice', `${op.path} would be written by both ${other} and ${plan.template.name}.`, {
-          hint: 'Leave one of the two components out (--set with<Component>=false), or report it: components must not share files.',
-        });
-      }
-      owner.set(op.path, plan.template.name);
-    }
-  }
-  const operations = plans.flatMap((p) => p.operations).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return {
-    root,
-    template: plans[0]!.template,
-    components: plans.map((p) => p.template),
-    operations,
-    lockfile: current,
-    lockText: serializeLockfile(current),
-    conflicts: operations.filter((op) => op.kind === 'conflict').map((op) => op.path),
-  };
 }
 
 /** A --template that names a folder rather than a built-in template (or a git repository). */

@@ -4,7 +4,7 @@ import { sha256 } from '../lock/lockfile.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
 import { checkStaging, type CliContext } from './context.js';
-import { findProjectRoot, readLockfile, renderRecorded } from './project.js';
+import { findProjectRoot, readLockfile, renderRecordedVersion } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 
 /** platform diff [COMPONENT]: what the repository changed relative to what the template wrote. */
@@ -21,7 +21,7 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   }
   const changed: Array<{ component: string; path: string; state: string }> = [];
   for (const locked of chosen) {
-    const written = await renderRecorded(catalog, locked, root);
+    const written = await renderRecordedVersion(catalog, locked, root);
     for (const [path, file] of written) {
       if (file.policy === 'secret' || locked.files[path]?.policy === 'secret') {
         reporter.line(`${path}: secret file, not shown`);

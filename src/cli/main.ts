@@ -147,6 +147,7 @@ Examples:
   )
     .option('--dry-run', 'write nothing; list what would be written')
     .option('--json', 'print one JSON document on stdout')
+    .option('--allow-dirty', 'write conflict markers into files that have uncommitted changes')
     .allowExcessArguments(false)
     .action(
       action(outcome, async (component: string, options: AddOptions) => {
@@ -166,7 +167,7 @@ Examples:
       .argument('[component]', 'one component of .platform.yaml (default: all)')
       .option('--to <version>', 'the version to move to (default: the latest)'),
   )
-    .option('--dry-run', 'write nothing; show the plan as diffs')
+    .option('--dry-run', 'write nothing; show the plan, with a diff of every file that exists and would change')
     .option('--json', 'print one JSON document on stdout')
     .addOption(new Option('--conflict <style>', 'how to leave conflicts: markers in the file, or a .rej file beside it').choices(['markers', 'reject']).default('markers'))
     .option('--force', 'take the template\'s version of owned files you edited; allow --to an older version')

@@ -13,6 +13,7 @@ export interface CreateOptions extends AnswerOptions {
   dryRun?: boolean;
   json?: boolean;
   force?: boolean;
+  allowDirty?: boolean;
   install: boolean;
   git: boolean;
 }
@@ -42,6 +43,7 @@ export function addCreateOptions(command: Command): Command {
     .option('--dry-run', 'write nothing; list every file that would be written')
     .option('--json', 'print one JSON document on stdout; human output goes to stderr')
     .option('--force', 'allow a non-empty directory (existing files are never overwritten silently)')
+    .option('--allow-dirty', 'with --force inside a git repository: write conflict markers into files that have uncommitted changes')
     .addOption(new Option('--no-install', 'do not install dependencies'))
     .addOption(new Option('--no-git', 'do not initialise a git repository'));
 }

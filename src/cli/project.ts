@@ -5,8 +5,8 @@ import { readInputFile } from '../core/input-file.js';
 import { UsageError } from '../core/errors.js';
 import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
-import { renderTemplate, type RenderedTree } from '../render/render.js';
-import { expressionEvaluator } from '../plan/prepare.js';
+import type { RenderedTree } from '../render/render.js';
+import { renderRecorded } from '../workflow/change.js';
 import { parseLockfile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME, STAGING_DIR } from '../render/paths.js';
 import type { Catalog } from '../sources/catalog.js';
@@ -90,28 +90,8 @@ function answersFromEnvironment(env: NodeJS.ProcessEnv): Map<string, GivenAnswer
   return answers;
 }
 
-/**
- * What a component wrote last time: its recorded version rendered again with the recorded
- * answers (questions the version does not ask are ignored; secrets take their defaults).
- */
-export async function renderRecorded(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree> {
+/** What a component wrote last time: its recorded version, loaded from its source, rendered again. */
+export async function renderRecordedVersion(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree> {
   const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
-  const asked = new Set(template.manifest.questions.map((q) => q.name));
-  const given = new Map<string, GivenAnswer>(
-    Object.entries(locked.answers)
-      .filter(([name]) => asked.has(name))
-      .map(([name, value]) => [name, { value, where: { file: LOCKFILE_NAME } }]),
-  );
-  const targetName = posix.basename(root);
-  const answers = await resolveAnswers({
-    questions: template.manifest.questions,
-    given,
-    useDefaults: true,
-    prompter: undefined,
-    evaluate: expressionEvaluator(template, targetName),
-    templateId: `${locked.name}@${locked.version}`,
-    // Secrets are not recorded, and secret files are never compared: a missing one is no error.
-    secretsOptional: true,
-  });
-  return renderTemplate(template, { answers: answers.values, targetName });
+  return renderRecorded(template, locked, posix.basename(root));
 }

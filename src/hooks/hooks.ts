@@ -7,7 +7,7 @@ import { readInputFile } from '../core/input-file.js';
 import { sourceCovers, sourceKind, tryCanonicalSource } from '../sources/canonical.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { isTruthy } from '../answers/resolve.js';
-import { expressionEvaluator } from '../plan/prepare.js';
+import { expressionEvaluator } from '../answers/expressions.js';
 import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Template } from '../template/template.js';

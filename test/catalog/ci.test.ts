@@ -15,8 +15,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_ROOT } from '../../src/template/builtin.js';
-import { planAdd } from '../../src/plan/prepare.js';
-import { planUpgrade } from '../../src/plan/upgrade.js';
+import { planCreate } from '../helpers/upgrade-repo.js';
+import { planChanges } from '../../src/workflow/plan-changes.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
 import { gitTextMerger } from '../../src/merge/git-merge-file.js';
@@ -767,7 +767,7 @@ describe.concurrent('upgrading ci from 1.0.0 to 1.1.0', () => {
     const { fs, vol } = memoryFs();
     const template = await builtinTemplate(`ci@${version}`);
     const { values } = await renderBuiltin(`ci@${version}`, answers, 'repo');
-    await applyPlan(fs, await planAdd({ fs, root: '/repo', template, sourceLabel: 'builtin', answers: { values, secrets: new Set() }, lock: EMPTY_LOCKFILE }), { pid: 1 });
+    await applyPlan(fs, await planCreate({ fs, root: '/repo', template, sourceLabel: 'builtin', answers: { values, secrets: new Set() }, lock: EMPTY_LOCKFILE }), { pid: 1 });
     return { fs, vol };
   }
 
@@ -777,16 +777,8 @@ describe.concurrent('upgrading ci from 1.0.0 to 1.1.0', () => {
     const locked = lock.templates.find((t) => t.name === 'ci')!;
     const target = await builtinTemplate('ci@1.1.0');
     const rendered = await renderBuiltin('ci@1.1.0', { ...locked.answers, ...options.set }, 'repo');
-    return planUpgrade({
-      fs,
-      root: '/repo',
-      lock,
-      locked,
-      base: (await renderBuiltin(`ci@${locked.version}`, locked.answers, 'repo')).tree,
-      theirs: rendered.tree,
-      target: { name: 'ci', version: '1.1.0', source: 'builtin' },
-      answers: rendered.values,
-      renames: new Map(target.manifest.renames.map((r) => [r.from, r.to])),
+    const base = (await renderBuiltin(`ci@${locked.version}`, locked.answers, 'repo')).tree;
+    return planChanges(fs, '/repo', lock, [{ target, source: 'builtin', locked, base, answers: { values: rendered.values, secrets: new Set() } }], {
       textMerger: await gitTextMerger(),
       conflictStyle: 'markers',
       force: Boolean(options.force),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nodeFs } from '../../src/core/node-fs.js';
 import { BUILTIN_ROOT, listCatalog } from '../../src/template/builtin.js';
-import { planAdd } from '../../src/plan/prepare.js';
-import { planUpgrade } from '../../src/plan/upgrade.js';
+import { planCreate } from '../helpers/upgrade-repo.js';
+import { planChanges } from '../../src/workflow/plan-changes.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
 import { gitTextMerger } from '../../src/merge/git-merge-file.js';
@@ -21,7 +21,7 @@ async function createAt(name: string, version: string) {
   const template = await builtinTemplate(`${name}@${version}`);
   const { values } = await renderBuiltin(`${name}@${version}`, {}, 'repo');
   const answers = { values, secrets: new Set(template.manifest.questions.filter((q) => q.secret).map((q) => q.name)) };
-  await applyPlan(fs, await planAdd({ fs, root: '/repo', template, sourceLabel: 'builtin', answers, lock: EMPTY_LOCKFILE }), { pid: 1 });
+  await applyPlan(fs, await planCreate({ fs, root: '/repo', template, sourceLabel: 'builtin', answers, lock: EMPTY_LOCKFILE }), { pid: 1 });
   return { fs, vol };
 }
 
@@ -37,20 +37,8 @@ async function upgrade(fs: ReturnType<typeof memoryFs>['fs'], name: string, to: 
   const base = (await renderBuiltin(`${name}@${locked.version}`, locked.answers, 'repo')).tree;
   const target = await builtinTemplate(`${name}@${to}`);
   const rendered = await renderBuiltin(`${name}@${to}`, locked.answers, 'repo');
-  return planUpgrade({
-    fs,
-    root: '/repo',
-    lock,
-    locked,
-    base,
-    theirs: rendered.tree,
-    target: { name, version: to, source: 'builtin' },
-    answers: rendered.values,
-    renames: new Map(target.manifest.renames.map((r) => [r.from, r.to])),
-    textMerger,
-    conflictStyle: 'markers',
-    force: false,
-  });
+  const secrets = new Set(target.manifest.questions.filter((q) => q.secret).map((q) => q.name));
+  return planChanges(fs, '/repo', lock, [{ target, source: 'builtin', locked, base, answers: { values: rendered.values, secrets } }], { textMerger, conflictStyle: 'markers', force: false });
 }
 
 describe('every pair of built-in versions', () => {

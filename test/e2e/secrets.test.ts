@@ -95,12 +95,12 @@ describe('a secret answer stays in its secret file', () => {
 
     // v1.1.0 changes the secret file and the README; the upgrade knows only the default secret.
     writeTemplate(join(versions, '1.1.0'), MANIFEST('1.1.0'), { '.env.hbs': 'DB_PASSWORD={{dbPassword}}\nPOOL=5\n', 'README.md.hbs': '# {{name}}\n\nv1.1\n' });
-    const dry = await cli('platform', ['upgrade', '--dry-run', '--json'], { cwd: svc, env });
+    const dry = await cli('platform', ['upgrade', '--yes', '--dry-run', '--json'], { cwd: svc, env });
     expect(dry.code, out(dry)).toBe(0);
     noSecretIn(dry);
     expect(dry.stdout).not.toContain('changeme');
     const files = (JSON.parse(dry.stdout) as { files: Array<{ path: string; action: string; reason: string }> }).files;
-    expect(files.find((f) => f.path === '.env')).toEqual({ path: '.env', action: 'keep', reason: 'secret: yours' });
+    expect(files.find((f) => f.path === '.env')).toEqual({ path: '.env', action: 'keep', policy: 'secret', reason: 'secret: yours' });
 
     const upgraded = await cli('platform', ['upgrade', '--yes', '--allow-dirty'], { cwd: svc, env });
     expect(upgraded.code, out(upgraded)).toBe(0);

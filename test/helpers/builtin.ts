@@ -5,7 +5,7 @@ import { nodeFs } from '../../src/core/node-fs.js';
 import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog } from '../../src/template/builtin.js';
 import { loadPins, loadTemplate } from '../../src/template/load.js';
 import { resolveAnswers, type GivenAnswer } from '../../src/answers/resolve.js';
-import { expressionEvaluator } from '../../src/plan/prepare.js';
+import { expressionEvaluator } from '../../src/answers/expressions.js';
 import { renderTemplate, type RenderedTree } from '../../src/render/render.js';
 import type { Template } from '../../src/template/template.js';
 

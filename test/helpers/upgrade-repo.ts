@@ -8,9 +8,11 @@ import type { Volume } from 'memfs';
 import { memoryFs } from './memfs.js';
 import { makeTemplate } from './template.js';
 import type { Fs } from '../../src/core/fs.js';
-import { planAdd } from '../../src/plan/prepare.js';
-import { planUpgrade, type ConflictStyle, type UpgradePlan } from '../../src/plan/upgrade.js';
+import type { ConflictStyle } from '../../src/plan/decide.js';
+import type { Plan } from '../../src/plan/plan.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
+import { planChanges } from '../../src/workflow/plan-changes.js';
+import { newComponent } from '../../src/workflow/change.js';
 import { renderTemplate } from '../../src/render/render.js';
 import { diff3Merger } from '../../src/merge/text.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../../src/lock/lockfile.js';
@@ -55,7 +57,7 @@ export interface Repo {
 /** `create-service` at `template` into ROOT on a fresh memfs. */
 export async function createRepo(template: Template, answers: Record<string, unknown>, existing: Record<string, string | Uint8Array> = {}): Promise<Repo> {
   const { fs, vol } = memoryFs(existing);
-  const plan = await planAdd({ fs, root: ROOT, template, sourceLabel: 'builtin', answers: { values: answers, secrets: new Set() }, lock: EMPTY_LOCKFILE });
+  const plan = await planChanges(fs, ROOT, EMPTY_LOCKFILE, [newComponent(template, 'builtin', { values: answers, secrets: new Set() })], { textMerger: diff3Merger, conflictStyle: 'markers', force: false });
   await applyPlan(fs, plan, { pid: 1 });
   return { fs, vol, root: ROOT };
 }
@@ -73,25 +75,15 @@ export interface UpgradeOptions {
   force?: boolean;
 }
 
-/** plan(base = from rendered with the recorded answers, ours = disk, theirs = to) as the CLI builds it. */
-export async function planRepoUpgrade(repo: Repo, from: Template, to: Template, options: UpgradeOptions = {}): Promise<UpgradePlan> {
+/** plan(base = from rendered with the recorded answers, ours = disk, theirs = to) through the CLI's own planChanges. */
+export async function planRepoUpgrade(repo: Repo, from: Template, to: Template, options: UpgradeOptions = {}): Promise<Plan> {
   const lock = readLock(repo);
   const locked = lock.templates.find((t) => t.name === to.manifest.name);
   if (!locked) throw new Error(`no ${to.manifest.name} in the lockfile`);
   const targetName = posix.basename(repo.root);
   const answers = options.answers ?? locked.answers;
   const base = options.base === 'none' ? undefined : renderTemplate(from, { answers: locked.answers, targetName });
-  const theirs = renderTemplate(to, { answers, targetName });
-  return planUpgrade({
-    fs: repo.fs,
-    root: repo.root,
-    lock,
-    locked,
-    base,
-    theirs,
-    target: { name: to.manifest.name, version: to.manifest.version, source: locked.source },
-    answers,
-    renames: new Map(to.manifest.renames.map((r) => [r.from, r.to])),
+  return planChanges(repo.fs, repo.root, lock, [{ target: to, source: locked.source, locked, base, answers: { values: answers, secrets: new Set() } }], {
     textMerger: diff3Merger,
     conflictStyle: options.conflictStyle ?? 'markers',
     force: options.force ?? false,
@@ -99,14 +91,14 @@ export async function planRepoUpgrade(repo: Repo, from: Template, to: Template, 
 }
 
 /** Plans and applies the upgrade; returns the plan. */
-export async function upgradeRepo(repo: Repo, from: Template, to: Template, options: UpgradeOptions = {}): Promise<UpgradePlan> {
+export async function upgradeRepo(repo: Repo, from: Template, to: Template, options: UpgradeOptions = {}): Promise<Plan> {
   const plan = await planRepoUpgrade(repo, from, to, options);
   await applyPlan(repo.fs, plan, { pid: 2 });
   return plan;
 }
 
 /** path -> operation kind (several operations on one path are joined with +). */
-export function kinds(plan: UpgradePlan): Record<string, string> {
+export function kinds(plan: Plan): Record<string, string> {
   const out: Record<string, string> = {};
   for (const op of plan.operations) out[op.path] = out[op.path] ? `${out[op.path]}+${op.kind}` : op.kind;
   return out;
@@ -125,4 +117,10 @@ export function files(repo: Repo): Record<string, string> {
 
 export function isExecutable(repo: Repo, path: string): boolean {
   return ((repo.vol.statSync(posix.join(repo.root, path)).mode as number) & 0o111) !== 0;
+}
+
+/** `create-service`/`platform add` of one template into root as the CLI plans it: a change from nothing. */
+export function planCreate(input: { fs: Fs; root: string; template: Template; sourceLabel: string; answers: { values: Record<string, unknown>; secrets: ReadonlySet<string> }; lock: Lockfile }): Promise<Plan> {
+  const answers = { values: input.answers.values, secrets: new Set(input.answers.secrets) };
+  return planChanges(input.fs, input.root, input.lock, [newComponent(input.template, input.sourceLabel, answers)], { textMerger: diff3Merger, conflictStyle: 'markers', force: false });
 }

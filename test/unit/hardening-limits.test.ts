@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTemplate } from '../helpers/template.js';
 import { memoryFs, text } from '../helpers/memfs.js';
 import { renderTemplate, type RenderContext } from '../../src/render/render.js';
-import { planAdd } from '../../src/plan/prepare.js';
+import { planCreate } from '../helpers/upgrade-repo.js';
 import { EMPTY_LOCKFILE } from '../../src/lock/lockfile.js';
 import { PlatformError } from '../../src/core/errors.js';
 import { RENDER_LIMITS } from '../../src/render/limits.js';
@@ -39,7 +39,7 @@ describe('render limits', () => {
       'big.txt.hbs': '{{#each items}}{{#each ../items}}{{this}},{{/each}}\n{{/each}}',
     });
     const { fs, vol } = memoryFs();
-    const error = await planAdd({ fs, root: '/repo', template, sourceLabel: 'builtin', answers: { values: { items }, secrets: new Set() }, lock: EMPTY_LOCKFILE }).catch((e: unknown) => e);
+    const error = await planCreate({ fs, root: '/repo', template, sourceLabel: 'builtin', answers: { values: { items }, secrets: new Set() }, lock: EMPTY_LOCKFILE }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlatformError);
     const e = error as PlatformError;
     expect([e.code, e.exitCode]).toEqual(['template-file-too-large', 2]);

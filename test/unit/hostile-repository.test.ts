@@ -16,7 +16,7 @@ import { serializeLockfile, type Lockfile } from '../../src/lock/lockfile.js';
 import type { Volume } from 'memfs';
 import { checkedTarget } from '../../src/core/target.js';
 import { parseLockfile } from '../../src/lock/lockfile.js';
-import { readOurs } from '../../src/plan/prepare.js';
+import { readOurs } from '../../src/plan/read-ours.js';
 import { applyWrites, recoverInterrupted } from '../../src/apply/apply.js';
 import { inferAnswers } from '../../src/cli/infer.js';
 import { EMPTY_LOCKFILE } from '../../src/lock/lockfile.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { failingFs, freezingFs, memoryFs, text } from '../helpers/memfs.js';
 import { recoverInterrupted } from '../../src/apply/apply.js';
 import { makeTemplate } from '../helpers/template.js';
-import { planAdd } from '../../src/plan/prepare.js';
+import { planCreate } from '../helpers/upgrade-repo.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { EMPTY_LOCKFILE, parseLockfile, sha256 } from '../../src/lock/lockfile.js';
 import type { Fs } from '../../src/core/fs.js';
@@ -31,7 +31,7 @@ const answers = { values: { name: 'billing', token: 's3cr3t-value' }, secrets: n
 async function planFor(fs: Fs, root = '/repo') {
   const template = await makeTemplate(MANIFEST, FILES);
   template.files.find((f) => f.path === 'bin/run.sh')!.executable = true;
-  return planAdd({ fs, root, template, sourceLabel: 'builtin', answers, lock: EMPTY_LOCKFILE });
+  return planCreate({ fs, root, template, sourceLabel: 'builtin', answers, lock: EMPTY_LOCKFILE });
 }
 
 /** Every file under root with its content, to compare states. */

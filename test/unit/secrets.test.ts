@@ -8,7 +8,7 @@ import { makeTemplate } from '../helpers/template.js';
 import { memoryFs, text } from '../helpers/memfs.js';
 import { ROOT, files, kinds, planRepoUpgrade, readLock, templateVersion, upgradeRepo, type Repo } from '../helpers/upgrade-repo.js';
 import { renderTemplate } from '../../src/render/render.js';
-import { planAdd } from '../../src/plan/prepare.js';
+import { planCreate } from '../helpers/upgrade-repo.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
 import { PlatformError } from '../../src/core/errors.js';
@@ -41,7 +41,7 @@ async function refused(load: Promise<unknown>): Promise<PlatformError> {
 
 async function create(template: Template, existing: Record<string, string> = {}): Promise<Repo & { lockText: string }> {
   const { fs, vol } = memoryFs(existing);
-  const plan = await planAdd({ fs, root: ROOT, template, sourceLabel: 'builtin', answers: { values: ANSWERS, secrets: new Set(['dbPassword']) }, lock: EMPTY_LOCKFILE });
+  const plan = await planCreate({ fs, root: ROOT, template, sourceLabel: 'builtin', answers: { values: ANSWERS, secrets: new Set(['dbPassword']) }, lock: EMPTY_LOCKFILE });
   await applyPlan(fs, plan, { pid: 1 });
   return { fs, vol, root: ROOT, lockText: plan.lockText };
 }

@@ -1,9 +1,9 @@
 /**
- * planUpgradeFrom is plan(base, ours, theirs) as data in, plan out: it reads nothing (ours is
+ * planComponent is plan(base, ours, theirs) as data in, plan out: it reads nothing (ours is
  * given), so the same inputs give the same plan, and a dry run and a real run plan alike.
  */
 import { describe, expect, it } from 'vitest';
-import { planUpgradeFrom, upgradePaths } from '../../src/plan/upgrade.js';
+import { planComponent, componentPaths } from '../../src/plan/plan-component.js';
 import { diff3Merger } from '../../src/merge/text.js';
 import { sha256, type LockedTemplate } from '../../src/lock/lockfile.js';
 import type { RenderedTree } from '../../src/render/render.js';
@@ -29,7 +29,6 @@ const locked: LockedTemplate = {
   files: Object.fromEntries([...base].map(([path, f]) => [path, { policy: 'merge' as const, sha256: sha256(f.bytes) }])),
 };
 const input = {
-  root: '/repo',
   lock: { schemaVersion: 1 as const, templates: [locked] },
   locked,
   base,
@@ -42,21 +41,21 @@ const input = {
   force: false,
 };
 
-describe('planUpgradeFrom: the upgrade planner as a pure function', () => {
+describe('planComponent: the upgrade planner as a pure function', () => {
   it('names what to read, then plans from what it is given, without any file system', async () => {
-    expect([...upgradePaths(input)].sort()).toEqual(['README.md', 'new.txt', 'notes.txt', 'old.txt']);
+    expect([...componentPaths(input)].sort()).toEqual(['README.md', 'new.txt', 'notes.txt', 'old.txt']);
     const ours = new Map([
       ['README.md', { bytes: enc('# svc\n'), executable: false }],
       ['old.txt', { bytes: enc('retired\n'), executable: false }],
       ['notes.txt', { bytes: enc('one (mine)\ntwo\nthree\n'), executable: false }],
       ['new.txt', undefined],
     ]);
-    const plan = await planUpgradeFrom(input, ours);
+    const plan = await planComponent(input, ours);
     const kinds = Object.fromEntries(plan.operations.map((op) => [op.path, op.kind]));
     expect(kinds).toEqual({ 'README.md': 'update', 'new.txt': 'create', 'notes.txt': 'merge', 'old.txt': 'delete' });
     const notes = plan.operations.find((op) => op.path === 'notes.txt');
     expect(notes && 'bytes' in notes ? new TextDecoder().decode(notes.bytes) : '').toBe('one (mine)\ntwo\nthree (v2)\n');
     // Same data in, same plan out.
-    expect((await planUpgradeFrom(input, ours)).lockText).toBe(plan.lockText);
+    expect((await planComponent(input, ours)).lockfile).toEqual(plan.lockfile);
   });
 });

@@ -1,0 +1,43 @@
+import type { Fs } from '../core/fs.js';
+import { UnsafeError } from '../core/errors.js';
+import { checkedTarget } from '../core/target.js';
+import { LOCKFILE_NAME } from '../render/paths.js';
+import { writes, type Plan } from '../plan/plan.js';
+
+export interface CheckOptions {
+  /** The command, for the message. */
+  command: string;
+  /** Merge into files with uncommitted changes anyway (--allow-dirty). */
+  allowDirty: boolean;
+  /** Which of these paths have uncommitted changes in root's git work tree ([] outside git). */
+  uncommitted(root: string, paths: string[]): Promise<string[]>;
+}
+
+/**
+ * Every check between planning and writing, the same for a dry run and a real run: no path
+ * claimed by two components, every path written goes through the checked door (no link, no
+ * FIFO, inside the root), and no file with unsaved work is changed. (What an interrupted run
+ * left is checked earlier, before anything is read: see prepareRoot.) Throws; writes nothing.
+ */
+export async function checkPlan(fs: Fs, plan: Plan, options: CheckOptions): Promise<void> {
+  const claim = plan.claims[0];
+  if (claim) {
+    throw new UnsafeError('path-claimed-twice', `${claim.path} would be written by both ${claim.components[0]} and ${claim.components[1]}. Nothing was written.`, {
+      hint: 'Leave one of the two components out (--set with<Component>=false) or change one at a time (platform upgrade COMPONENT); components must not share files.',
+    });
+  }
+  const origin = { what: 'the files to write' };
+  for (const op of plan.operations) {
+    if (writes(op) && !plan.read.has(op.path)) await checkedTarget(fs, plan.root, op.path, origin);
+  }
+  await checkedTarget(fs, plan.root, LOCKFILE_NAME, origin, { lockfile: true });
+  if (options.allowDirty) return;
+  // Only files that exist are at risk: a create never overwrites anything.
+  const changing = plan.operations.filter((op) => op.kind === 'update' || op.kind === 'merge' || op.kind === 'conflict' || op.kind === 'delete').map((op) => op.path);
+  const dirty = await options.uncommitted(plan.root, changing);
+  if (dirty.length > 0) {
+    throw new UnsafeError('dirty-files', `The ${options.command} would change files with uncommitted changes: ${dirty.join(', ')}. Nothing was written.`, {
+      hint: 'Commit or stash them first, or pass --allow-dirty to merge into them as they are.',
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { basename } from 'node:path';
+import { ExitCode, PlatformError } from '../core/errors.js';
+import type { Plan } from '../plan/plan.js';
+import { LOCKFILE_NAME } from '../render/paths.js';
+import type { StepResult } from '../steps/git.js';
+import type { Reporter } from '../ui/report.js';
+import { startProgress } from '../ui/progress.js';
+import type { CliContext } from '../cli/context.js';
+
+/** What create does after writing: a first commit, then the dependency install. */
+export interface CreateSteps {
+  git: boolean;
+  install: boolean;
+}
+
+/** git init + first commit; a failure (no git, read-only or full disk) is an error of the run (exit 1), the files stay. */
+export async function gitStep(root: string, names: string, plan: Plan, options: CreateSteps, reporter: Reporter): Promise<StepResult> {
+  if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
+  const { insideGitRepo, initRepository } = await import('../steps/git.js');
+  // Secret files are never committed by the CLI.
+  const secret = plan.operations.filter((op) => 'policy' in op && op.policy === 'secret').map((op) => op.path);
+  let result: StepResult;
+  try {
+    if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
+    result = await initRepository(root, `Create ${basename(root)} from ${names}`, secret);
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    result = { name: 'git', status: 'failed', detail: error.message.replace(/\.$/, '') };
+  }
+  if (result.status === 'failed') {
+    const output = result.output?.trim();
+    reporter.fail(
+      new PlatformError('git-failed', ExitCode.unexpected, `The git step failed: ${result.detail}. The files are written in ${root}.`, {
+        hint: 'Fix the cause (git installed and on PATH, disk space, permissions), then run `git init && git add --all && git commit` there yourself; or pass --no-git.',
+        ...(output ? { problems: output.split('\n').filter(Boolean).slice(-10) } : {}),
+      }),
+    );
+  } else {
+    reporter.note(`${reporter.color.green('✔')} git: ${result.detail}`);
+    if (secret.length > 0) reporter.warn(`Not committed, because they hold secret answers: ${secret.join(', ')}. Add them to .gitignore so nobody commits them.`);
+  }
+  return result;
+}
+
+/** The install command create would run after writing (as shown to the user), or undefined when it runs none. */
+export async function installCommand(plan: Plan, options: CreateSteps, ctx: CliContext): Promise<string | undefined> {
+  if (!options.install || !plan.operations.some((op) => op.path === 'package.json')) return undefined;
+  const { packageManagerFrom } = await import('../steps/install.js');
+  return `${packageManagerFrom(ctx.env.npm_config_user_agent)} install`;
+}
+
+export async function installStep(root: string, plan: Plan, options: CreateSteps, ctx: CliContext, reporter: Reporter): Promise<StepResult> {
+  if (!options.install) return { name: 'install', status: 'skipped', detail: '--no-install' };
+  if (!plan.operations.some((op) => op.path === 'package.json')) {
+    return { name: 'install', status: 'skipped', detail: 'no package.json' };
+  }
+  const { installDependencies, packageManagerFrom } = await import('../steps/install.js');
+  const pm = packageManagerFrom(ctx.env.npm_config_user_agent);
+  const progress = startProgress(ctx.stderr, `Installing dependencies with ${pm}…`, !reporter.json || Boolean(ctx.stderr.isTTY));
+  const result = await installDependencies(root, pm);
+  progress.stop();
+  if (result.status === 'failed') {
+    reporter.fail(
+      new PlatformError('install-failed', ExitCode.unexpected, `Installing dependencies failed: ${result.detail}. The files are written.`, {
+        hint: `Fix the cause, then run \`${pm} install\` in ${root}.`,
+        ...(result.output ? { problems: result.output.split('\n').filter(Boolean) } : {}),
+      }),
+    );
+  } else {
+    reporter.note(`${reporter.color.green('✔')} install: ${result.detail}`);
+  }
+  return result;
+}
+
+export function printNextSteps(display: string, plan: Plan, install: StepResult, ctx: CliContext, reporter: Reporter): void {
+  const pm = ctx.env.npm_config_user_agent?.split('/')[0] ?? 'npm';
+  const hasPackage = plan.operations.some((op) => op.path === 'package.json');
+  reporter.line();
+  reporter.line('Next steps:');
+  if (display !== '.') reporter.line(`  cd ${display}`);
+  if (hasPackage && install.status !== 'done') reporter.line(`  ${pm} install`);
+  if (hasPackage) reporter.line(`  ${pm} run dev`);
+  reporter.line(`  Later: npx platform upgrade   (keeps your edits; ${LOCKFILE_NAME} records what was rendered)`);
+}
+

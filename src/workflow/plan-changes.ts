@@ -1,0 +1,68 @@
+import { posix } from 'node:path';
+import type { Fs } from '../core/fs.js';
+import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
+import type { TextMerger } from '../merge/text.js';
+import type { ConflictStyle } from '../plan/decide.js';
+import { componentPaths, planComponent, type ComponentPlan } from '../plan/plan-component.js';
+import type { FileOperation, Plan } from '../plan/plan.js';
+import { readOurs } from '../plan/read-ours.js';
+import { renderChange, type ComponentChange } from './change.js';
+
+export interface PlanOptions {
+  textMerger: TextMerger;
+  conflictStyle: ConflictStyle;
+  /** Overwrite local edits of owned files. */
+  force: boolean;
+}
+
+/**
+ * Render -> read ours -> plan, for every change in turn on the same disk (each sees the lockfile
+ * as the previous one left it). The edge of the pure planner: it reads only the paths each
+ * component owns, through the checked door, and nothing is written.
+ */
+export async function planChanges(fs: Fs, root: string, lock: Lockfile, changes: readonly ComponentChange[], options: PlanOptions): Promise<Plan> {
+  const targetName = posix.basename(root);
+  let current = lock;
+  const parts: ComponentPlan[] = [];
+  const read = new Set<string>();
+  for (const change of changes) {
+    const input = { ...renderChange(change, targetName), lock: current, ...options };
+    const id = `${input.target.name}@${input.target.version}`;
+    const paths = componentPaths(input);
+    const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' });
+    for (const path of paths) read.add(path);
+    const part = await planComponent(input, ours);
+    current = part.lockfile;
+    parts.push(part);
+  }
+  return combine(root, parts, current, read);
+}
+
+/** Several components' plans as one write; a path two of them would change is a claim checkPlan refuses. */
+function combine(root: string, parts: ComponentPlan[], lockfile: Lockfile, read: ReadonlySet<string>): Plan {
+  const owner = new Map<string, string>();
+  const claims: Plan['claims'] = [];
+  const operations: FileOperation[] = [];
+  for (const part of parts) {
+    for (const op of part.operations) {
+      operations.push(op);
+      if (op.kind === 'keep' || op.kind === 'skip') continue;
+      const other = owner.get(op.path);
+      if (other !== undefined && other !== part.name) claims.push({ path: op.path, components: [other, part.name] });
+      owner.set(op.path, part.name);
+    }
+  }
+  operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    root,
+    components: parts.map(({ operations: _operations, lockfile: _lockfile, ...component }) => component),
+    operations,
+    lockfile,
+    lockText: serializeLockfile(lockfile),
+    conflicts: operations.filter((op) => op.kind === 'conflict').map((op) => op.path),
+    notes: parts.flatMap((p) => p.notes),
+    twoWay: parts.flatMap((p) => p.twoWay),
+    claims,
+    read,
+  };
+}

@@ -1,0 +1,186 @@
+import { basename, relative } from 'node:path';
+import { ExitCode } from '../core/errors.js';
+import { readTarget } from '../core/target.js';
+import { applyPlan } from '../apply/apply-plan.js';
+import { describeHooks, planHooks, runHooksAfterWrite, trustNeeded, trustSettings, withPendingHooks, type InstallGate } from '../hooks/hooks.js';
+import type { Lockfile } from '../lock/lockfile.js';
+import type { TextMerger } from '../merge/text.js';
+import type { ConflictStyle } from '../plan/decide.js';
+import { writes, type FileOperation, type Plan } from '../plan/plan.js';
+import type { StepResult } from '../steps/git.js';
+import { unifiedDiff } from '../ui/diff.js';
+import type { Reporter } from '../ui/report.js';
+import { prepareRoot, type CliContext } from '../cli/context.js';
+import type { ComponentChange } from './change.js';
+import { checkPlan } from './check-plan.js';
+import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
+import { formatPlan, planJson } from './format-plan.js';
+import { planChanges } from './plan-changes.js';
+
+export type CommandName = 'create' | 'add' | 'upgrade';
+
+/** What the command found once the folder is safe to read: the lockfile and each component's move. */
+export interface Resolution {
+  lock: Lockfile;
+  changes: ComponentChange[];
+  /** Components already at their target version (upgrade). */
+  upToDate?: string[];
+}
+
+export interface WorkflowRequest {
+  command: CommandName;
+  /** The repository (or the new folder), absolute. */
+  root: string;
+  /** Everything but the writes: the same checks, the same exit code. */
+  dryRun: boolean;
+  /** Reads the lockfile, picks the components and resolves their answers (after recovery). */
+  resolve(): Promise<Resolution>;
+  conflictStyle: ConflictStyle;
+  /** Overwrite local edits of owned files. */
+  force: boolean;
+  allowDirty: boolean;
+  /** --trust: run hooks and the install of templates not on the trust list. */
+  trust: boolean;
+  /** A person at a terminal may be asked the trust question. */
+  mayAsk: boolean;
+  /** create: the first commit and the install after writing. */
+  steps?: CreateSteps;
+  /** Lines to show under an upgrade's heading (its changelog entries). */
+  changelog?(component: Plan['components'][number]): Promise<string[]>;
+}
+
+/**
+ * create, add and upgrade, as one pipeline: recover -> resolve -> render and read -> plan ->
+ * check -> present (dry run) or apply -> git index -> hooks -> steps. A dry run goes through
+ * every check and exits with the real run's code; it only skips the writes and what follows them.
+ */
+export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: WorkflowRequest): Promise<ExitCode> {
+  const { root, dryRun } = request;
+  await prepareRoot(ctx, root, dryRun, (text) => reporter.warn(text));
+  const { lock, changes, upToDate = [] } = await request.resolve();
+  reporter.set({ dryRun, root, upToDate });
+  for (const name of upToDate) reporter.line(`${name} is up to date.`);
+  if (changes.length === 0) return ExitCode.ok;
+
+  const targetName = basename(root);
+  const hooks = changes.flatMap((change) =>
+    planHooks([{ template: change.target, source: change.source }], change.locked ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
+  );
+  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force }), hooks);
+  reporter.set(planJson(plan, dryRun));
+  const display = relative(ctx.cwd, root) || '.';
+  await printHeading(request, plan, display, reporter);
+
+  const { uncommittedPaths } = await import('../steps/git-index.js');
+  await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: uncommittedPaths });
+  const trust = await trustSettings(ctx.fs, ctx.env);
+  const installLine = request.steps ? await installCommand(plan, request.steps, ctx) : undefined;
+  const install: InstallGate | undefined = installLine ? { command: installLine, sources: hooks.map((c) => c.source) } : undefined;
+  const conflicts = plan.conflicts.length > 0;
+
+  if (dryRun) {
+    const secret = secretPaths(lock, plan);
+    // A new folder's files are listed; anywhere else every file that would change is shown as a diff.
+    const diffs = await dryRunDiffs(ctx, plan, secret, reporter, request.command !== 'create');
+    for (const line of formatPlan(plan, { color: reporter.color, tense: 'would', diffs })) reporter.line(line);
+    for (const note of plan.notes) reporter.warn(note);
+    const commands = describeHooks(hooks);
+    if (commands.length > 0) reporter.line(`Then would run (template hooks; not built-in templates only with --trust or a trust list entry):\n${commands.map((l) => `  ${l}`).join('\n')}`);
+    if (installLine) reporter.line(`Then would run: ${installLine}`);
+    reporter.line('Dry run: nothing was written.');
+    // The same trust decision as the real run, so the same exit code.
+    const needed = trustNeeded({ components: hooks, conflicts, install, trust: request.trust, ...trust, root, dryRun: true });
+    if (needed && !request.mayAsk) return reporter.fail(needed.refusal);
+    if (needed) reporter.line(`A real run would ask before running: ${needed.commands.join('; ')}`);
+    return conflicts ? ExitCode.conflicts : ExitCode.ok;
+  }
+
+  await applyPlan(ctx.fs, plan, { pid: ctx.pid });
+  ctx.onCancel(`Cancelled. The files are written in ${display}${installLine ? `; run \`${installLine}\` there yourself` : ''}.`);
+  const conflicted = plan.operations.filter((op): op is Extract<FileOperation, { kind: 'conflict' }> => op.kind === 'conflict');
+  if (conflicted.some((op) => op.stages)) {
+    const { recordUnmerged } = await import('../steps/git-index.js');
+    await recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })));
+  }
+  for (const line of formatPlan(plan, { color: reporter.color, tense: 'did' })) reporter.line(line);
+  for (const note of plan.notes) reporter.warn(note);
+
+  const hooksExit = await runHooksAfterWrite(ctx, trust, {
+    root,
+    components: hooks,
+    lockfile: plan.lockfile,
+    trust: request.trust,
+    mayAsk: request.mayAsk,
+    conflicts,
+    out: reporter,
+    ...(install ? { install } : {}),
+  });
+  const stepResults = request.steps ? await runCreateSteps(ctx, reporter, plan, request.steps, install) : [];
+  if (conflicts) {
+    reporter.line(reporter.color.yellow(`${conflicted.length} file(s) left in conflict for you (exit 3): resolve the markers, then commit:`));
+    for (const op of conflicted) reporter.line(`  ${op.path}`);
+  }
+  const installed = stepResults.find((step) => step.name === 'install');
+  if (installed) printNextSteps(display, plan, installed, ctx, reporter);
+  if (hooksExit !== ExitCode.ok) return hooksExit;
+  if (conflicts) return ExitCode.conflicts;
+  return stepResults.some((step) => step.status === 'failed') ? ExitCode.unexpected : ExitCode.ok;
+}
+
+/** The first commit, then the install (only if its trust question was answered yes). */
+async function runCreateSteps(ctx: CliContext, reporter: Reporter, plan: Plan, steps: CreateSteps, install: InstallGate | undefined): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  reporter.set({ steps: results });
+  const names = plan.components.map((c) => `${c.name}@${c.to}`).join(', ');
+  results.push(await gitStep(plan.root, names, plan, steps, reporter));
+  results.push(
+    install && install.allowed !== true
+      ? { name: 'install', status: 'skipped', detail: 'untrusted' }
+      : await installStep(plan.root, plan, steps, ctx, reporter),
+  );
+  return results;
+}
+
+async function printHeading(request: WorkflowRequest, plan: Plan, display: string, reporter: Reporter): Promise<void> {
+  const names = (components: Plan['components']): string => components.map((c) => `${c.name}@${c.to}`).join(', ');
+  const fresh = plan.components.filter((c) => c.from === undefined);
+  const would = request.dryRun;
+  if (fresh.length > 0 && request.command === 'create') reporter.line(`${would ? 'Would create' : 'Creating'} ${display} from ${names(fresh)}`);
+  else if (fresh.length > 0) reporter.line(`${would ? 'Would add' : 'Adding'} ${names(fresh)} to ${display}`);
+  for (const component of plan.components.filter((c) => c.from !== undefined)) {
+    reporter.line(`${would ? 'Would upgrade' : 'Upgrading'} ${component.name} ${component.from} → ${component.to} in ${display}`);
+    for (const line of (await request.changelog?.(component)) ?? []) reporter.line(reporter.color.dim(line));
+  }
+}
+
+/** Paths never diffed: secret in the lockfile or in the plan (a delete carries no policy). */
+function secretPaths(lock: Lockfile, plan: Plan): Set<string> {
+  return new Set([
+    ...lock.templates.flatMap((t) => Object.entries(t.files).filter(([, f]) => f.policy === 'secret').map(([path]) => path)),
+    ...plan.operations.filter((op) => 'policy' in op && op.policy === 'secret').map((op) => op.path),
+  ]);
+}
+
+/** What a dry run shows under each file that would change (new files too, if asked). */
+async function dryRunDiffs(ctx: CliContext, plan: Plan, secret: ReadonlySet<string>, reporter: Reporter, created: boolean): Promise<Map<string, string>> {
+  const diffs = new Map<string, string>();
+  for (const op of plan.operations) {
+    if (op.kind === 'keep' || op.kind === 'skip' || (op.kind === 'create' && !created)) continue;
+    if (secret.has(op.path)) {
+      diffs.set(op.path, reporter.color.dim('  secret file, not shown'));
+      continue;
+    }
+    const before = await readTarget(ctx.fs, plan.root, op.path, { what: 'the plan' });
+    if (before || writes(op)) diffs.set(op.path, unifiedDiff(op.path, before, writes(op) ? op.bytes : undefined, reporter.color));
+  }
+  return diffs;
+}
+
+/** git's own line merge (loaded on the first merge only: a create never needs it). */
+function lazyGitMerger(): TextMerger {
+  let merger: Promise<TextMerger> | undefined;
+  return async (base, ours, theirs, labels) => {
+    merger ??= import('../merge/git-merge-file.js').then((m) => m.gitTextMerger());
+    return (await merger)(base, ours, theirs, labels);
+  };
+}
