@@ -129,20 +129,25 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
     }
   };
 
+  /** A file's Handlebars: decoded, foreign {{ }} reported, parsed (ast undefined on a syntax error, reported). */
+  const parseSource = (bytes: Uint8Array, display: string): { ast: HandlebarsAst | undefined; foreign: Foreign } | undefined => {
+    const text = decodeOrReport(bytes, display);
+    if (text === undefined) return undefined;
+    const foreign = reportForeign(text, display);
+    const parsed = parseHandlebars(text);
+    if ('ast' in parsed) return { ast: parsed.ast, foreign };
+    incomplete = true;
+    if (!foreign.lines.has(parsed.error.line)) add('error', 'handlebars-syntax', parsed.error.message, display, parsed.error);
+    return { ast: undefined, foreign };
+  };
+
   // ---------------------------------------------------------------- partials
   const partialTree = await readTree(fs, posix.join(dir, 'partials'));
   const partials = new Map<string, { file: string; ast: HandlebarsAst | undefined; foreign: Foreign }>();
   for (const file of partialTree.files) {
     const display = `partials/${file.path}`;
-    const text = decodeOrReport(file.bytes, display);
-    if (text === undefined) continue;
-    const foreign = reportForeign(text, display);
-    const parsed = parseHandlebars(text);
-    if ('error' in parsed) {
-      incomplete = true;
-      if (!foreign.lines.has(parsed.error.line)) add('error', 'handlebars-syntax', parsed.error.message, display, parsed.error);
-    }
-    partials.set(file.path.replace(/\.hbs$/, ''), { file: display, ast: 'ast' in parsed ? parsed.ast : undefined, foreign });
+    const source = parseSource(file.bytes, display);
+    if (source) partials.set(file.path.replace(/\.hbs$/, ''), { file: display, ast: source.ast, foreign: source.foreign });
   }
   for (const link of partialTree.symlinks) add('error', 'symlink', 'Templates may not contain symbolic links; replace it with the file itself.', `partials/${link}`);
 
@@ -203,17 +208,10 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
       }
       continue;
     }
-    const text = decodeOrReport(file.bytes, display);
-    if (text === undefined) continue;
-    const foreign = reportForeign(text, display);
-    const parsed = parseHandlebars(text);
-    if ('error' in parsed) {
-      incomplete = true;
-      if (!foreign.lines.has(parsed.error.line)) add('error', 'handlebars-syntax', parsed.error.message, display, parsed.error);
-      continue;
-    }
-    const analysis = analyze(parsed.ast, ROOT_SCOPE);
-    collect(analysis, display, { foreign, kind: 'content' });
+    const source = parseSource(file.bytes, display);
+    if (!source?.ast) continue;
+    const analysis = analyze(source.ast, ROOT_SCOPE);
+    collect(analysis, display, { foreign: source.foreign, kind: 'content' });
     followPartials(analysis, display, (pos) => pos);
   }
 

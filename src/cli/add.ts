@@ -9,10 +9,9 @@ import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { Catalog } from '../sources/catalog.js';
-import { resolveComposition, selectTemplates, sourceLabel } from './compose.js';
+import { newComponents, selectTemplates } from './compose.js';
 import { inferAnswers } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
-import { newComponent } from '../workflow/change.js';
 
 export interface AddOptions extends AnswerOptions {
   dryRun?: boolean;
@@ -39,15 +38,10 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
           });
         }
       }
-      const { included, answers } = await resolveComposition({
-        selection,
-        given: await readGivenAnswers(options, ctx),
-        defaults: await inferAnswers(ctx.fs, root, lock),
-        useDefaults: Boolean(options.yes),
-        prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined,
-        targetName: basename(root),
-      });
-      return { lock, changes: included.map((template) => newComponent(template, sourceLabel(template), answers)) };
+      const given = await readGivenAnswers(options, ctx);
+      const defaults = await inferAnswers(ctx.fs, root, lock);
+      const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
+      return { lock, changes: await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
     },
     conflictStyle: 'markers',
     force: false,

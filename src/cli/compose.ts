@@ -11,6 +11,7 @@ import type { Catalog } from '../sources/catalog.js';
 import { canonicalSource } from '../sources/canonical.js';
 import { isGitSpec, redact } from '../sources/spec.js';
 import { isNpmSpec } from '../sources/npm-spec.js';
+import { newComponent, type ComponentChange } from '../workflow/change.js';
 
 /** What a create or add renders: one template, or a preset's components. */
 export interface Selection {
@@ -117,6 +118,12 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
   });
   if (missingInclusion) throw missingInclusion;
   return { included, answers };
+}
+
+/** create and add: the selection's components, new to the folder, with one answer per question name. */
+export async function newComponents(input: ComposeInput): Promise<ComponentChange[]> {
+  const { included, answers } = await resolveComposition(input);
+  return included.map((template) => newComponent(template, sourceLabel(template), answers));
 }
 
 /** A --template that names a folder rather than a built-in template (or a git repository). */

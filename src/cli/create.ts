@@ -5,7 +5,7 @@ import { readGivenAnswers } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
-import { resolveComposition, selectTemplates, sourceLabel } from './compose.js';
+import { newComponents, selectTemplates } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
 import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
@@ -16,7 +16,6 @@ import { isInteractive, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
-import { newComponent } from '../workflow/change.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -34,15 +33,8 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = await checkTarget(root, selection.templates, options, ctx);
-      const { included, answers } = await resolveComposition({
-        selection,
-        given,
-        defaults: new Map(),
-        useDefaults: Boolean(options.yes),
-        prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined,
-        targetName: basename(root),
-      });
-      return { lock, changes: included.map((template) => newComponent(template, sourceLabel(template), answers)) };
+      const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
+      return { lock, changes: await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
     },
     conflictStyle: 'markers',
     force: false,

@@ -4,11 +4,10 @@ import type { Template } from '../template/template.js';
 import { BuiltinDriver } from './builtin-driver.js';
 import { DirDriver } from './dir-driver.js';
 import { driverFor, type SourceDriver } from './driver.js';
-import { GitDriver } from './git-driver.js';
-import type { GitSources } from './git-source.js';
+import { RemoteDriver } from './remote-driver.js';
+import { GitSources } from './git-source.js';
 import type { Env } from './git.js';
-import { NpmDriver } from './npm-driver.js';
-import type { NpmSources } from './npm.js';
+import { NpmSources } from './npm.js';
 
 /** What a Catalog needs of the run: its file system, its environment, and its compiled-template cache if it keeps one. */
 export interface CatalogContext {
@@ -27,13 +26,13 @@ export interface CatalogContext {
 export class Catalog {
   /** Every kind canonicalSource accepts has exactly one driver here. */
   readonly drivers: readonly SourceDriver[];
-  private readonly gitDriver: GitDriver;
-  private readonly npmDriver: NpmDriver;
+  private readonly gitDriver: RemoteDriver<GitSources>;
+  private readonly npmDriver: RemoteDriver<NpmSources>;
 
   constructor(ctx: CatalogContext, options: { builtinRoot?: string } = {}) {
     const attach = async (template: Template): Promise<Template> => (ctx.compiled ? ctx.compiled.attach(template) : template);
-    this.gitDriver = new GitDriver(ctx.env, attach);
-    this.npmDriver = new NpmDriver(ctx.env, attach);
+    this.gitDriver = new RemoteDriver('git', new GitSources(ctx.env, attach));
+    this.npmDriver = new RemoteDriver('npm', new NpmSources(ctx.env, attach));
     this.drivers = [new BuiltinDriver(ctx.fs, attach, options.builtinRoot ?? BUILTIN_ROOT), new DirDriver(ctx.fs, attach), this.gitDriver, this.npmDriver];
   }
 
