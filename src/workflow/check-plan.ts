@@ -34,6 +34,7 @@ export async function checkPlan(fs: Fs, plan: Plan, options: CheckOptions): Prom
   if (options.allowDirty) return;
   // Only files that exist are at risk: a create never overwrites anything.
   const changing = plan.operations.filter((op) => op.kind === 'update' || op.kind === 'merge' || op.kind === 'conflict' || op.kind === 'delete').map((op) => op.path);
+  if (changing.length === 0) return;
   const dirty = await options.uncommitted(plan.root, changing);
   if (dirty.length > 0) {
     throw new UnsafeError('dirty-files', `The ${options.command} would change files with uncommitted changes: ${dirty.join(', ')}. Nothing was written.`, {

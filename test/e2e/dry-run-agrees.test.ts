@@ -33,11 +33,11 @@ function snapshot(dir: string): Record<string, string> {
 const GIT_ENV = { GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com' };
 
 /** A local template folder, optionally with a hook and a package.json (so an install would run). */
-function template(home: string, options: { hook?: boolean; packageJson?: boolean; version?: string; readme?: string }): string {
+function template(home: string, options: { hook?: boolean; packageJson?: boolean; version?: string; readme?: string; newQuestion?: boolean }): string {
   const dir = join(home, 'tpl', options.version ?? '1.0.0');
   mkdirSync(join(dir, 'files'), { recursive: true });
   const hook = options.hook ? `hooks:\n  - run: [${JSON.stringify(process.execPath)}, -e, "require('fs').writeFileSync('ran.txt', 'x')"]\n    description: write ran.txt\n` : '';
-  writeFileSync(join(dir, 'template.yaml'), `name: thing\nversion: ${options.version ?? '1.0.0'}\nquestions:\n  - { name: name, type: string, default: svc }\n${hook}`);
+  writeFileSync(join(dir, 'template.yaml'), `name: thing\nversion: ${options.version ?? '1.0.0'}\nquestions:\n  - { name: name, type: string, default: svc }\n${options.newQuestion ? '  - { name: region, type: string, default: eu-west-1 }\n' : ''}${hook}`);
   writeFileSync(join(dir, 'files', 'README.md.hbs'), options.readme ?? '# {{name}}\n');
   if (options.packageJson) writeFileSync(join(dir, 'files', 'package.json.hbs'), '{ "name": "{{name}}", "private": true }\n');
   return join(home, 'tpl');
@@ -116,6 +116,60 @@ describe('a dry run exits as the real run would, and writes nothing', () => {
     expect(real.code, out(real)).toBe(0);
     expect(dry.code, out(dry)).toBe(0);
     expect(dry.stderr).toContain('the real run removes it first');
+    expect(after).toEqual(before);
+  });
+
+  it('upgrade to a version with a new question, no terminal and no --yes: both stop at the question (exit 2)', async () => {
+    const home = tempDir('dry-agree-question-');
+    mkdirSync(join(home, 'base'));
+    template(join(home, 'base'), {});
+    const created = await cli('create-service', ['svc', '--template', './tpl', '--yes', '--no-install', '--no-git'], { cwd: join(home, 'base') });
+    expect(created.code, out(created)).toBe(0);
+    template(join(home, 'base'), { version: '2.0.0', newQuestion: true, readme: '# {{name}} in {{region}}\n' });
+    const asked = await bothWays(home, 'platform', ['upgrade'], 'svc');
+    expect(asked.real.code, out(asked.real)).toBe(2);
+    expect(asked.dry.code, out(asked.dry)).toBe(2);
+    expect(asked.dry.stderr).toContain('region');
+    expect(asked.after).toEqual(asked.before);
+  });
+
+  it('add whose file is already there with uncommitted changes: both exit 5; with --allow-dirty both leave a conflict (exit 3)', async () => {
+    const home = tempDir('dry-agree-add-dirty-');
+    mkdirSync(join(home, 'base'));
+    template(join(home, 'base'), {});
+    const repo = join(home, 'base', 'repo');
+    mkdirSync(repo);
+    writeFileSync(join(repo, 'README.md'), '# repo\n');
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    execFileSync('git', ['add', '-A'], { cwd: repo });
+    execFileSync('git', ['commit', '-qm', 'init'], { cwd: repo, env: { ...process.env, ...GIT_ENV } });
+    writeFileSync(join(repo, 'README.md'), '# repo\n\nunsaved work\n');
+    const dirty = await bothWays(home, 'platform', ['add', '../tpl/1.0.0', '--yes'], 'repo');
+    expect(dirty.real.code, out(dirty.real)).toBe(5);
+    expect(dirty.dry.code, out(dirty.dry)).toBe(5);
+    expect(dirty.dry.stderr).toContain('The add would change files with uncommitted changes: README.md');
+    expect(readFileSync(join(home, 'real', 'repo', 'README.md'), 'utf8')).toBe('# repo\n\nunsaved work\n');
+    expect(dirty.after).toEqual(dirty.before);
+
+    for (const side of ['dry', 'real']) execFileSync('rm', ['-rf', join(home, side)]);
+    const allowed = await bothWays(home, 'platform', ['add', '../tpl/1.0.0', '--yes', '--allow-dirty'], 'repo');
+    expect(allowed.real.code, out(allowed.real)).toBe(3);
+    expect(allowed.dry.code, out(allowed.dry)).toBe(3);
+    expect(readFileSync(join(home, 'real', 'repo', 'README.md'), 'utf8')).toContain('unsaved work');
+    expect(allowed.after).toEqual(allowed.before);
+  });
+
+  it('create --force over a different file: both report the conflict (exit 3), and the dry run shows it', async () => {
+    const home = tempDir('dry-agree-force-');
+    mkdirSync(join(home, 'base'));
+    template(join(home, 'base'), {});
+    mkdirSync(join(home, 'base', 'svc'));
+    writeFileSync(join(home, 'base', 'svc', 'README.md'), '# mine\n');
+    const { dry, real, before, after } = await bothWays(home, 'create-service', ['svc', '--template', './tpl', '--yes', '--no-install', '--no-git', '--force']);
+    expect(real.code, out(real)).toBe(3);
+    expect(dry.code, out(dry)).toBe(3);
+    expect(dry.stdout).toMatch(/conflict\s+README\.md \(a different file is already there\)/);
+    expect(readFileSync(join(home, 'real', 'svc', 'README.md'), 'utf8')).toContain('# mine');
     expect(after).toEqual(before);
   });
 });
