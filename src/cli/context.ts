@@ -1,6 +1,7 @@
 import type { Fs } from '../core/fs.js';
 import type { Streams } from '../ui/report.js';
 import type { CompiledStore } from './compiled-store.js';
+import { spawnedGit, type GitPort } from '../steps/git-port.js';
 
 /** Everything a command may take from the outside world, so tests can hand in their own. */
 export interface CliContext extends Streams {
@@ -14,6 +15,8 @@ export interface CliContext extends Streams {
   isRunning(pid: number): boolean;
   /** How to run this CLI again (node and the platform bin), for the git merge driver. */
   self: string[];
+  /** git on the repository; absent: the real one, spawned (tests hand in their own). */
+  git?: GitPort;
   /** Compiled templates kept between runs; absent in tests. */
   compiled?: CompiledStore;
   /** What Ctrl-C should say from now on (once files are written, "nothing was written" is false). */
@@ -49,4 +52,9 @@ export async function prepareRoot(ctx: CliContext, root: string, dryRun: boolean
 export async function checkStaging(ctx: CliContext, root: string): Promise<void> {
   const { readStaging } = await import('../apply/journal.js');
   await readStaging(ctx.fs, root);
+}
+
+/** The context's git, or the real one. */
+export function gitOf(ctx: CliContext): GitPort {
+  return ctx.git ?? spawnedGit;
 }

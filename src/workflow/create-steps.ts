@@ -3,6 +3,7 @@ import { ExitCode, PlatformError } from '../core/errors.js';
 import type { Plan } from '../plan/plan.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { StepResult } from '../steps/git.js';
+import type { GitPort } from '../steps/git-port.js';
 import type { Reporter } from '../ui/report.js';
 import { startProgress } from '../ui/progress.js';
 import type { CliContext } from '../cli/context.js';
@@ -14,15 +15,14 @@ export interface CreateSteps {
 }
 
 /** git init + first commit; a failure (no git, read-only or full disk) is an error of the run (exit 1), the files stay. */
-export async function gitStep(root: string, names: string, plan: Plan, options: CreateSteps, reporter: Reporter): Promise<StepResult> {
+export async function gitStep(git: GitPort, root: string, names: string, plan: Plan, options: CreateSteps, reporter: Reporter): Promise<StepResult> {
   if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
-  const { insideGitRepo, initRepository } = await import('../steps/git.js');
   // Secret files are never committed by the CLI.
   const secret = plan.operations.filter((op) => 'policy' in op && op.policy === 'secret').map((op) => op.path);
   let result: StepResult;
   try {
-    if (await insideGitRepo(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
-    result = await initRepository(root, `Create ${basename(root)} from ${names}`, secret);
+    if (await git.insideRepository(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
+    result = await git.initRepository(root, `Create ${basename(root)} from ${names}`, secret);
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     result = { name: 'git', status: 'failed', detail: error.message.replace(/\.$/, '') };

@@ -10,7 +10,8 @@ import { writes, type FileOperation, type Plan } from '../plan/plan.js';
 import type { StepResult } from '../steps/git.js';
 import { unifiedDiff } from '../ui/diff.js';
 import type { Reporter } from '../ui/report.js';
-import { prepareRoot, type CliContext } from '../cli/context.js';
+import { gitOf, prepareRoot, type CliContext } from '../cli/context.js';
+import type { GitPort } from '../steps/git-port.js';
 import type { ComponentChange } from './change.js';
 import { checkPlan } from './check-plan.js';
 import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
@@ -71,8 +72,8 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const display = relative(ctx.cwd, root) || '.';
   await printHeading(request, plan, display, reporter);
 
-  const { uncommittedPaths } = await import('../steps/git-index.js');
-  await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: uncommittedPaths });
+  const git = gitOf(ctx);
+  await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: (at, paths) => git.uncommitted(at, paths) });
   const trust = await trustSettings(ctx.fs, ctx.env);
   const installLine = request.steps ? await installCommand(plan, request.steps, ctx) : undefined;
   const install: InstallGate | undefined = installLine ? { command: installLine, sources: hooks.map((c) => c.source) } : undefined;
@@ -99,8 +100,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   ctx.onCancel(`Cancelled. The files are written in ${display}${installLine ? `; run \`${installLine}\` there yourself` : ''}.`);
   const conflicted = plan.operations.filter((op): op is Extract<FileOperation, { kind: 'conflict' }> => op.kind === 'conflict');
   if (conflicted.some((op) => op.stages)) {
-    const { recordUnmerged } = await import('../steps/git-index.js');
-    await recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })));
+    await git.recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })));
   }
   for (const line of formatPlan(plan, { color: reporter.color, tense: 'did' })) reporter.line(line);
   for (const note of plan.notes) reporter.warn(note);
@@ -115,7 +115,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
     out: reporter,
     ...(install ? { install } : {}),
   });
-  const stepResults = request.steps ? await runCreateSteps(ctx, reporter, plan, request.steps, install) : [];
+  const stepResults = request.steps ? await runCreateSteps(ctx, git, reporter, plan, request.steps, install) : [];
   if (conflicts) {
     reporter.line(reporter.color.yellow(`${conflicted.length} file(s) left in conflict for you (exit 3): resolve the markers, then commit:`));
     for (const op of conflicted) reporter.line(`  ${op.path}`);
@@ -128,11 +128,11 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
 }
 
 /** The first commit, then the install (only if its trust question was answered yes). */
-async function runCreateSteps(ctx: CliContext, reporter: Reporter, plan: Plan, steps: CreateSteps, install: InstallGate | undefined): Promise<StepResult[]> {
+async function runCreateSteps(ctx: CliContext, git: GitPort, reporter: Reporter, plan: Plan, steps: CreateSteps, install: InstallGate | undefined): Promise<StepResult[]> {
   const results: StepResult[] = [];
   reporter.set({ steps: results });
   const names = plan.components.map((c) => `${c.name}@${c.to}`).join(', ');
-  results.push(await gitStep(plan.root, names, plan, steps, reporter));
+  results.push(await gitStep(git, plan.root, names, plan, steps, reporter));
   results.push(
     install && install.allowed !== true
       ? { name: 'install', status: 'skipped', detail: 'untrusted' }
