@@ -8,6 +8,7 @@ import type { Fs } from '../../src/core/fs.js';
 import { PlatformError } from '../../src/core/errors.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { run, type BinName } from '../../src/cli/main.js';
+import type { GitPort } from '../../src/steps/git-port.js';
 
 export interface InProcessResult {
   code: number;
@@ -19,6 +20,8 @@ export interface InProcessOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
   bin?: BinName;
+  /** git on the repository (default: the real one, which finds no repository on memfs paths). */
+  git?: GitPort;
 }
 
 /** `platform ARGS` (or create-service) on fs, with no terminal and colour off. */
@@ -37,6 +40,7 @@ export async function runInProcess(fs: Fs, args: string[], options: InProcessOpt
     isRunning: () => false,
     self: [],
     onCancel: () => undefined,
+    ...(options.git ? { git: options.git } : {}),
   };
   const code = await run(options.bin ?? 'platform', args, ctx);
   return { code, stdout, stderr };
@@ -51,4 +55,28 @@ export function thrownPlatformError(fn: () => unknown): PlatformError {
     return error as PlatformError;
   }
   throw new Error('expected a PlatformError, nothing was thrown');
+}
+
+/** A git port that records every call: `dirty` paths are reported as uncommitted, the repository is at `repository` (if any). */
+export function recordingGit(options: { dirty?: string[]; repository?: string } = {}): GitPort & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    uncommitted: async (root, paths) => {
+      calls.push(`uncommitted ${paths.join(' ')}`);
+      return paths.filter((p) => options.dirty?.includes(p));
+    },
+    recordUnmerged: async (_root, conflicts) => {
+      calls.push(`unmerged ${conflicts.map((c) => c.path).join(' ')}`);
+      return options.repository !== undefined;
+    },
+    insideRepository: async (dir) => {
+      calls.push(`inside ${dir}`);
+      return options.repository !== undefined && (dir === options.repository || dir.startsWith(`${options.repository}/`));
+    },
+    initRepository: async (dir, _message, exclude) => {
+      calls.push(`init ${dir}${exclude.length > 0 ? ` excluding ${exclude.join(' ')}` : ''}`);
+      return { name: 'git', status: 'done', detail: 'repository initialised with a first commit' };
+    },
+  };
 }
