@@ -127,17 +127,20 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   return stepResults.some((step) => step.status === 'failed') ? ExitCode.unexpected : ExitCode.ok;
 }
 
-/** The first commit, then the install (only if its trust question was answered yes). */
+/**
+ * The install (only if its trust question was answered yes), then the first commit, so the
+ * package manager's lockfile is in it and a new repository starts clean (`git status` empty).
+ */
 async function runCreateSteps(ctx: CliContext, git: GitPort, reporter: Reporter, plan: Plan, steps: CreateSteps, install: InstallGate | undefined): Promise<StepResult[]> {
   const results: StepResult[] = [];
   reporter.set({ steps: results });
   const names = plan.components.map((c) => `${c.name}@${c.to}`).join(', ');
-  results.push(await gitStep(git, plan.root, names, plan, steps, reporter));
   results.push(
     install && install.allowed !== true
       ? { name: 'install', status: 'skipped', detail: 'untrusted' }
       : await installStep(plan.root, plan, steps, ctx, reporter),
   );
+  results.push(await gitStep(git, plan.root, names, plan, steps, reporter));
   return results;
 }
 

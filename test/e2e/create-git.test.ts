@@ -107,4 +107,20 @@ describe('git step', () => {
     expect(existsSync(join(cwd, 'svc', '.git'))).toBe(false);
     expect(existsSync(join(cwd, 'svc', 'package.json'))).toBe(true);
   });
+
+  it('installs before the first commit: the package manager\'s lockfile is committed and `git status` is empty', async () => {
+    const cwd = tempDir();
+    const bin = join(cwd, 'fake-bin');
+    mkdirSync(bin);
+    // A stand-in npm that does what an install leaves behind: node_modules (ignored) and a lockfile.
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\nmkdir -p node_modules/x && echo {} > node_modules/x/package.json && echo \'{"lockfileVersion":3}\' > package-lock.json\n');
+    spawnSync('chmod', ['755', join(bin, 'npm')]);
+    const env = { ...gitEnv(cwd, IDENTITY), PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const r = await cli('create-service', ['svc', '--yes', '--template', 'service'], { cwd, env });
+    expect(r.code, out(r)).toBe(0);
+    const repo = join(cwd, 'svc');
+    expect(git(repo, env, ['status', '--porcelain']).stdout).toBe('');
+    expect(git(repo, env, ['ls-files', 'package-lock.json']).stdout.trim()).toBe('package-lock.json');
+    expect(git(repo, env, ['ls-files', 'node_modules']).stdout).toBe('');
+  });
 });
