@@ -34,6 +34,21 @@ export async function inferAnswers(fs: Fs, root: string, lock: Lockfile): Promis
 }
 
 /**
+ * Whether each component is in the repository, as defaults of the questions `with<Component>`
+ * a template asks (ci's `withDeploy`: jobs only for components that exist). `components` are the
+ * names recorded in the lockfile plus those being added.
+ */
+export function componentFlags(components: Iterable<string>, questions: Iterable<string>): Map<string, boolean> {
+  const present = new Set([...components].map((name) => name.toLowerCase()));
+  const flags = new Map<string, boolean>();
+  for (const question of questions) {
+    const component = /^with([A-Z][A-Za-z0-9]*)$/.exec(question)?.[1];
+    if (component) flags.set(question, present.has(component.toLowerCase()));
+  }
+  return flags;
+}
+
+/**
  * A file to guess from, read through the path checks: a link (it could point at a secret
  * outside), a FIFO (it would hang) or a device is no source of guesses, so it is skipped.
  */

@@ -11,6 +11,7 @@ import type { Reporter } from '../ui/report.js';
 import { isInteractive, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
+import { componentFlags } from './infer.js';
 import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
@@ -64,7 +65,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
           });
         }
         const target = await catalog.load(`${locked.name}@${version}`, locked.source);
-        const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined }, root);
+        const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
+        const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
         const base = await renderRecordedVersion(catalog, locked, root).catch(() => undefined);
         changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });
@@ -102,7 +104,7 @@ function chooseComponents(lock: Lockfile, component: string | undefined, to: str
  * Recorded answers, then --answers/--set; questions new in the target are asked on a terminal,
  * or defaulted with --yes; otherwise the run stops (exit 2), dry run or not.
  */
-async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, asking: { useDefaults: boolean; prompter: Prompter | undefined }, root: string): Promise<ResolvedAnswers> {
+async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, asking: { useDefaults: boolean; prompter: Prompter | undefined; defaults: ReadonlyMap<string, unknown> }, root: string): Promise<ResolvedAnswers> {
   const questions = target.manifest.questions;
   const names = new Set(questions.map((q) => q.name));
   const merged = new Map<string, GivenAnswer>();

@@ -3,6 +3,9 @@ import { lockedFile, recordedHash, sha256, withTemplate, type LockedFile, type L
 import type { MergeLabels, TextMerger } from '../merge/text.js';
 import { decide, type ConflictStyle, type DecideContext } from './decide.js';
 import type { DiskFile, FileOperation } from './plan.js';
+import type { TemplateManifest } from '../template/schema.js';
+
+export type Requirements = TemplateManifest['requires'];
 
 /** Where a component goes: the template version it moves to, and where that came from. */
 export interface ComponentTarget {
@@ -10,6 +13,8 @@ export interface ComponentTarget {
   version: string;
   /** As the lockfile records it (canonical). */
   source: string;
+  /** What the repository must have for this version to work (template.yaml `requires`). */
+  requires?: Requirements;
 }
 
 /** What one component's plan needs, all of it already read or rendered. */
@@ -39,6 +44,7 @@ export interface ComponentPlan {
   from: string | undefined;
   to: string;
   source: string;
+  requires?: Requirements;
   operations: FileOperation[];
   /** The lockfile with this component's new entry. */
   lockfile: Lockfile;
@@ -130,11 +136,12 @@ export async function planComponent(input: ComponentInput, ours: ReadonlyMap<str
     if (stays !== undefined) files[stays] = lockedFile('secret', file.bytes, file.executable);
     else files[path] = previous ?? lockedFile(file.policy, file.bytes, file.executable);
   }
-  const lockfile = withTemplate(input.lock, { ...input.target, answers: input.answers, files });
+  const { requires, ...recordedTarget } = input.target;
+  const lockfile = withTemplate(input.lock, { ...recordedTarget, answers: input.answers, files });
   operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (locked && !input.base) notes.push(`${labels.base} could not be rendered again: files you edited are merged two-way.`);
   for (const path of twoWay) notes.push(`${path}: no base to merge from; both versions are shown side by side.`);
-  return { name: input.target.name, from: locked?.version, to: input.target.version, source: input.target.source, operations, lockfile, twoWay, notes };
+  return { name: input.target.name, from: locked?.version, to: input.target.version, source: input.target.source, ...(requires ? { requires } : {}), operations, lockfile, twoWay, notes };
 }
 
 /** A file the lockfile knows and the target no longer writes. */

@@ -101,6 +101,18 @@ export const templateManifestSchema = z
      * element may use Handlebars over the answers, secret answers excepted). Templates from
      * sources other than the built-in ones need --trust or a trust list entry (see README).
      */
+    /**
+     * What the repository must have for this version's files to work (checked at create, add and
+     * upgrade, dry run included: exit 2 with the list). A component requirement applies when that
+     * component is in the repository; files and package.json scripts must exist or be written.
+     */
+    requires: z
+      .strictObject({
+        components: z.array(z.strictObject({ name: z.string().regex(TEMPLATE_NAME, 'must be a template name'), minVersion: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0') })).default([]),
+        files: z.array(z.string().min(1)).default([]),
+        scripts: z.array(z.string().min(1)).default([]),
+      })
+      .default({ components: [], files: [], scripts: [] }),
     hooks: z
       .array(
         z.strictObject({

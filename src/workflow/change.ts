@@ -44,7 +44,7 @@ export function renderChange(change: ComponentChange, targetName: string): Pick<
     theirs,
     renames: change.locked ? renderRenames(target, answers.values, targetName) : new Map(),
     answers: persisted,
-    target: { name: target.manifest.name, version: target.manifest.version, source: change.source },
+    target: { name: target.manifest.name, version: target.manifest.version, source: change.source, requires: target.manifest.requires },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Fs } from '../core/fs.js';
-import { UnsafeError } from '../core/errors.js';
-import { checkedTarget } from '../core/target.js';
+import { UnsafeError, UsageError } from '../core/errors.js';
+import { checkedTarget, readTarget } from '../core/target.js';
+import { unmetRequirements } from './requirements.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { writes, type Plan } from '../plan/plan.js';
 
@@ -16,7 +17,8 @@ export interface CheckOptions {
 /**
  * Every check between planning and writing, the same for a dry run and a real run: no path
  * claimed by two components, every path written goes through the checked door (no link, no
- * FIFO, inside the root), and no file with unsaved work is changed. (What an interrupted run
+ * FIFO, inside the root), what each component requires is there, and no file with unsaved work
+ * is changed. (What an interrupted run
  * left is checked earlier, before anything is read: see prepareRoot.) Throws; writes nothing.
  */
 export async function checkPlan(fs: Fs, plan: Plan, options: CheckOptions): Promise<void> {
@@ -31,6 +33,13 @@ export async function checkPlan(fs: Fs, plan: Plan, options: CheckOptions): Prom
     if (writes(op) && !plan.read.has(op.path)) await checkedTarget(fs, plan.root, op.path, origin);
   }
   await checkedTarget(fs, plan.root, LOCKFILE_NAME, origin, { lockfile: true });
+  const gaps = await unmetRequirements(plan, (path) => readTarget(fs, plan.root, path, { what: 'the files a template requires' }));
+  if (gaps.length > 0) {
+    throw new UsageError('requirements-missing', `${gaps.map((g) => g.component).join(', ')} ${gaps.length === 1 ? 'needs' : 'need'} what this repository does not have. Nothing was written.`, {
+      problems: gaps.flatMap((g) => g.missing.map((m) => (gaps.length === 1 ? m : `${g.component}: ${m}`))),
+      hint: 'Add what is missing (a component with `platform add`, a script in package.json), then run the command again; the files it writes would not work without it.',
+    });
+  }
   if (options.allowDirty) return;
   // Only files that exist are at risk: a create never overwrites anything.
   const changing = plan.operations.filter((op) => op.kind === 'update' || op.kind === 'merge' || op.kind === 'conflict' || op.kind === 'delete').map((op) => op.path);

@@ -96,4 +96,35 @@ describe('checkPlan: the same gate for a dry run and a real run', () => {
     expect([error.code, error.exitCode]).toEqual(['path-in-the-way', 5]);
     expect(vol.toJSON(ROOT)).toEqual({ [`${ROOT}/.platform.yaml`]: null });
   });
+
+  it('refuses a component whose requirements the repository lacks (exit 2), listing every gap, and passes once they are there', async () => {
+    const needy = await makeTemplate(
+      'name: ci\nversion: 1.2.0\nrequires:\n  components: [{ name: service, minVersion: 1.1.0 }]\n  files: [.nvmrc, Dockerfile]\n  scripts: [build, lint]\n',
+      { '.github/ci.yml': 'jobs: {}\n' },
+    );
+    const service = { name: 'service', version: '1.0.0', source: 'builtin', answers: {}, files: {} };
+    const lock = { ...EMPTY_LOCKFILE, templates: [service] };
+    const { fs, vol } = memoryFs({ [`${ROOT}/package.json`]: '{ "scripts": { "build": "tsc" } }\n', [`${ROOT}/.nvmrc`]: '22\n' });
+    const plan = await planChanges(fs, ROOT, lock, [newComponent(needy, 'builtin', noAnswers)], OPTIONS);
+    const error = await refusal(checkPlan(fs, plan, gitSays([])));
+    expect([error.code, error.exitCode]).toEqual(['requirements-missing', 2]);
+    expect(error.message).toBe('ci@1.2.0 needs what this repository does not have. Nothing was written.');
+    expect(error.problems).toEqual([
+      'service 1.1.0 or newer (this repository has service@1.0.0: run `platform upgrade service` first)',
+      'the file Dockerfile',
+      'the package.json script "lint"',
+    ]);
+    vol.writeFileSync(`${ROOT}/Dockerfile`, 'FROM scratch\n');
+    vol.writeFileSync(`${ROOT}/package.json`, '{ "scripts": { "build": "tsc", "lint": "eslint ." } }\n');
+    const upgraded = { ...lock, templates: [{ ...service, version: '1.1.0' }] };
+    await checkPlan(fs, await planChanges(fs, ROOT, upgraded, [newComponent(needy, 'builtin', noAnswers)], OPTIONS), gitSays([]));
+  });
+
+  it('a requirement is met by a file the same plan writes (create of the whole golden path at once)', async () => {
+    const service = await makeTemplate('name: service\nversion: 1.1.0\n', { 'package.json': '{ "scripts": { "lint": "x" } }\n', Dockerfile: 'FROM scratch\n' });
+    const needy = await makeTemplate('name: ci\nversion: 1.2.0\nrequires:\n  components: [{ name: service, minVersion: 1.1.0 }]\n  files: [Dockerfile]\n  scripts: [lint]\n', { 'ci.yml': 'x: 1\n' });
+    const { fs } = memoryFs();
+    const plan = await planChanges(fs, ROOT, EMPTY_LOCKFILE, [newComponent(service, 'builtin', noAnswers), newComponent(needy, 'builtin', noAnswers)], OPTIONS);
+    await checkPlan(fs, plan, gitSays([]));
+  });
 });
