@@ -70,6 +70,15 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
   const conflict = (base: Uint8Array | undefined, mine: DiskFile, reason: string, style: ConflictLayout, theirs: RenderedFile = next): void => {
     operations.push(...conflictOperations(ctx, newPath, theirs, base, mine, reason, style));
   };
+  // A rename onto a path where you already keep a different file: never overwrite it, whatever
+  // was decided for the moved file (bytes: what newPath would hold; the template's for a
+  // conflict). The file at oldPath is left in place.
+  const moveBlocked = (bytes: Uint8Array): boolean => {
+    if (!atNewPath || same(atNewPath.bytes, bytes)) return false;
+    conflict(undefined, atNewPath, `moved from ${oldPath}, but you already have a different ${newPath}`, 'two-way', { ...next, bytes });
+    notes.push(`${oldPath} was left in place: the template moved it to ${newPath}, where you have a different file.`);
+    return true;
+  };
 
   // A secret file is written once and is yours from then on: never rewritten (an upgrade
   // knows no secret but its default), never diffed, never deleted.
@@ -114,6 +123,7 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
     decided = { kind: 'take', bytes: next.bytes, reason: moved ? `moved from ${oldPath}` : 'template changed; no local edits' };
   } else if (next.policy === 'owned') {
     if (!ctx.force) {
+      if (moveBlocked(next.bytes)) return decision;
       conflict(base, disk, "owned by the platform, edited locally (use --force to take the template's)", 'theirs-beside');
       retireOld();
       return decision;
@@ -124,12 +134,14 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
   } else if (same(disk.bytes, next.bytes)) {
     decided = { kind: 'keep', bytes: disk.bytes, reason: 'your edit matches the template' };
   } else if (!base) {
+    if (moveBlocked(next.bytes)) return decision;
     decision.twoWay = true;
     conflict(undefined, disk, 'no base to merge from (two-way)', 'two-way');
     retireOld();
     return decision;
   } else {
     const merged = await mergeFile({ path: newPath, base, ours: disk.bytes, theirs: next.bytes, labels: ctx.labels, textMerger: ctx.textMerger });
+    if ((merged.method === 'binary' || merged.conflicts > 0) && moveBlocked(next.bytes)) return decision;
     if (merged.method === 'binary') {
       conflict(base, disk, 'binary file changed on both sides', 'theirs-beside');
       retireOld();
@@ -144,12 +156,7 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
     decided = { kind: 'merged', bytes: merged.bytes, reason: merged.method === 'structure' ? 'merged by structure' : 'merged by lines' };
   }
 
-  // A rename onto a path where you already keep a different file: never overwrite it.
-  if (atNewPath && !same(atNewPath.bytes, decided.bytes)) {
-    conflict(undefined, atNewPath, `moved from ${oldPath}, but you already have a different ${newPath}`, 'two-way', { ...next, bytes: decided.bytes });
-    notes.push(`${oldPath} was left in place: the template moved it to ${newPath}, where you have a different file.`);
-    return decision;
-  }
+  if (moveBlocked(decided.bytes)) return decision;
   const write = { path: newPath, bytes: decided.bytes, executable, policy: next.policy };
   if (moved) {
     const kind = decided.kind === 'merged' ? 'merge' : atNewPath ? 'update' : 'create';
