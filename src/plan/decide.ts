@@ -82,13 +82,16 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
 
   // A secret file is written once and is yours from then on: never rewritten (an upgrade
   // knows no secret but its default), never diffed, never deleted.
+  // (A file that was secret stays secret where it is, even if the new version's path is not.)
+  const stays = ctx.secretStays.get(newPath);
+  if (stays !== undefined) {
+    operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: `secret: yours stays at ${stays}` });
+    notes.push(`${stays}: the template moved this secret file to ${newPath}; it stays where it is (move it yourself).`);
+    return decision;
+  }
   if (next.policy === 'secret' || recorded?.policy === 'secret') {
     const existing = ctx.ours.get(newPath);
-    const stays = ctx.secretStays.get(newPath);
-    if (stays !== undefined) {
-      operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: `secret: yours stays at ${stays}` });
-      notes.push(`${stays}: the template moved this secret file to ${newPath}; it stays where it is (move it yourself).`);
-    } else if (existing) operations.push({ kind: 'keep', path: newPath, policy: 'secret', reason: 'secret: yours' });
+    if (existing) operations.push({ kind: 'keep', path: newPath, policy: 'secret', reason: 'secret: yours' });
     else if (!recorded) operations.push({ kind: 'create', path: newPath, bytes: next.bytes, executable: next.executable, policy: 'secret', reason: ctx.fresh ? 'new file' : 'new in this version' });
     else operations.push({ kind: 'skip', path: newPath, policy: 'secret', reason: 'you deleted it; left deleted' });
     return decision;

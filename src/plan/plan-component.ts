@@ -129,11 +129,15 @@ export async function planComponent(input: ComponentInput, ours: ReadonlyMap<str
 
   const files: Record<string, LockedFile> = {};
   const keptOnce = new Set(operations.filter((op) => op.kind === 'skip' && op.policy === 'once').map((op) => op.path));
+  // A once file the template moved stays where it is (decide leaves it): recorded there, as it was.
+  const onceStays = new Map([...renamedTo].filter(([from]) => keptOnce.has(from)).map(([from, to]) => [to, from]));
   for (const [path, file] of theirs) {
     // A once file the upgrade left alone is still what was written then: drift stays honest.
     const previous = keptOnce.has(path) ? recorded[path] : undefined;
     const stays = secretStays.get(path);
+    const onceAt = onceStays.get(path);
     if (stays !== undefined) files[stays] = lockedFile('secret', file.bytes, file.executable);
+    else if (onceAt !== undefined) files[onceAt] = recorded[onceAt]!;
     else files[path] = previous ?? lockedFile(file.policy, file.bytes, file.executable);
   }
   const { requires, ...recordedTarget } = input.target;

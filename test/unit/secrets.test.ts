@@ -146,6 +146,20 @@ describe('an upgrade never rewrites, moves or deletes a secret file', () => {
     expect(plan.lockText).not.toContain(SECRET);
   });
 
+  it('keeps a secret file in place when the new version moves it to a path that is not secret any more', async () => {
+    const from = await v1();
+    // config/.env is not covered by the secret glob in 2.0.0: the move must not copy a default there.
+    const to = await templateVersion({ version: '2.0.0', manifest: `${QUESTIONS}renames:\n  - from: .env\n    to: config/.env\n`, files: { 'config/.env.hbs': 'DB_PASSWORD=\n', 'README.md.hbs': '# {{name}}\n' } });
+    const repo = await create(from);
+    const plan = await upgradeRepo(repo, from, to, { answers: { name: 'billing', dbPassword: 'changeme' } });
+    expect(plan.operations.filter((op) => op.path.endsWith('.env')).map((op) => [op.path, op.kind])).toEqual([
+      ['.env', 'keep'],
+      ['config/.env', 'skip'],
+    ]);
+    expect(files(repo)['.env']).toBe(`DB_PASSWORD=${SECRET}\n`);
+    expect(files(repo)['config/.env']).toBeUndefined();
+  });
+
   it('keeps a secret file the new version no longer writes at all', async () => {
     const from = await v1();
     const to = await templateVersion({ version: '2.0.0', manifest: QUESTIONS, files: { 'README.md.hbs': '# {{name}}\n' } });

@@ -468,6 +468,24 @@ files:
     expect(recordedHash(readLock(repo).templates[0]!.files['src/main.ts']!)).toBe(sha256(new TextEncoder().encode('console.log(1);\n')));
   });
 
+  it('once, moved by the template: stays where it is, and the lockfile keeps recording it there', async () => {
+    const v1 = await templateVersion({ version: '1.0.0', manifest: MANIFEST, files: V1 });
+    const moved = `${MANIFEST}renames:\n  - { from: src/main.ts, to: src/index.ts }\n`;
+    const v2 = await templateVersion({ version: '2.0.0', manifest: moved, files: { ...V2, 'src/main.ts': undefined as never, 'src/index.ts': 'console.log(2);\n' } });
+    v2.files = v2.files.filter((f) => f.path !== 'src/main.ts');
+    const repo = await createRepo(v1, ANSWERS);
+    write(repo, 'src/main.ts', 'console.log("mine");\n');
+    const plan = await upgradeRepo(repo, v1, v2);
+    expect(kinds(plan)['src/main.ts']).toBe('skip');
+    expect(read(repo, 'src/main.ts')).toBe('console.log("mine");\n');
+    const recorded = readLock(repo).templates[0]!.files;
+    // Recorded where it is, as it was written: the next upgrade does not take it for deleted.
+    expect(Object.keys(recorded)).toContain('src/main.ts');
+    expect(Object.keys(recorded)).not.toContain('src/index.ts');
+    expect(recordedHash(recorded['src/main.ts']!)).toBe(sha256(new TextEncoder().encode('console.log(1);\n')));
+    expect(kinds(await upgradeRepo(repo, v2, v2))['src/main.ts']).toBe('skip');
+  });
+
   it('owned: a local edit is a conflict that keeps the local bytes', async () => {
     const [v1, v2] = await versions();
     const repo = await createRepo(v1, ANSWERS);
