@@ -61,9 +61,9 @@ describe('install step', () => {
     const cwd = tempDir();
     const npm = fakeNpm(cwd, 'sleep 30');
     const s = await ptySession('create-service', ['svc', '--yes', '--no-git'], { cwd, env: npm.env });
-    await s.waitFor(/Installing dependencies/, 20_000);
+    await s.waitFor(/Installing dependencies/);
     s.write(keys.ctrlC);
-    const exit = await s.exit(15_000);
+    const exit = await s.exit();
     expect(exit, s.output()).toEqual({ code: 130, signal: null });
     expect(existsSync(join(cwd, 'svc', 'package.json'))).toBe(true);
     expect(s.output()).toMatch(/Cancelled/i);

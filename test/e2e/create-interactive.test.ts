@@ -20,7 +20,7 @@ function answersIn(dir: string): Record<string, unknown> {
 /** Waits for a prompt, with the whole screen in the error if it never comes. */
 async function prompt(s: PtySession, pattern: string | RegExp): Promise<void> {
   try {
-    await s.waitFor(pattern, 15_000);
+    await s.waitFor(pattern);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- whole output ---\n${s.output()}`);
   }
@@ -156,12 +156,11 @@ describe('create-service at a terminal', () => {
   });
 
   for (const env of [{ CI: 'true' }, { TERM: 'dumb' }] as Array<Record<string, string>>) {
-    it(`a terminal with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} does not prompt: exit 2 at once, nothing written`, async () => {
+    it(`a terminal with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} does not prompt: exit 2 without waiting for a key, nothing written`, async () => {
       const cwd = tempDir();
-      const started = Date.now();
+      // nothing is ever typed: a CLI that prompted would be killed at exit()'s timeout and fail here
       const s = await ptySession('create-service', ['svc', ...V1, ...NO_STEPS], { cwd, env });
-      expect(await s.exit(10_000)).toEqual({ code: 2, signal: null });
-      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await s.exit()).toEqual({ code: 2, signal: null });
       for (const q of ['name', 'owner', 'description', 'port', 'nodeVersion']) expect(s.output()).toContain(`--set ${q}=`);
       expect(readdirSync(cwd)).toEqual([]);
     });

@@ -115,7 +115,7 @@ describe.each(VARIANTS)('the service generated from $label under Node $major', (
     try {
       const base = `http://127.0.0.1:${port}`;
       let live: Awaited<ReturnType<typeof get>>;
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 120_000; // a bound on a hang, not a speed check
       while (Date.now() < deadline && server.exitCode === null) {
         live = await get(`${base}/livez`);
         if (live) break;
@@ -126,12 +126,10 @@ describe.each(VARIANTS)('the service generated from $label under Node $major', (
       const ready = await get(`${base}/readyz`);
       expect(ready?.status, logs).toBe(200);
 
-      // 4. graceful shutdown
-      const started = Date.now();
+      // 4. graceful shutdown: exit 0 means it drained within its own limit (past it, it exits 1)
       server.kill('SIGTERM');
-      const result = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+      const result = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
       expect(result, `server logs:\n${logs}`).toEqual({ code: 0, signal: null });
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
     }

@@ -174,11 +174,12 @@ describe('without --template (the default golden path)', () => {
     for (const path of written) expect(listed.has(path), `${path} listed by --dry-run`).toBe(true);
   });
 
-  it('without a terminal and without --yes: exit 2 at once naming every unanswered question (the service\'s too), nothing written', async () => {
+  it('without a terminal and without --yes: exit 2 without waiting for input, naming every unanswered question (the service\'s too), nothing written', async () => {
     const cwd = tempDir();
-    const r = await cli('create-service', ['svc', ...NO_STEPS], { cwd, stdin: 'pipe-open', env: { CI: '' }, timeoutMs: 20_000 });
+    // stdin stays open and unwritten: a CLI that waited for it would be killed at the harness timeout
+    const r = await cli('create-service', ['svc', ...NO_STEPS], { cwd, stdin: 'pipe-open', env: { CI: '' } });
+    expect(r.timedOut, out(r)).toBe(false);
     expect(r.code, out(r)).toBe(2);
-    expect(r.durationMs).toBeLessThan(5_000);
     for (const q of V1_QUESTIONS) expect(r.stderr).toContain(`--set ${q}=`);
     expect(readdirSync(cwd)).toEqual([]);
   });
@@ -277,9 +278,9 @@ describe('create-service --template service@1.0.0 --yes', () => {
 
   it("--yes with stdin 'pipe-open' does not wait for input", async () => {
     const cwd = tempDir();
-    const r = await create(['svc', '--yes'], { cwd, stdin: 'pipe-open', timeoutMs: 20_000 });
+    const r = await create(['svc', '--yes'], { cwd, stdin: 'pipe-open' });
+    expect(r.timedOut, out(r)).toBe(false);
     expect(r.code, out(r)).toBe(0);
-    expect(r.durationMs).toBeLessThan(5_000);
   });
 
   it('--template service@1.0.0 picks that version; -t service the latest', async () => {
@@ -347,12 +348,11 @@ describe('without a terminal and without --yes (service@1.0.0)', () => {
     { label: 'CI=true and TERM=dumb', stdin: 'pipe-open', env: { CI: 'true', TERM: 'dumb' } },
   ];
   for (const c of cases) {
-    it(`${c.label}: exits 2 at once naming every unanswered question and its --set flag; writes nothing`, async () => {
+    it(`${c.label}: exits 2 without waiting for input, naming every unanswered question and its --set flag; writes nothing`, async () => {
       const cwd = tempDir();
-      const r = await create(['svc'], { cwd, stdin: c.stdin, env: c.env, timeoutMs: 20_000 });
+      const r = await create(['svc'], { cwd, stdin: c.stdin, env: c.env });
       expect(r.timedOut, out(r)).toBe(false);
       expect(r.code, out(r)).toBe(2);
-      expect(r.durationMs).toBeLessThan(5_000);
       for (const q of V1_QUESTIONS) {
         expect(r.stderr, q).toContain(q);
         expect(r.stderr, q).toContain(`--set ${q}=`);
@@ -375,8 +375,8 @@ describe('without a terminal and without --yes (service@1.0.0)', () => {
   it('with no directory either: exits 2 and says how to name it', async () => {
     const cwd = tempDir();
     const r = await create([], { cwd });
+    expect(r.timedOut, out(r)).toBe(false);
     expect(r.code, out(r)).toBe(2);
-    expect(r.durationMs).toBeLessThan(5_000);
     expect(r.stderr).toMatch(/directory/i);
     expect(r.stderr).toContain('--set name=');
     expect(readdirSync(cwd)).toEqual([]);

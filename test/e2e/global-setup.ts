@@ -3,8 +3,9 @@
  *
  * It runs once per `vitest run` in the main process, but does almost nothing
  * eagerly: it creates a per-run scratch folder and `provide`s its location.
- * The expensive part — `npm pack` of the repo (which runs `prepare` → tsc) and
- * `npm install` of the tarball into a fresh prefix — happens lazily, the first
+ * The expensive part — `npm pack` of the repo (reusing dist/ when it is fresh,
+ * else building it once first: see dist-fresh.ts) and `npm install` of the
+ * tarball into a fresh prefix — happens lazily, the first
  * time a test asks for the installed bins (see `ensureInstalled`), under a
  * cross-process lock so that it still happens at most ONCE per run even with
  * several fork workers. A run of unit tests alone therefore never packs.
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { distIsFresh } from './dist-fresh.js';
 
 export interface InstalledBins {
   /** absolute path of the JS file behind the `create-service` bin */
@@ -131,14 +133,26 @@ async function packAndInstall(ctx: E2EContext): Promise<InstalledBins> {
   await mkdir(packDir, { recursive: true });
   await mkdir(prefix, { recursive: true });
 
-  const pack = await run('npm', ['pack', '--pack-destination', packDir], ctx.repoRoot);
+  // `npm test` has just built dist/; packing with scripts would run `prepare` and build it again.
+  // So build here only when dist/ is stale (a bare `vitest run` after an edit), then pack as is.
+  const scripts = (JSON.parse(readFileSync(join(ctx.repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  const freshness = scripts.build ? distIsFresh(ctx.repoRoot) : { fresh: true, why: 'nothing to build' };
+  if (!freshness.fresh) {
+    const build = await run('npm', ['run', 'build'], ctx.repoRoot);
+    if (build.code !== 0) {
+      throw new Error(
+        `[e2e setup] \`npm run build\` failed in ${ctx.repoRoot} (exit ${build.code ?? build.signal}; ran because ${freshness.why}).\n` +
+          `The e2e tests run the CLI from its packed tarball, so this usually means the CLI does not build yet.\n` +
+          `--- npm run build output (tail) ---\n${tail(build.output)}`,
+      );
+    }
+  }
+  const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir], ctx.repoRoot);
   const tarballs = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
   if (pack.code !== 0 || tarballs.length !== 1) {
     throw new Error(
-      `[e2e setup] \`npm pack\` failed in ${ctx.repoRoot} (exit ${pack.code ?? pack.signal}).\n` +
-        `The e2e tests run the CLI from its packed tarball; packing runs the \`prepare\` script ` +
-        `(npm run build → tsc), so this usually means the CLI does not build yet.\n` +
-        `Reproduce with: npm pack --dry-run\n--- npm pack output (tail) ---\n${tail(pack.output)}`,
+      `[e2e setup] \`npm pack --ignore-scripts\` failed in ${ctx.repoRoot} (exit ${pack.code ?? pack.signal}).\n` +
+        `Reproduce with: npm pack --ignore-scripts --dry-run\n--- npm pack output (tail) ---\n${tail(pack.output)}`,
     );
   }
   const tarball = join(packDir, tarballs[0]!);

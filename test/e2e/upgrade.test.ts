@@ -3,8 +3,8 @@
  * git. A service is created from the built-in `service@1.0.0`, committed, then moved to 1.1.0.
  * Git's global config is a temp file (GIT_CONFIG_GLOBAL) and the system config is off.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,7 +12,7 @@ import { REPO_ROOT } from './global-setup.js';
 import { cli, cliEnv, installedBins, tempDir, type CliResult } from './harness.js';
 
 const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const KILLER = join(import.meta.dirname, 'fixtures', 'kill-after.cjs');
 
 const SERVICE_1_1 = join(REPO_ROOT, 'templates/service/1.1.0');
 
@@ -56,6 +56,12 @@ function snapshot(dir: string): Map<string, Entry> {
 function differing(a: Map<string, Entry>, b: Map<string, Entry>, ignore: (path: string) => boolean = () => false): string[] {
   const paths = new Set([...a.keys(), ...b.keys()]);
   return [...paths].filter((p) => !ignore(p) && !(a.get(p) && b.get(p) && a.get(p)!.bytes.equals(b.get(p)!.bytes))).sort();
+}
+
+/** Sets every file's times under dir (not .git) to a fixed past date. */
+function age(dir: string): void {
+  const past = new Date('2001-02-03T04:05:06Z');
+  for (const path of snapshot(dir).keys()) utimesSync(join(dir, path), past, past);
 }
 
 function expectUnchanged(before: Map<string, Entry>, dir: string): void {
@@ -151,8 +157,9 @@ describe('platform upgrade', () => {
     const dir = repo10();
     const first = await platform(dir, ['upgrade', '--yes']);
     expect(first.code, out(first)).toBe(0);
+    // Every file dated in the past: a rewrite, even of the same bytes, shows as a new mtime.
+    age(dir);
     const before = snapshot(dir);
-    await sleep(20);
     const again = await platform(dir, ['upgrade', '--yes']);
     expect(again.code, out(again)).toBe(0);
     expect(again.stdout).toMatch(/service@1\.1\.0 is up to date/);
@@ -334,37 +341,42 @@ describe('platform upgrade', () => {
     const expected = snapshot(reference);
 
     const bins = await installedBins();
-    let counted = 0;
-    for (let attempt = 0; attempt < 8 && counted < 3; attempt++) {
+    // SIGKILL before the nth change to the disk (fixtures/kill-after.cjs counts them), at chosen
+    // points: no race between a poll and the run, the same points on a fast or a loaded machine.
+    const killable = (dir: string, after: number) => {
+      const r = spawnSync(process.execPath, ['--require', KILLER, bins.platform, 'upgrade', '--yes'], {
+        cwd: dir,
+        env: { ...cliEnv(GIT_ENV), KILL_AFTER: String(after), KILL_SIGNAL: 'SIGKILL' },
+        encoding: 'utf8',
+        timeout: 120_000, // a bound on a hang only
+      });
+      if (r.error) throw r.error;
+      return { signal: r.signal, calls: Number(/fs-calls=(\d+)/.exec(r.stderr)?.[1] ?? NaN), text: `exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}` };
+    };
+    const countedDir = prepare();
+    const counted = killable(countedDir, 0);
+    expect(differing(expected, snapshot(countedDir)), counted.text).toEqual([]);
+    const steps = counted.calls;
+    expect(steps, counted.text).toBeGreaterThan(5);
+
+    // Half way (moving files into place: rolled back) and at the last change (removing the
+    // staging folder after the journal: the job is done, only left-overs to clear).
+    for (const after of [Math.ceil(steps / 2), steps]) {
       const dir = prepare();
       const staging = join(dir, '.platform-staging');
-      const child = spawn(process.execPath, [bins.platform, 'upgrade', '--yes'], { cwd: dir, env: cliEnv(GIT_ENV), stdio: 'ignore', detached: true });
-      let exited = false;
-      const done = new Promise<void>((resolve) => child.on('exit', () => { exited = true; resolve(); }));
-      let killed = false;
-      const deadline = Date.now() + 60_000;
-      while (!exited && Date.now() < deadline) {
-        if (existsSync(staging)) {
-          try { process.kill(-child.pid!, 'SIGKILL'); killed = true; } catch { /* already gone */ }
-          break;
-        }
-        await sleep(2);
-      }
-      await done;
-      // The run finished before we saw its staging folder, or removed it before the kill landed.
-      if (!killed || !existsSync(staging)) continue;
-      counted++;
+      const killed = killable(dir, after);
+      expect(killed.signal, killed.text).toBe('SIGKILL');
+      expect(existsSync(staging), `staging folder after a kill before change ${after} of ${steps}`).toBe(true);
 
       const rerun = await platform(dir, ['upgrade', '--yes']);
       expect(rerun.code, out(rerun)).toBe(0);
       // Killed while renaming, the rerun rolls back; killed while cleaning up, it finds the job done.
-      expect(rerun.stderr).toMatch(/warning .*(interrupted|left its staging folder)/);
+      expect(rerun.stderr).toMatch(after === steps ? /warning .*left its staging folder/ : /warning .*interrupted/);
       expect(existsSync(staging)).toBe(false);
-      expect(differing(expected, snapshot(dir)), `attempt ${attempt}`).toEqual([]);
+      expect(differing(expected, snapshot(dir)), `killed before change ${after} of ${steps}`).toEqual([]);
       expect(read(dir, 'package.json')).toContain(DESCRIPTION_MINE);
       expect(read(dir, 'vitest.config.ts').startsWith(VITEST_COMMENT)).toBe(true);
     }
-    expect(counted, 'no run was caught while its staging folder existed').toBeGreaterThan(0);
   });
 });
 
