@@ -15,7 +15,7 @@ import { applyPlan } from '../apply/apply-plan.js';
 import { diff3Merger } from '../merge/text.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
-import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { renderTemplate, STAND_IN_CLI, type RenderedTree } from '../render/render.js';
 import { loadTemplate } from '../template/load.js';
 import { templateId, type Template } from '../template/template.js';
 import { SNAPSHOTS_DIR, readTestCases, type TestCase } from './fixtures.js';
@@ -321,7 +321,7 @@ export async function checkUpgrade(from: Template, to: Template, testCase: TestC
     const names = new Set(to.manifest.questions.map((q) => q.name));
     const recorded = new Map<string, GivenAnswer>(Object.entries(locked.answers).filter(([name]) => names.has(name)).map(([name, value]) => [name, { value, where: { file: LOCKFILE_NAME } }]));
     const answers = await resolve(to, new Map([...recorded, ...testCase.given]));
-    const base = await renderRecorded(from, locked, TEST_TARGET).catch(() => undefined);
+    const base = await renderRecorded(from, locked, TEST_TARGET, STAND_IN_CLI).catch(() => undefined);
     const theirs = renderTemplate(to, { answers: answers.values, targetName: TEST_TARGET });
     // The CLI's own pipeline: renames rendered and checked, answers recorded as it records them.
     const plan = await planChanges(fs, root, lock, [{ target: to, source: locked.source, locked, base, answers }], UPGRADE_AS_CLI);

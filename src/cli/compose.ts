@@ -88,12 +88,15 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
     included = selection.templates.filter((t) => !excluded.has(t.manifest.name));
   }
 
-  // Shared questions are asked once: the first component to declare a name asks it.
+  // Shared questions are asked once: the first component to declare a name asks it, with the
+  // strictest bounds any component sets (deploy's shorter name limit holds for the whole path).
   const questions: Question[] = [];
   const seen = new Set<string>();
   for (const template of included) {
     for (const question of template.manifest.questions) {
-      if (!seen.has(question.name)) questions.push(question);
+      const first = questions.findIndex((q) => q.name === question.name);
+      if (first === -1) questions.push(question);
+      else questions[first] = strictest(questions[first]!, question);
       seen.add(question.name);
     }
   }
@@ -124,6 +127,21 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
 export async function newComponents(input: ComposeInput): Promise<ComponentChange[]> {
   const { included, answers } = await resolveComposition(input);
   return included.map((template) => newComponent(template, sourceLabel(template), answers));
+}
+
+/** A shared question with the tighter of two declarations' length and range bounds. */
+function strictest(asked: Question, other: Question): Question {
+  if (asked.type === 'string' && other.type === 'string') {
+    const maxLength = [asked.maxLength, other.maxLength].filter((n) => n !== undefined);
+    const minLength = [asked.minLength, other.minLength].filter((n) => n !== undefined);
+    return { ...asked, ...(maxLength.length > 0 ? { maxLength: Math.min(...maxLength) } : {}), ...(minLength.length > 0 ? { minLength: Math.max(...minLength) } : {}) };
+  }
+  if (asked.type === 'number' && other.type === 'number') {
+    const max = [asked.max, other.max].filter((n) => n !== undefined);
+    const min = [asked.min, other.min].filter((n) => n !== undefined);
+    return { ...asked, ...(max.length > 0 ? { max: Math.min(...max) } : {}), ...(min.length > 0 ? { min: Math.max(...min) } : {}) };
+  }
+  return asked;
 }
 
 /** A --template that names a folder rather than a built-in template (or a git repository). */

@@ -2,6 +2,8 @@ import type { Fs } from '../core/fs.js';
 import type { Streams } from '../ui/report.js';
 import type { CompiledStore } from './compiled-store.js';
 import { spawnedGit, type GitPort } from '../steps/git-port.js';
+import { UsageError } from '../core/errors.js';
+import type { CliIdentity } from '../render/render.js';
 
 /** Everything a command may take from the outside world, so tests can hand in their own. */
 export interface CliContext extends Streams {
@@ -15,6 +17,8 @@ export interface CliContext extends Streams {
   isRunning(pid: number): boolean;
   /** How to run this CLI again (node and the platform bin), for the git merge driver. */
   self: string[];
+  /** This CLI's package (name and version), which generated repositories pin; absent in tests. */
+  cli?: CliIdentity;
   /** git on the repository; absent: the real one, spawned (tests hand in their own). */
   git?: GitPort;
   /** Compiled templates kept between runs; absent in tests. */
@@ -57,4 +61,23 @@ export async function checkStaging(ctx: CliContext, root: string): Promise<void>
 /** The context's git, or the real one. */
 export function gitOf(ctx: CliContext): GitPort {
   return ctx.git ?? spawnedGit;
+}
+
+/** What a dependency spec may hold: it is written into package.json as a JSON string. */
+const DEPENDENCY_SPEC = /^[A-Za-z0-9@:/._+~^<>=|*, -]{1,512}$/;
+
+/**
+ * The CLI generated repositories pin (`{{@cli}}`): this package at its exact version, or the
+ * dependency spec in PLATFORM_CLI_DEPENDENCY (a tarball `file:` path, an internal registry alias).
+ */
+export function cliOf(ctx: CliContext): CliIdentity {
+  const own = ctx.cli ?? { package: 'create-service', version: ctx.version };
+  const spec = ctx.env.PLATFORM_CLI_DEPENDENCY;
+  if (spec === undefined || spec === '') return own;
+  if (!DEPENDENCY_SPEC.test(spec)) {
+    throw new UsageError('cli-dependency', `PLATFORM_CLI_DEPENDENCY=${JSON.stringify(spec.slice(0, 80))} is not a dependency spec this CLI writes into package.json.`, {
+      hint: 'Give a version, a range, an npm: alias or a file: path (letters, digits and @ : / . _ + ~ ^ < > = | * , - and spaces), or unset it.',
+    });
+  }
+  return { ...own, version: spec };
 }

@@ -3,7 +3,7 @@ import { readTarget } from '../core/target.js';
 import { sha256 } from '../lock/lockfile.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
-import { checkStaging, type CliContext } from './context.js';
+import { checkStaging, cliOf, type CliContext } from './context.js';
 import { findProjectRoot, readLockfile, renderRecordedVersion } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 
@@ -21,7 +21,7 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   }
   const changed: Array<{ component: string; path: string; state: string }> = [];
   for (const locked of chosen) {
-    const written = await renderRecordedVersion(catalog, locked, root);
+    const written = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cliOf(ctx));
     for (const [path, file] of written) {
       if (file.policy === 'secret' || locked.files[path]?.policy === 'secret') {
         reporter.line(`${path}: secret file, not shown`);

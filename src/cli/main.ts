@@ -259,7 +259,7 @@ function commandName(bin: BinName, argv: string[]): string {
 }
 
 /** The real process: streams, environment and file system of this machine. */
-export async function main(bin: BinName, version: string): Promise<void> {
+export async function main(bin: BinName, version: string, packageName = 'create-service'): Promise<void> {
   let cancelMessage = new CancelledError().message;
   // PLATFORM_ANSWER_* may hold secrets: the CLI reads its own copy, and no child process
   // (git, hooks, package managers) inherits them.
@@ -276,6 +276,7 @@ export async function main(bin: BinName, version: string): Promise<void> {
     stderr: process.stderr,
     fs: nodeFs,
     version,
+    cli: { package: packageName, version },
     pid: process.pid,
     compiled: new CompiledStore(nodeFs, {
       shipped: fileURLToPath(new URL('../compiled/', import.meta.url)),

@@ -5,7 +5,7 @@ import { readInputFile } from '../core/input-file.js';
 import { UsageError } from '../core/errors.js';
 import { parseAnswersFile, parseSetFlags } from '../answers/file.js';
 import { resolveAnswers, type GivenAnswer } from '../answers/resolve.js';
-import type { RenderedTree } from '../render/render.js';
+import type { CliIdentity, RenderedTree } from '../render/render.js';
 import { renderRecorded } from '../workflow/change.js';
 import { parseLockfile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME, STAGING_DIR } from '../render/paths.js';
@@ -91,7 +91,7 @@ function answersFromEnvironment(env: NodeJS.ProcessEnv): Map<string, GivenAnswer
 }
 
 /** What a component wrote last time: its recorded version, loaded from its source, rendered again. */
-export async function renderRecordedVersion(catalog: Catalog, locked: LockedTemplate, root: string): Promise<RenderedTree> {
+export async function renderRecordedVersion(catalog: Catalog, locked: LockedTemplate, root: string, cli: CliIdentity): Promise<RenderedTree> {
   const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source);
-  return renderRecorded(template, locked, posix.basename(root));
+  return renderRecorded(template, locked, posix.basename(root), cli);
 }

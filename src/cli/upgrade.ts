@@ -8,7 +8,7 @@ import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, type CliContext } from './context.js';
+import { cliOf, isInteractive, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { componentFlags } from './infer.js';
@@ -39,6 +39,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
   const root = await findProjectRoot(ctx);
   const catalog = new Catalog(ctx);
   const interactive = isInteractive(ctx) && !options.yes;
+  const cli = cliOf(ctx);
   return runWorkflow(ctx, reporter, {
     command: 'upgrade',
     root,
@@ -68,7 +69,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
         const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
-        const base = await renderRecordedVersion(catalog, locked, root).catch(() => undefined);
+        const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
         changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });
       }
       return { lock, changes, upToDate };

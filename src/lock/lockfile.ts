@@ -69,6 +69,8 @@ export type LockedTemplate = z.infer<typeof lockedTemplateSchema>;
 export const lockfileSchema = z.strictObject({
   $schema: z.string().optional(),
   schemaVersion: z.literal(LOCKFILE_SCHEMA_VERSION),
+  /** The CLI the templates were last rendered for (`{{@cli}}`): base renders use it again. */
+  cli: z.strictObject({ package: z.string().regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, 'must be an npm package name').max(214), version: z.string().regex(/^[A-Za-z0-9@:/._+~^<>=|*, -]{1,512}$/, 'must be a dependency spec') }).optional(),
   templates: z.array(lockedTemplateSchema),
 });
 export type Lockfile = z.infer<typeof lockfileSchema>;
@@ -113,7 +115,7 @@ export function serializeLockfile(lock: Lockfile): string {
       files: Object.fromEntries(Object.keys(t.files).sort().map((path) => [path, t.files[path]])),
       ...(t.hooks ? { hooks: t.hooks } : {}),
     }));
-  return HEADER + stringify({ schemaVersion: lock.schemaVersion, templates }, { lineWidth: 0 });
+  return HEADER + stringify({ schemaVersion: lock.schemaVersion, ...(lock.cli ? { cli: lock.cli } : {}), templates }, { lineWidth: 0 });
 }
 
 /** The lockfile with one template's entry added or replaced. */

@@ -24,7 +24,18 @@ export interface RenderContext {
   secrets?: ReadonlySet<string>;
   /** Overrides of the render limits (tests); RENDER_LIMITS otherwise. */
   limits?: Partial<RenderLimits>;
+  /** The CLI that manages the repository, as `{{@cli.package}}` and `{{@cli.version}}` (a dependency spec). */
+  cli?: CliIdentity;
 }
+
+/** The CLI a generated repository pins (its package name, and the version or spec it depends on). */
+export interface CliIdentity {
+  package: string;
+  version: string;
+}
+
+/** What templates see as @cli when a caller does not say (template tests, snapshots): a stable stand-in. */
+export const STAND_IN_CLI: CliIdentity = { package: 'create-service', version: '0.0.0-test' };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -48,6 +59,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
       target: context.targetName,
       template: { name: template.manifest.name, version: template.manifest.version },
       pins: template.pins,
+      cli: context.cli ?? STAND_IN_CLI,
     },
   });
   const withSecrets = plainData(context.answers);

@@ -5,7 +5,7 @@ import { LOCKFILE_NAME } from '../render/paths.js';
 import { assertSafeRelative } from '../core/target.js';
 import type { LockedTemplate } from '../lock/lockfile.js';
 import { createRenderer } from '../render/handlebars.js';
-import { renderTemplate, type RenderedTree } from '../render/render.js';
+import { renderTemplate, type CliIdentity, type RenderedTree } from '../render/render.js';
 import { templateId, type Template } from '../template/template.js';
 import type { ComponentInput } from '../plan/plan-component.js';
 
@@ -32,9 +32,9 @@ export function newComponent(target: Template, source: string, answers: Resolved
 }
 
 /** What renders from a change: the target's files, its renames, and the answers the lockfile keeps. */
-export function renderChange(change: ComponentChange, targetName: string): Pick<ComponentInput, 'theirs' | 'renames' | 'answers' | 'target' | 'locked' | 'base'> {
+export function renderChange(change: ComponentChange, targetName: string, cli: CliIdentity): Pick<ComponentInput, 'theirs' | 'renames' | 'answers' | 'target' | 'locked' | 'base'> {
   const { target, answers } = change;
-  const theirs = renderTemplate(target, { answers: answers.values, secrets: answers.secrets, targetName });
+  const theirs = renderTemplate(target, { answers: answers.values, secrets: answers.secrets, targetName, cli });
   // Only this template's own questions are recorded (a preset's answers are shared by several), never a secret.
   const own = new Set(target.manifest.questions.map((q) => q.name));
   const persisted = Object.fromEntries(Object.entries(answers.values).filter(([name]) => own.has(name) && !answers.secrets.has(name)));
@@ -68,10 +68,10 @@ function renderRenames(template: Template, answers: Record<string, unknown>, tar
 
 /**
  * What a component wrote last time: its recorded version (loaded by the caller) rendered again
- * with the recorded answers (questions the version does not ask are ignored; secrets take their
+ * for the CLI the lockfile recorded, with the recorded answers (questions the version does not ask are ignored; secrets take their
  * defaults: they are not recorded, and secret files are never compared).
  */
-export async function renderRecorded(template: Template, locked: LockedTemplate, targetName: string): Promise<RenderedTree> {
+export async function renderRecorded(template: Template, locked: LockedTemplate, targetName: string, cli: CliIdentity): Promise<RenderedTree> {
   const asked = new Set(template.manifest.questions.map((q) => q.name));
   const answers = await resolveAnswers({
     questions: template.manifest.questions,
@@ -82,5 +82,5 @@ export async function renderRecorded(template: Template, locked: LockedTemplate,
     templateId: templateId(template),
     secretsOptional: true,
   });
-  return renderTemplate(template, { answers: answers.values, targetName });
+  return renderTemplate(template, { answers: answers.values, targetName, cli });
 }

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Fs } from '../core/fs.js';
+import { STAND_IN_CLI, type CliIdentity } from '../render/render.js';
 import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
 import type { TextMerger } from '../merge/text.js';
 import type { ConflictStyle } from '../plan/decide.js';
@@ -13,6 +14,8 @@ export interface PlanOptions {
   conflictStyle: ConflictStyle;
   /** Overwrite local edits of owned files. */
   force: boolean;
+  /** The CLI running now: what the target renders as @cli, and what the lockfile records. */
+  cli?: CliIdentity;
 }
 
 /**
@@ -26,7 +29,8 @@ export async function planChanges(fs: Fs, root: string, lock: Lockfile, changes:
   const parts: ComponentPlan[] = [];
   const read = new Set<string>();
   for (const change of changes) {
-    const input = { ...renderChange(change, targetName), lock: current, ...options };
+    const { cli = STAND_IN_CLI, ...planOptions } = options;
+    const input = { ...renderChange(change, targetName, cli), lock: current, ...planOptions };
     const id = `${input.target.name}@${input.target.version}`;
     const paths = componentPaths(input);
     const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' });
@@ -35,7 +39,7 @@ export async function planChanges(fs: Fs, root: string, lock: Lockfile, changes:
     current = part.lockfile;
     parts.push(part);
   }
-  return combine(root, parts, current, read);
+  return combine(root, parts, { ...current, cli: options.cli ?? STAND_IN_CLI }, read);
 }
 
 /** Several components' plans as one write; a path two of them would change is a claim checkPlan refuses. */

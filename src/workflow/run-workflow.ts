@@ -10,7 +10,7 @@ import { writes, type FileOperation, type Plan } from '../plan/plan.js';
 import type { StepResult } from '../steps/git.js';
 import { unifiedDiff } from '../ui/diff.js';
 import type { Reporter } from '../ui/report.js';
-import { gitOf, prepareRoot, type CliContext } from '../cli/context.js';
+import { cliOf, gitOf, prepareRoot, type CliContext } from '../cli/context.js';
 import type { GitPort } from '../steps/git-port.js';
 import type { ComponentChange } from './change.js';
 import { checkPlan } from './check-plan.js';
@@ -67,7 +67,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const hooks = changes.flatMap((change) =>
     planHooks([{ template: change.target, source: change.source }], change.locked ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
   );
-  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force }), hooks);
+  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx) }), hooks);
   reporter.set(planJson(plan, dryRun));
   const display = relative(ctx.cwd, root) || '.';
   await printHeading(request, plan, display, reporter);
