@@ -80,6 +80,22 @@ export function printNextSteps(display: string, plan: Plan, install: StepResult,
   if (display !== '.') reporter.line(`  cd ${display}`);
   if (hasPackage && install.status !== 'done') reporter.line(`  ${pm} install`);
   if (hasPackage) reporter.line(`  ${pm} run dev`);
-  reporter.line(`  Later: npx platform upgrade   (keeps your edits; ${LOCKFILE_NAME} records what was rendered)`);
+  // Only ever a command that runs the CLI pinned in the repository, never a package fetched by name.
+  const cli = plan.lockfile.cli;
+  const pinned = cli !== undefined && pinsCli(plan, cli.package);
+  const upgrade = pinned ? 'npx --no-install platform upgrade' : `platform upgrade   (with ${cli?.package ?? 'this CLI'} installed)`;
+  reporter.line(`  Later: ${upgrade}   (keeps your edits; ${LOCKFILE_NAME} records what was rendered)`);
+}
+
+/** Whether the package.json the plan writes has the CLI as a dependency (service 1.2.0 and later). */
+function pinsCli(plan: Plan, name: string): boolean {
+  const op = plan.operations.find((o) => o.path === 'package.json');
+  if (!op || !('bytes' in op)) return false;
+  try {
+    const pkg = JSON.parse(new TextDecoder().decode(op.bytes)) as { devDependencies?: Record<string, unknown>; dependencies?: Record<string, unknown> };
+    return Object.hasOwn(pkg.devDependencies ?? {}, name) || Object.hasOwn(pkg.dependencies ?? {}, name);
+  } catch {
+    return false;
+  }
 }
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './global-setup.js';
-import { cli, cliEnv, nodeBinary, tempDir, type CliResult } from './harness.js';
+import { cli, cliEnv, installedBins, nodeBinary, tempDir, type CliResult } from './harness.js';
 
 /** The default (latest) service template, and 1.0.0 too when it is no longer the latest. */
 const latestInRepo = readdirSync(join(REPO_ROOT, 'templates', 'service'))
@@ -65,7 +65,9 @@ async function get(url: string): Promise<{ status: number; body: string } | unde
 describe.each(VARIANTS)('the service generated from $label under Node $major', ({ args, major }) => {
   it('installs, builds, passes its tests, serves /livez and /readyz, and exits 0 on SIGTERM', async () => {
     const node = await nodeBinary(major);
-    const env = cliEnv({ PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` });
+    // The repository pins the CLI that created it; unpublished here, so it is pinned to the packed tarball.
+    const { tarball } = await installedBins();
+    const env = cliEnv({ PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`, PLATFORM_CLI_DEPENDENCY: `file:${tarball}` });
     const cwd = tempDir('runs-');
 
     // 1. create, with the install step (the CLI spawns npm itself)
@@ -77,6 +79,14 @@ describe.each(VARIANTS)('the service generated from $label under Node $major', (
     const dir = join(cwd, 'svc');
     expect(existsSync(join(dir, 'node_modules'))).toBe(true);
     expect(existsSync(join(dir, 'package-lock.json'))).toBe(true);
+    // From service 1.2.0 the repository pins the CLI, which then runs from the repository itself
+    // (what the README and the upgrade job use).
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    if (args.length === 0) {
+      expect(manifest.devDependencies['create-service']).toBe(`file:${tarball}`);
+      const pinned = await run('npx', ['--no-install', 'platform', 'status'], dir, env, 60_000);
+      expect(pinned.code, pinned.output).toBe(0);
+    }
 
     // npm ran under Node 22 (first on PATH)
     const versions = await run('npm', ['version', '--json'], dir, env, 60_000);
