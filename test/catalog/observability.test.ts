@@ -1,22 +1,37 @@
 /**
- * The built-in `observability` template, rendered under several answer sets and checked the
- * way a team would rely on it:
+ * The built-in `observability` template, versions 1.0.0 and 1.1.0, rendered under several answer
+ * sets and checked the way a team would rely on it:
  *  - promtool (the real one, on PATH) checks the rules and runs the unit tests the template
- *    ships, plus burn-rate threshold tests generated here for each objective;
+ *    ships, plus burn-rate threshold tests generated here for each objective (and, from 1.1.0,
+ *    for the minimum request rate);
  *  - the collector config, dashboard and OpenSLO document are parsed and cross-checked against
  *    the rules and the telemetry contract of templates/CONVENTIONS.md;
- *  - every alert has its labels, annotations and an existing runbook.
+ *  - every alert has its labels, annotations and an existing runbook;
+ *  - 1.1.0: every series is recorded per deployment environment and every alert reads prod only;
+ *    the shipped low-traffic tests fail once the minimum rate is taken out of the alerts; every
+ *    rendered file passes `prettier --check` with the generated service's prettier and settings;
+ *    the service versions that emit the alerts' metrics are the ones it requires; a repository
+ *    created at 1.0.0 and edited by its team upgrades to 1.1.0 with the edits kept.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { RenderedTree } from '../../src/render/render.js';
-import { renderBuiltin, writeTree } from '../helpers/builtin.js';
+import { BUILTIN_ROOT } from '../../src/template/builtin.js';
+import { applyPlan } from '../../src/apply/apply-plan.js';
+import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
+import { gitTextMerger } from '../../src/merge/git-merge-file.js';
+import { planChanges } from '../../src/workflow/plan-changes.js';
+import { memoryFs } from '../helpers/memfs.js';
+import { planCreate } from '../helpers/upgrade-repo.js';
+import { builtinTemplate, renderBuiltin, writeTree } from '../helpers/builtin.js';
 
-const SPEC = 'observability@1.0.0';
+const VERSIONS = ['1.0.0', '1.1.0'] as const;
+type Version = (typeof VERSIONS)[number];
+const LATEST: Version = '1.1.0';
 
 /** The raw series of the telemetry contract (CONVENTIONS.md, "Runtime contract / Telemetry"). */
 const CONTRACT_METRICS = new Set([
@@ -25,8 +40,10 @@ const CONTRACT_METRICS = new Set([
   'http_server_request_duration_seconds_sum',
 ]);
 
-/** Every alert the template defines: its severity, and the SLO it guards (if any). */
-const ALERTS: Record<string, { severity: 'page' | 'ticket'; slo?: 'availability' | 'latency' }> = {
+type AlertSpec = { severity: 'page' | 'ticket'; slo?: 'availability' | 'latency' };
+
+/** Every alert each version defines: its severity, and the SLO it guards (if any). */
+const ALERTS_1_0: Record<string, AlertSpec> = {
   AvailabilitySLOFastBurn: { severity: 'page', slo: 'availability' },
   AvailabilitySLOSlowBurn: { severity: 'ticket', slo: 'availability' },
   LatencySLOFastBurn: { severity: 'page', slo: 'latency' },
@@ -34,6 +51,16 @@ const ALERTS: Record<string, { severity: 'page' | 'ticket'; slo?: 'availability'
   TelemetryAbsent: { severity: 'page' },
   NoTraffic: { severity: 'ticket' },
 };
+const ALERTS: Record<Version, Record<string, AlertSpec>> = {
+  '1.0.0': ALERTS_1_0,
+  '1.1.0': { ...ALERTS_1_0, TelemetryEnvironmentUnknown: { severity: 'ticket' } },
+};
+
+/** The environment label (1.1.0 on) and the one environment the alerts and SLOs read. */
+const ENV_LABEL = 'deployment_environment_name';
+const ALERT_ENV = 'prod';
+/** Alerts that look at traffic in any environment but the golden path's (their selector is !~). */
+const ANY_ENV_ALERTS = new Set(['TelemetryEnvironmentUnknown']);
 
 /** Google SRE workbook multi-window multi-burn-rate table: [long window, short window, burn rate]. */
 const BURN_CONDITIONS: Record<'fast' | 'slow', Array<[string, string, number]>> = {
@@ -49,26 +76,40 @@ const BURN_CONDITIONS: Record<'fast' | 'slow', Array<[string, string, number]>> 
 
 const THRESHOLD_CHOICES = ['0.05', '0.1', '0.25', '0.3', '0.5', '0.75', '2.5'];
 
+/** A kebab-case name of the longest length the shared `name` question accepts. */
+const LONGEST_NAME = 'abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh';
+
 interface Case {
+  version: Version;
   label: string;
   answers: Record<string, unknown>;
 }
 
+const LOOSEST = { sloAvailability: 90, latencyObjective: 90, latencyThresholdSeconds: '2.5' };
+const TIGHTEST = {
+  name: 'ledger',
+  owner: 'finance-platform',
+  repoUrl: 'https://gitlab.example.com/finance/ledger',
+  sloAvailability: 99.999,
+  latencyObjective: 99.99,
+  latencyThresholdSeconds: '0.05',
+};
+
 const CASES: Case[] = [
-  { label: 'defaults', answers: {} },
-  { label: 'loosest SLOs allowed (90%), 2.5s threshold', answers: { sloAvailability: 90, latencyObjective: 90, latencyThresholdSeconds: '2.5' } },
+  { version: '1.0.0', label: 'defaults', answers: {} },
+  { version: '1.0.0', label: 'loosest SLOs allowed (90%), 2.5s threshold', answers: LOOSEST },
+  { version: '1.0.0', label: 'tightest SLOs allowed, 0.05s threshold, a GitLab repository', answers: TIGHTEST },
+  { version: '1.1.0', label: 'defaults', answers: {} },
+  { version: '1.1.0', label: 'loosest SLOs allowed (90%), 2.5s threshold, the highest minimum rate (5/s)', answers: { ...LOOSEST, sloMinRequestRate: 5 } },
+  { version: '1.1.0', label: 'tightest SLOs allowed, 0.05s threshold, a GitLab repository, the lowest minimum rate (0.01/s)', answers: { ...TIGHTEST, sloMinRequestRate: 0.01 } },
   {
-    label: 'tightest SLOs allowed, 0.05s threshold, a GitLab repository',
-    answers: {
-      name: 'ledger',
-      owner: 'finance-platform',
-      repoUrl: 'https://gitlab.example.com/finance/ledger',
-      sloAvailability: 99.999,
-      latencyObjective: 99.99,
-      latencyThresholdSeconds: '0.05',
-    },
+    version: '1.1.0',
+    label: 'the longest name, a long repository URL',
+    answers: { name: LONGEST_NAME, owner: `${LONGEST_NAME}-team`, repoUrl: `https://gitlab.example.com/a-rather-long-group-name/and-a-subgroup/${LONGEST_NAME}`, sloMinRequestRate: 0.25 },
   },
 ];
+
+const spec = (version: Version): string => `observability@${version}`;
 
 // ---------------------------------------------------------------------------------------------
 // Running validators
@@ -106,6 +147,68 @@ async function promtool(args: string[], cwd: string): Promise<Run> {
     running--;
     waiting.shift()?.();
   }
+}
+
+/** Runs a command; never rejects. */
+function exec(cmd: string, args: string[], cwd: string, timeout = 240_000): Promise<Run> {
+  return new Promise<Run>((resolve) => {
+    execFile(cmd, args, { cwd, timeout, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `$ ${cmd} ${args.join(' ')}\n${stdout}${stderr}` });
+    });
+  });
+}
+
+/** The newest version folder of a built-in template. */
+function latestVersion(name: string): string {
+  const key = (v: string) => v.split('.').map(Number);
+  return readdirSync(join(BUILTIN_ROOT, name))
+    .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+    .sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
+    })
+    .at(-1)!;
+}
+
+/** The generated service's own prettier settings (its newest version), which `npm run lint` uses. */
+const SERVICE_FILES = join(BUILTIN_ROOT, 'service', latestVersion('service'), 'files');
+
+/**
+ * The prettier a generated service installs (the range in its package.json), installed once into
+ * node_modules/.cache (as .ci/run does for other tools) and reused by later runs.
+ */
+async function servicePrettier(): Promise<string> {
+  const range = /"prettier":\s*"([^"]+)"/.exec(readFileSync(join(SERVICE_FILES, 'package.json.hbs'), 'utf8'))?.[1];
+  if (!range) throw new Error(`no prettier devDependency in ${join(SERVICE_FILES, 'package.json.hbs')}`);
+  const root = join(dirname(BUILTIN_ROOT), 'node_modules', '.cache', 'observability-prettier', range.replace(/[^\w.-]/g, '_'));
+  const bin = join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  if (existsSync(bin)) return bin;
+  const staging = `${root}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const install = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', '--ignore-scripts', '--prefix', staging, `prettier@${range}`], staging);
+  if (install.code !== 0) throw new Error(`could not install prettier@${range} (the generated service's) from the npm registry:\n${install.output}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(dirname(root), { recursive: true });
+  try {
+    renameSync(staging, root);
+  } catch (error) {
+    if (!existsSync(bin)) throw error; // another run installed it meanwhile
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return bin;
+}
+
+/**
+ * `prettier --check` of the rendered files with the service's settings (.prettierrc.json,
+ * .editorconfig). The service's .prettierignore leaves out *.md; these are checked all the same,
+ * so that the runbooks and README stay clean if a team formats them.
+ */
+async function prettierCheck(bin: string, dir: string, paths: string[]): Promise<Run> {
+  writeFileSync(join(dir, '.editorconfig'), readFileSync(join(SERVICE_FILES, '.editorconfig')));
+  writeFileSync(join(dir, '.prettier-ignore-nothing'), '');
+  const args = [bin, '--check', '--config', join(SERVICE_FILES, '.prettierrc.json'), '--ignore-path', '.prettier-ignore-nothing', ...paths];
+  return exec(process.execPath, args, dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,9 +302,13 @@ interface Scenario {
  * `minutes` are sampled every 5m, except the day-long scenarios (every 30m, see burnTestFile).
  * Rule groups are evaluated independently, so an alert may see the recording rules one
  * evaluation late: every expectation leaves that margin.
+ *
+ * With a minimum request rate (1.1.0 on), the traffic is 200 times the minimum, so that even a
+ * 3d window holding one hour of it averages well above the minimum; and two more scenarios pin
+ * the minimum itself: a 15x burn at 1.2 times the minimum rate fires, at 0.8 times it does not.
  */
-function burnScenarios(kind: 'Availability' | 'Latency', budget: number): { short: Scenario[]; day: Scenario[]; skipped: string[] } {
-  const R = 1000;
+function burnScenarios(kind: 'Availability' | 'Latency', budget: number, minRate?: number): { short: Scenario[]; day: Scenario[]; skipped: string[] } {
+  const R = minRate === undefined ? 1000 : 200 * minRate * 300;
   const short: Scenario[] = [];
   const day: Scenario[] = [];
   const skipped: string[] = [];
@@ -224,6 +331,20 @@ function burnScenarios(kind: 'Availability' | 'Latency', budget: number): { shor
     }
   } else {
     skipped.push(`14.4x page: a budget of ${budget} cannot burn at 14.4x (more than 100% bad)`);
+  }
+  // The minimum rate, on the 1h condition: 90 minutes of a 15x burn, at 1.2 or 0.8 times the
+  // minimum (in requests per 5m sample). The 6h window averages at most 0.3 times the minimum,
+  // so only the 1h condition can fire, and only when its hour is busy enough.
+  if (minRate !== undefined && 15 * budget <= 1) {
+    for (const [share, fires] of [[1.2, true], [0.8, false]] as const) {
+      short.push({
+        name: `15x burn for 90m at ${share} times the minimum request rate`,
+        phases: [{ minutes: 90, requests: share * minRate * 300, bad: 15 * budget }],
+        evalMinutes: 90,
+        alert: fast,
+        fires,
+      });
+    }
   }
   // 6x over 6h (and 30m): a steady burn, below 14.4x.
   for (const [rate, fires] of [[6.5, true], [5.5, false]] as const) {
@@ -253,18 +374,20 @@ function burnScenarios(kind: 'Availability' | 'Latency', budget: number): { shor
 }
 
 /** A promtool test file for the scenarios, against copies of the rendered rules of one SLO. */
-function burnTestFile(kind: 'Availability' | 'Latency', scenarios: Scenario[], stepMinutes: number, values: Record<string, unknown>): string {
+function burnTestFile(kind: 'Availability' | 'Latency', scenarios: Scenario[], stepMinutes: number, values: Record<string, unknown>, env?: string): string {
   const name = String(values.name);
   const threshold = String(values.latencyThresholdSeconds);
-  const base = `service_name="${name}", http_route="/v1/orders", http_request_method="GET"`;
+  const base = `service_name="${name}", ${env ? `${ENV_LABEL}="${env}", ` : ''}http_route="/v1/orders", http_request_method="GET"`;
   const slo = kind === 'Availability' ? 'availability' : 'latency';
+  // From 1.1.0 the alerts also read the request rates of the -http group (the minimum rate).
+  const recordingGroups = env ? [`${name}-http`, `${name}-slo-${slo}`] : [`${name}-slo-${slo}`];
   return stringify({
     rule_files: ['rules.yaml', 'alerts.yaml'],
     evaluation_interval: `${stepMinutes}m`,
     // Group order made deterministic. Every 5m: the worst case, where the alerts read the
     // recording rules one evaluation late (as Prometheus may). Every 30m a sample from the last
     // evaluation would be past the 5m lookback, so there the recording rules go first.
-    group_eval_order: stepMinutes === 5 ? [`${name}-slo-alerts`, `${name}-slo-${slo}`] : [`${name}-slo-${slo}`, `${name}-slo-alerts`],
+    group_eval_order: stepMinutes === 5 ? [`${name}-slo-alerts`, ...recordingGroups] : [...recordingGroups, `${name}-slo-alerts`],
     tests: scenarios.map((scenario) => {
       const { good, bad, total } = counters(scenario.phases, stepMinutes);
       const input_series =
@@ -287,7 +410,7 @@ function burnTestFile(kind: 'Availability' | 'Latency', scenarios: Scenario[], s
             eval_time: `${scenario.evalMinutes}m`,
             alertname: scenario.alert,
             exp_alerts: scenario.fires
-              ? [{ exp_labels: { service_name: name, severity: ALERTS[scenario.alert]!.severity, team: String(values.owner), slo } }]
+              ? [{ exp_labels: { service_name: name, ...(env ? { [ENV_LABEL]: env } : {}), severity: ALERTS_1_0[scenario.alert]!.severity, team: String(values.owner), slo } }]
               : [],
           },
         ],
@@ -299,6 +422,7 @@ function burnTestFile(kind: 'Availability' | 'Latency', scenarios: Scenario[], s
 // ---------------------------------------------------------------------------------------------
 
 interface Rendered {
+  version: Version;
   tree: RenderedTree;
   values: Record<string, unknown>;
   dir: string;
@@ -307,17 +431,26 @@ interface Rendered {
   checkRules: Promise<Run>;
   shippedTests: Promise<Run[]>;
   burnTests: Promise<Array<{ kind: string; run: Run; skipped: string[]; scenarios: number }>>;
+  /** 1.1.0 on: the shipped SLO tests against alerts without the minimum request rate. */
+  withoutMinimum?: Promise<Run[]>;
+  /** 1.1.0 on: prettier --check of every rendered file. */
+  prettier?: Promise<Run>;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'observability-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function prepare(c: Case, index: number): Promise<Rendered> {
-  const { tree, values } = await renderBuiltin(SPEC, c.answers);
+/** The SLO alerts' minimum request rate condition, as 1.1.0 renders it (one per burn condition). */
+const MINIMUM_RATE = /\n *and\n *service_name:http_server_requests:rate\w+\{[^}\n]*\} >= [\d.]+(?=\n)/g;
+
+async function prepare(c: Case, index: number, prettierBin: Promise<string>): Promise<Rendered> {
+  const { tree, values } = await renderBuiltin(spec(c.version), c.answers);
   const dir = writeTree(tree, join(scratch, `case-${index}`));
   const prom = join(dir, 'observability/prometheus');
   const recording = parse(text(tree, 'observability/prometheus/recording-rules.yaml')) as RuleFile;
   const alerts = parse(text(tree, 'observability/prometheus/alerts.yaml')) as RuleFile;
+  const minRate = c.version === '1.0.0' ? undefined : Number(values.sloMinRequestRate);
+  const env = c.version === '1.0.0' ? undefined : ALERT_ENV;
 
   const checkRules = promtool(['check', 'rules', 'recording-rules.yaml', 'alerts.yaml'], prom);
   const testFiles = [...tree.keys()].filter((p) => p.startsWith('observability/prometheus/tests/')).map((p) => p.slice('observability/prometheus/'.length));
@@ -327,13 +460,15 @@ async function prepare(c: Case, index: number): Promise<Rendered> {
   const burnTests = Promise.all(
     (['Availability', 'Latency'] as const).map(async (kind) => {
       const objective = Number(kind === 'Availability' ? values.sloAvailability : values.latencyObjective);
-      const { short, day, skipped } = burnScenarios(kind, 1 - objective / 100);
+      const { short, day, skipped } = burnScenarios(kind, 1 - objective / 100, minRate);
       const work = join(dir, `burn-${kind.toLowerCase()}`);
       mkdirSync(work);
-      // The SLO's recording group and its two alerts, exactly as rendered; annotations are left
-      // out (they hold $value, and the shipped tests already check them).
+      // The SLO's recording group (and from 1.1.0 the request rates of the -http group) and its
+      // two alerts, exactly as rendered; annotations are left out (they hold $value, and the
+      // shipped tests already check them).
       const group = kind === 'Availability' ? 'slo-availability' : 'slo-latency';
-      const rules = { groups: recording.groups.filter((g) => g.name === `${String(values.name)}-${group}`) };
+      const wanted = new Set([`${String(values.name)}-${group}`, ...(env ? [`${String(values.name)}-http`] : [])]);
+      const rules = { groups: recording.groups.filter((g) => wanted.has(g.name)) };
       const alertGroups = alerts.groups
         .map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert?.startsWith(kind)).map(({ annotations: _annotations, ...r }) => r) }))
         .filter((g) => g.rules.length > 0);
@@ -341,14 +476,30 @@ async function prepare(c: Case, index: number): Promise<Rendered> {
       writeFileSync(join(work, 'alerts.yaml'), stringify({ groups: alertGroups }));
       // Rules evaluated every 5m; the day-long scenarios every 30m (they only need the 2h and
       // longer windows), which keeps them cheap.
-      writeFileSync(join(work, 'burn-5m.test.yaml'), burnTestFile(kind, short, 5, values));
-      writeFileSync(join(work, 'burn-30m.test.yaml'), burnTestFile(kind, day, 30, values));
+      writeFileSync(join(work, 'burn-5m.test.yaml'), burnTestFile(kind, short, 5, values, env));
+      writeFileSync(join(work, 'burn-30m.test.yaml'), burnTestFile(kind, day, 30, values, env));
       const runs = await Promise.all(['burn-5m.test.yaml', 'burn-30m.test.yaml'].map((file) => promtool(['test', 'rules', file], work)));
       const run = { code: Math.max(...runs.map((r) => r.code)), output: runs.map((r) => r.output).join('\n') };
       return { kind, run, skipped, scenarios: short.length + day.length };
     }),
   );
-  return { tree, values, dir, recording, alerts, checkRules, shippedTests, burnTests };
+
+  let withoutMinimum: Promise<Run[]> | undefined;
+  let prettier: Promise<Run> | undefined;
+  if (c.version !== '1.0.0') {
+    // The same shipped SLO tests against alerts whose minimum rate was taken out: the quiet-service
+    // scenarios must then fail, or they would not prove anything about the minimum.
+    const mutant = join(dir, 'without-minimum');
+    mkdirSync(join(mutant, 'tests'), { recursive: true });
+    const alertsText = text(tree, 'observability/prometheus/alerts.yaml');
+    writeFileSync(join(mutant, 'alerts.yaml'), alertsText.replace(MINIMUM_RATE, ''));
+    writeFileSync(join(mutant, 'recording-rules.yaml'), text(tree, 'observability/prometheus/recording-rules.yaml'));
+    const sloTests = ['tests/availability-slo.test.yaml', 'tests/latency-slo.test.yaml'];
+    for (const file of sloTests) writeFileSync(join(mutant, file), text(tree, `observability/prometheus/${file}`));
+    withoutMinimum = Promise.all(sloTests.map((file) => promtool(['test', 'rules', file], mutant)));
+    prettier = prettierBin.then((bin) => prettierCheck(bin, dir, [...tree.keys()]));
+  }
+  return { version: c.version, tree, values, dir, recording, alerts, checkRules, shippedTests, burnTests, withoutMinimum, prettier };
 }
 
 const prepared = new Map<number, Promise<Rendered>>();
@@ -356,10 +507,12 @@ beforeAll(async () => {
   // Fail early and clearly when the validator is missing: it is required, not optional.
   const version = await promtool(['--version'], scratch);
   if (version.code !== 0) throw new Error(version.output);
-  CASES.forEach((c, i) => prepared.set(i, prepare(c, i)));
+  const prettierBin = servicePrettier();
+  prettierBin.catch(() => undefined); // reported by the tests that need it
+  CASES.forEach((c, i) => prepared.set(i, prepare(c, i, prettierBin)));
   // Surface render errors here rather than as unhandled rejections.
   await Promise.all([...prepared.values()].map((p) => p.then(() => undefined)));
-});
+}, 300_000);
 
 function rendered(index: number): Promise<Rendered> {
   return prepared.get(index)!;
@@ -375,7 +528,7 @@ function allAlerts(file: RuleFile): Rule[] {
 
 // ---------------------------------------------------------------------------------------------
 
-describe.each(CASES.map((c, i) => [c.label, i] as const))('observability template (%s)', (_label, index) => {
+describe.each(CASES.map((c, i) => [c.version, c.label, i] as const))('observability@%s (%s)', (version, _label, index) => {
   it('passes promtool check rules', async () => {
     const run = await (await rendered(index)).checkRules;
     expect(run.code, run.output).toBe(0);
@@ -401,7 +554,7 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
         tested.set(t.alertname, entry);
       }
     }
-    for (const alert of Object.keys(ALERTS)) {
+    for (const alert of Object.keys(ALERTS[version])) {
       expect(tested.get(alert)?.fires ?? 0, `${alert} has a test where it fires`).toBeGreaterThan(0);
       expect(tested.get(alert)?.quiet ?? 0, `${alert} has a test where it stays quiet`).toBeGreaterThan(0);
     }
@@ -412,22 +565,24 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
     for (const { kind, run, skipped, scenarios } of await r.burnTests) {
       expect(run.code, `${kind}:\n${run.output}`).toBe(0);
       expect(run.output).toContain('SUCCESS');
-      // Only the 14.4x page can be impossible (objectives under 93.34%); everything else runs.
-      expect(scenarios).toBeGreaterThanOrEqual(6);
-      expect(skipped.length).toBe(Number(r.values[kind === 'Availability' ? 'sloAvailability' : 'latencyObjective']) < 93.34 ? 1 : 0);
+      // Only the 14.4x page can be impossible (objectives under 93.34%); everything else runs,
+      // and from 1.1.0 the minimum-rate pair runs wherever the 14.4x page can fire.
+      const impossible = Number(r.values[kind === 'Availability' ? 'sloAvailability' : 'latencyObjective']) < 93.34;
+      expect(skipped.length).toBe(impossible ? 1 : 0);
+      expect(scenarios).toBe((impossible ? 6 : 8) + (version === '1.0.0' || impossible ? 0 : 2));
     }
   });
 
   it('gives every alert severity, team, summary, description and a runbook that exists', async () => {
     const { tree, values, alerts } = await rendered(index);
     const defined = allAlerts(alerts);
-    expect(defined.map((a) => a.alert).sort()).toEqual(Object.keys(ALERTS).sort());
+    expect(defined.map((a) => a.alert).sort()).toEqual(Object.keys(ALERTS[version]).sort());
     for (const alert of defined) {
       const name = alert.alert!;
-      const spec = ALERTS[name]!;
-      expect(alert.labels?.severity, name).toBe(spec.severity);
+      const expected = ALERTS[version][name]!;
+      expect(alert.labels?.severity, name).toBe(expected.severity);
       expect(alert.labels?.team, name).toBe(values.owner);
-      if (spec.slo) expect(alert.labels?.slo, name).toBe(spec.slo);
+      if (expected.slo) expect(alert.labels?.slo, name).toBe(expected.slo);
       expect(alert.annotations?.summary, name).toContain(String(values.name));
       expect((alert.annotations?.description ?? '').length, name).toBeGreaterThan(40);
       const runbook = `docs/runbooks/${kebab(name)}.md`;
@@ -457,6 +612,23 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
       // Every selector is scoped to this service.
       for (const selector of rule.expr.match(/\{[^}]*\}/g) ?? []) expect(selector).toContain(`service_name="${String(values.name)}"`);
     }
+    if (version !== '1.0.0') {
+      // Every alert reads prod only (but the one that looks for traffic no environment claims).
+      for (const alert of allAlerts(alerts)) {
+        const selectors = alert.expr.match(/\{[^}]*\}/g) ?? [];
+        expect(selectors.length, alert.alert).toBeGreaterThan(0);
+        for (const selector of selectors) {
+          expect(selector, alert.alert).toContain(ANY_ENV_ALERTS.has(alert.alert!) ? `${ENV_LABEL}!~"dev|staging|prod"` : `${ENV_LABEL}="${ALERT_ENV}"`);
+        }
+      }
+      // Every aggregation of the recording rules keeps the environment (the objectives are constants).
+      for (const rule of recording.groups.flatMap((g) => g.rules)) {
+        const groupings = [...rule.expr.matchAll(/\b(?:sum|count|avg|min|max) by \(([^)]*)\)/g)].map((m) => m[1]!.split(',').map((l) => l.trim()));
+        if (/^vector\(/.test(rule.expr.trim())) continue;
+        if (!/sum_over_time|^\s*1 - /.test(rule.expr)) expect(groupings.length, rule.record).toBeGreaterThan(0);
+        for (const labels of groupings) expect(labels, rule.record).toEqual(expect.arrayContaining(['service_name', ENV_LABEL]));
+      }
+    }
     for (const [kind, objective] of [
       ['Availability', values.sloAvailability],
       ['Latency', values.latencyObjective],
@@ -470,6 +642,14 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
         ]);
         expect(conditions, alert.alert).toEqual(expected);
         expect(alert.for).toBe(speed === 'fast' ? '2m' : '15m');
+        if (version !== '1.0.0') {
+          // Each condition (a parenthesised `and` of a long and a short window) also needs the
+          // minimum request rate over its long window.
+          const groups = alert.expr.split(/\n\s*or\n/);
+          expect(groups.map((g) => [...g.matchAll(/http_server_requests:rate(\w+)\{[^}]*\} >= ([\d.]+)/g)].map((m) => [m[1], Number(m[2])])), alert.alert).toEqual(
+            BURN_CONDITIONS[speed].map(([long]) => [[long, Number(values.sloMinRequestRate)]]),
+          );
+        }
       }
     }
     // The latency SLI counts the bucket of the chosen threshold, and the probes count for no SLI.
@@ -568,6 +748,23 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
     // The latency threshold line sits at the SLO threshold.
     const latency = panels.find((p) => p.title === 'Latency p50 / p90 / p99')!;
     expect(latency.fieldConfig.defaults.thresholds.steps.at(-1).value).toBe(Number(values.latencyThresholdSeconds));
+    if (version !== '1.0.0') {
+      // An Environment selector fed by the environments that report, prod by default; every
+      // query reads the selected one.
+      const environment = variables.find((v) => v.name === 'environment') as Record<string, any> | undefined;
+      expect(environment, 'an environment variable').toBeDefined();
+      expect(environment!.type).toBe('query');
+      expect(environment!.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      expect(environment!.query.query).toBe(`label_values(service_name:http_server_requests:rate5m{service_name="${String(values.name)}"}, ${ENV_LABEL})`);
+      expect(environment!.definition).toBe(environment!.query.query);
+      expect(environment!.current).toEqual({ text: ALERT_ENV, value: ALERT_ENV });
+      expect(recorded.has('service_name:http_server_requests:rate5m')).toBe(true);
+      for (const query of queries) {
+        const selectors = query.match(/\{[^}]*\}/g) ?? [];
+        expect(selectors.length, query).toBeGreaterThan(0);
+        for (const selector of selectors) expect(selector, query).toContain(`service_name="${String(values.name)}", ${ENV_LABEL}="$environment"`);
+      }
+    }
   });
 
   it('describes the SLOs as OpenSLO v1 data consistent with the rules', async () => {
@@ -597,7 +794,8 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
         const query = ratio[part].metricSource.spec.query as string;
         expect(ratio[part].metricSource.type).toBe('Prometheus');
         for (const metric of metricNames(query)) expect(CONTRACT_METRICS.has(metric), query).toBe(true);
-        expect(query).toContain(`service_name="${String(values.name)}", http_route!~"/livez|/readyz"`);
+        const scope = version === '1.0.0' ? '' : `${ENV_LABEL}="${ALERT_ENV}", `;
+        expect(query).toContain(`service_name="${String(values.name)}", ${scope}http_route!~"/livez|/readyz"`);
       }
       // The alert policy is the burn-rate table of alerts.yaml, severity and `for` included.
       const conditions = (slo.spec.alertPolicies as Array<{ alertPolicyRef: string }>).map(({ alertPolicyRef }) => {
@@ -619,7 +817,7 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
 
   it('renders deterministically, with the right file policies and no secret values', async () => {
     const r = await rendered(index);
-    const again = await renderBuiltin(SPEC, CASES[index]!.answers);
+    const again = await renderBuiltin(spec(version), CASES[index]!.answers);
     expect([...again.tree.keys()]).toEqual([...r.tree.keys()]);
     for (const [path, file] of r.tree) {
       expect(Buffer.from(again.tree.get(path)!.bytes).equals(Buffer.from(file.bytes)), path).toBe(true);
@@ -631,28 +829,71 @@ describe.each(CASES.map((c, i) => [c.label, i] as const))('observability templat
       expect(body, `${path}: no placeholder value`).not.toMatch(/changeme|change-me|<your[- ]/i);
     }
   });
+
+  it.runIf(version !== '1.0.0')("passes prettier --check with the generated service's prettier and settings, markdown included", async () => {
+    const run = await (await rendered(index)).prettier!;
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('All matched files use Prettier code style!');
+  });
+
+  it.runIf(version !== '1.0.0')('proves the minimum request rate: its quiet-service tests fail once the minimum is taken out of the alerts', async () => {
+    const r = await rendered(index);
+    // The minimum is found (and so removed) in each of the 8 burn-rate conditions.
+    expect(text(r.tree, 'observability/prometheus/alerts.yaml').match(MINIMUM_RATE)).toHaveLength(8);
+    const [availability, latency] = await r.withoutMinimum!;
+    // One failure (or one slow request) out of 31 in an hour burns more than the 1x/3d budget
+    // of any objective above 97.8%: without the minimum, the quiet service would be alerted.
+    for (const [run, objective] of [
+      [availability!, Number(r.values.sloAvailability)],
+      [latency!, Number(r.values.latencyObjective)],
+    ] as const) {
+      if (objective >= 99) {
+        expect(run.code, run.output).not.toBe(0);
+        expect(run.output).toMatch(/FAILED[\s\S]*SLO(Fast|Slow)Burn/);
+      }
+    }
+  });
+
+  it.runIf(version !== '1.0.0')('says in the runbooks that the SLO alerts read prod only and need the minimum rate; their queries read prod', async () => {
+    const { tree, values } = await rendered(index);
+    for (const alert of Object.keys(ALERTS[version])) {
+      const body = text(tree, `docs/runbooks/${kebab(alert)}.md`);
+      expect(body, alert).toContain('- **Environment:**');
+      if (ALERTS[version][alert]!.slo) {
+        expect(body, alert).toContain(`at least ${String(values.sloMinRequestRate)} requests per second in prod`);
+        expect(body, alert).toContain('`observability/README.md`');
+      }
+      if (ANY_ENV_ALERTS.has(alert) || alert === 'TelemetryAbsent') continue; // they query across environments on purpose
+      for (const block of body.match(/```promql\n[\s\S]*?```/g) ?? []) {
+        for (const selector of block.match(/\{service_name=[^}]*\}/g) ?? []) expect(selector, `${alert}: ${block}`).toContain(`${ENV_LABEL}="${ALERT_ENV}"`);
+      }
+    }
+    const readme = text(tree, 'observability/README.md');
+    expect(readme).toContain(`**${String(values.sloMinRequestRate)} requests per second**`);
+    expect(readme).toContain('### Environments');
+  });
 });
 
-describe('observability template: latency thresholds', () => {
+describe.each(VERSIONS)('observability@%s: latency thresholds', (version) => {
   it('offers only histogram bucket boundaries the README documents, each selected verbatim by the rules', async () => {
-    const { tree } = await rendered(0);
+    const { tree } = await rendered(CASES.findIndex((c) => c.version === version));
     const readme = text(tree, 'observability/README.md');
     const boundaries = /0\.005, 0\.01, [\d., ]+, 10/.exec(readme)?.[0].split(', ') ?? [];
     expect(boundaries).toContain('0.3');
     for (const choice of THRESHOLD_CHOICES) {
       expect(boundaries, `${choice} is a documented boundary`).toContain(choice);
       expect(Number.isInteger(Number(choice)), `${choice}: integer le values differ between Prometheus 2 and 3`).toBe(false);
-      const { tree: t } = await renderBuiltin(SPEC, { latencyThresholdSeconds: choice });
+      const { tree: t } = await renderBuiltin(spec(version), { latencyThresholdSeconds: choice });
       const rules = text(t, 'observability/prometheus/recording-rules.yaml');
       expect(rules).toContain(`le="${choice}"`);
       expect(text(t, 'observability/prometheus/tests/latency-slo.test.yaml')).toContain(`le="${choice}"`);
-      const dir = writeTree(t, join(scratch, `threshold-${choice}`));
+      const dir = writeTree(t, join(scratch, `threshold-${version}-${choice}`));
       const run = await promtool(['check', 'rules', 'recording-rules.yaml', 'alerts.yaml'], join(dir, 'observability/prometheus'));
       expect(run.code, run.output).toBe(0);
     }
   });
 
   it('refuses a threshold that is not a bucket boundary', async () => {
-    await expect(renderBuiltin(SPEC, { latencyThresholdSeconds: '0.4' })).rejects.toThrow(/0\.4|one of/);
+    await expect(renderBuiltin(spec(version), { latencyThresholdSeconds: '0.4' })).rejects.toThrow(/0\.4|one of/);
   });
 });
