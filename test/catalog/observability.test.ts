@@ -595,7 +595,8 @@ describe.each(CASES.map((c, i) => [c.version, c.label, i] as const))('observabil
       }
       expect(body, `${runbook} links the deploy component's rollback runbook`).toContain('](rollback.md)');
       expect(body).toContain(String(values.owner));
-      expect(tree.get(runbook)!.policy, 'teams edit runbooks: written once').toBe('once');
+      // Teams edit runbooks: 1.0.0 wrote them once; from 1.1.0 upgrades merge them like the rest.
+      expect(tree.get(runbook)!.policy, runbook).toBe(version === '1.0.0' ? 'once' : 'merge');
     }
     // No runbook without an alert (rollback.md belongs to the deploy component, not here).
     const runbooks = [...tree.keys()].filter((p) => p.startsWith('docs/runbooks/'));
@@ -822,7 +823,7 @@ describe.each(CASES.map((c, i) => [c.version, c.label, i] as const))('observabil
     for (const [path, file] of r.tree) {
       expect(Buffer.from(again.tree.get(path)!.bytes).equals(Buffer.from(file.bytes)), path).toBe(true);
       expect(path.startsWith('observability/') || path.startsWith('docs/runbooks/'), `${path} is inside observability's paths`).toBe(true);
-      expect(file.policy, path).toBe(path.startsWith('docs/runbooks/') ? 'once' : 'merge');
+      expect(file.policy, path).toBe(version === '1.0.0' && path.startsWith('docs/runbooks/') ? 'once' : 'merge');
       const body = text(r.tree, path);
       expect(body, `${path}: no Handlebars left over`).not.toMatch(/\\\{\{|\{\{\{\{/);
       expect(body, `${path}: no secret value`).not.toMatch(/(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*["']?[A-Za-z0-9+/_-]{6,}/i);
@@ -895,5 +896,189 @@ describe.each(VERSIONS)('observability@%s: latency thresholds', (version) => {
 
   it('refuses a threshold that is not a bucket boundary', async () => {
     await expect(renderBuiltin(spec(version), { latencyThresholdSeconds: '0.4' })).rejects.toThrow(/0\.4|one of/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 1.1.0: what changed since 1.0.0, what it needs from the service, and the upgrade
+// ---------------------------------------------------------------------------------------------
+
+const ADDED_PATHS = ['docs/runbooks/telemetry-environment-unknown.md', 'observability/prometheus/tests/telemetry-environment-unknown.test.yaml'];
+
+describe('observability@1.1.0: what changed since 1.0.0', () => {
+  it('asks every 1.0.0 question as before, and one new question with a default', async () => {
+    const [previous, next] = await Promise.all([builtinTemplate(spec('1.0.0')), builtinTemplate(spec('1.1.0'))]);
+    for (const question of previous.manifest.questions) expect(next.manifest.questions.find((q) => q.name === question.name), question.name).toEqual(question);
+    const added = next.manifest.questions.filter((q) => !previous.manifest.questions.some((p) => p.name === q.name));
+    expect(added.map((q) => q.name)).toEqual(['sloMinRequestRate']);
+    // The bounds are those the shipped promtool tests hold for (a quiet service at 1 request every
+    // 2 minutes, busy ones at 50 requests per second or more).
+    expect(added[0]).toMatchObject({ type: 'number', default: 0.1, min: 0.01, max: 5 });
+    expect(added[0]!.when).toBeUndefined();
+    for (const bad of [0, 0.001, 6]) await expect(renderBuiltin(spec('1.1.0'), { sloMinRequestRate: bad }), String(bad)).rejects.toThrow(/sloMinRequestRate/);
+  });
+
+  it.each(CASES.filter((c) => c.version === '1.0.0').map((c) => [c.label, c.answers] as const))('writes every path of 1.0.0 and two new ones (%s), all merged on upgrade', async (_, answers) => {
+    const [previous, next] = await Promise.all([renderBuiltin(spec('1.0.0'), answers), renderBuiltin(spec('1.1.0'), answers)]);
+    expect([...next.tree.keys()].sort()).toEqual([...previous.tree.keys(), ...ADDED_PATHS].sort());
+    for (const [path, file] of next.tree) expect(file.policy, path).toBe('merge');
+  });
+
+  it('records its changes and the steps after an upgrade in CHANGELOG.md', async () => {
+    const { changelog } = await builtinTemplate(spec('1.1.0'));
+    expect(changelog).toMatch(/^# observability template\n\n## 1\.1\.0\n/);
+    for (const must of ['deployment_environment_name', 'deployment.environment.name', 'sloMinRequestRate', 'TelemetryEnvironmentUnknown', 'prettier --check', 'service 1.1.0', '### After upgrading from 1.0.0', 'merged on upgrade']) {
+      expect(changelog, must).toContain(must);
+    }
+    expect(changelog!.indexOf('## 1.1.0')).toBeLessThan(changelog!.indexOf('## 1.0.0'));
+  });
+});
+
+describe('observability@1.1.0: what it needs from the service', () => {
+  /** The service versions whose rendered code emits the histogram the alerts read. */
+  async function emitting(): Promise<string[]> {
+    const versions = readdirSync(join(BUILTIN_ROOT, 'service')).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
+    const out: string[] = [];
+    for (const v of versions) {
+      const { tree } = await renderBuiltin(`service@${v}`, {});
+      const telemetry = tree.get('src/telemetry.ts');
+      if (telemetry && Buffer.from(telemetry.bytes).toString('utf8').includes('"http.server.request.duration"')) out.push(v);
+    }
+    return out;
+  }
+
+  it('reads only the metric service 1.1.0 and later emit (service 1.0.0 has no telemetry)', async () => {
+    const versions = await emitting();
+    expect(versions).not.toContain('1.0.0');
+    expect(versions).toContain('1.1.0');
+    // Every metric the alerts and recording rules read is the histogram service 1.1.0 emits.
+    const { tree } = await renderBuiltin(spec('1.1.0'), {});
+    const rules = [text(tree, 'observability/prometheus/recording-rules.yaml'), text(tree, 'observability/prometheus/alerts.yaml')]
+      .flatMap((t) => (parse(t) as RuleFile).groups.flatMap((g) => g.rules))
+      .flatMap((r) => metricNames(r.expr))
+      .filter((m) => !m.includes(':'));
+    expect(new Set(rules)).toEqual(new Set(['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket']));
+  });
+});
+
+describe('upgrading observability from 1.0.0 to 1.1.0', () => {
+  type Vol = ReturnType<typeof memoryFs>['vol'];
+  type MemFs = ReturnType<typeof memoryFs>['fs'];
+
+  /** A repository created at observability@VERSION with these answers (defaults for the rest), on memfs. */
+  async function createAt(version: Version, answers: Record<string, unknown>): Promise<{ fs: MemFs; vol: Vol }> {
+    const { fs, vol } = memoryFs();
+    const template = await builtinTemplate(spec(version));
+    const { values } = await renderBuiltin(spec(version), answers, 'repo');
+    await applyPlan(fs, await planCreate({ fs, root: '/repo', template, sourceLabel: 'builtin', answers: { values, secrets: new Set() }, lock: EMPTY_LOCKFILE }), { pid: 1 });
+    return { fs, vol };
+  }
+
+  /** `platform upgrade observability --to 1.1.0`, as the CLI plans it (git merge-file for text). */
+  async function upgrade(fs: MemFs) {
+    const lock = parseLockfile(String(await fs.readFile('/repo/.platform.yaml')), '.platform.yaml');
+    const locked = lock.templates.find((t) => t.name === 'observability')!;
+    const target = await builtinTemplate(spec('1.1.0'));
+    const rendered = await renderBuiltin(spec('1.1.0'), locked.answers, 'repo');
+    const base = (await renderBuiltin(`observability@${locked.version}`, locked.answers, 'repo')).tree;
+    return planChanges(fs, '/repo', lock, [{ target, source: 'builtin', locked, base, answers: { values: rendered.values, secrets: new Set() } }], {
+      textMerger: await gitTextMerger(),
+      conflictStyle: 'markers',
+      force: false,
+    });
+  }
+
+  const read = async (fs: MemFs, path: string): Promise<string> => String(await fs.readFile(`/repo/${path}`));
+  const edit = async (fs: MemFs, path: string, change: (content: string) => string): Promise<string> => {
+    const before = await read(fs, path);
+    const edited = change(before);
+    expect(edited, `the edit of ${path} changes it`).not.toBe(before);
+    await fs.writeFile(`/repo/${path}`, edited);
+    return edited;
+  };
+
+  /**
+   * The team's own alert group, first in alerts.yaml. (Rule files do not round-trip through the
+   * YAML printer, comments and folded text included, so they merge as text, like git would: an
+   * edit merges cleanly where the template did not change the lines around it. Appended at the end
+   * it would meet 1.1.0's new alert there and conflict.)
+   */
+  const TEAM_GROUP = `  - name: repo-team-alerts
+    rules:
+      - alert: PaymentQueueBacklog
+        expr: sum(payment_queue_depth{service_name="repo"}) > 1000
+        for: 10m
+        labels:
+          severity: ticket
+          team: repo-team
+        annotations:
+          summary: "The payment queue of repo is backing up"
+          runbook_url: "https://github.com/repo-team/repo/blob/main/docs/runbooks/payment-queue-backlog.md"
+`;
+  const TEAM_NOTES = '## Known causes\n\n- 2026-03: the payment provider rate-limited us; see incident INC-42.\n\n';
+
+  it('keeps the team\'s edits (collector, alerts, dashboard, a runbook), brings the environment label and the minimum, and passes promtool', async () => {
+    const repo = await createAt('1.0.0', { sloAvailability: 99.5 });
+    const collector = await edit(repo.fs, 'observability/otel-collector.yaml', (t) => t.replace('    limit_percentage: 80\n', '    limit_percentage: 75\n'));
+    await edit(repo.fs, 'observability/prometheus/alerts.yaml', (t) => t.replace('\ngroups:\n', `\ngroups:\n${TEAM_GROUP}`).replace(/(\n {6}- alert: NoTraffic\n[\s\S]*?\n {8}for: )15m\n/, '$120m\n'));
+    await edit(repo.fs, 'observability/grafana/dashboard.json', (t) => t.replace('"refresh": "1m"', '"refresh": "5m"'));
+    await edit(repo.fs, 'docs/runbooks/availability-slo-fast-burn.md', (t) => t.replace('\n## Escalation\n', `\n${TEAM_NOTES}## Escalation\n`));
+
+    const plan = await upgrade(repo.fs);
+    expect(plan.conflicts).toEqual([]);
+    const kinds = Object.fromEntries(plan.operations.map((op) => [op.path, op.kind]));
+    for (const path of ADDED_PATHS) expect(kinds[path], path).toBe('create');
+    for (const path of ['observability/prometheus/alerts.yaml', 'observability/grafana/dashboard.json', 'docs/runbooks/availability-slo-fast-burn.md']) {
+      expect(kinds[path], path).toBe('merge');
+    }
+    // 1.1.0 changed only comments in the collector config: merged by structure, the team's file
+    // is kept as it is (the structural merge carries data changes, not comments).
+    expect(kinds['observability/otel-collector.yaml']).toBe('keep');
+    await applyPlan(repo.fs, plan, { pid: 2 });
+
+    // The team's edits are there.
+    expect(await read(repo.fs, 'observability/otel-collector.yaml')).toBe(collector);
+    const alerts = await read(repo.fs, 'observability/prometheus/alerts.yaml');
+    expect(alerts).toContain(`\ngroups:\n${TEAM_GROUP}`);
+    const dashboard = JSON.parse(await read(repo.fs, 'observability/grafana/dashboard.json')) as Record<string, any>;
+    expect(dashboard.refresh).toBe('5m');
+    const runbook = await read(repo.fs, 'docs/runbooks/availability-slo-fast-burn.md');
+    expect(runbook).toContain(`\n${TEAM_NOTES}## Escalation\n`);
+
+    // And so are the template's changes, in the same files.
+    const rules = parse(alerts) as RuleFile;
+    expect(rules.groups.map((g) => g.name)).toEqual(['repo-team-alerts', 'repo-slo-alerts', 'repo-traffic-alerts']);
+    expect(allAlerts(rules).map((a) => a.alert).sort()).toEqual([...Object.keys(ALERTS['1.1.0']), 'PaymentQueueBacklog'].sort());
+    expect(allAlerts(rules).find((a) => a.alert === 'NoTraffic')!.for, "the team's tuning").toBe('20m');
+    expect(allAlerts(rules).find((a) => a.alert === 'NoTraffic')!.expr, "1.1.0's expression").toContain('deployment_environment_name="prod"');
+    expect(allAlerts(rules).find((a) => a.alert === 'AvailabilitySLOFastBurn')!.expr).toContain('service_name:http_server_requests:rate1h{service_name="repo", deployment_environment_name="prod"} >= 0.1');
+    expect(dashboard.templating.list.map((v: { name: string }) => v.name)).toEqual(['datasource', 'environment']);
+    expect(runbook).toContain('- **Environment:** prod');
+    expect(runbook).toContain('deployment_environment_name="prod"');
+
+    // Untouched files are exactly 1.1.0's, and the lockfile records 1.1.0 with the new answer.
+    const fresh = await renderBuiltin(spec('1.1.0'), { sloAvailability: 99.5 }, 'repo');
+    for (const path of ['observability/prometheus/recording-rules.yaml', 'observability/slo.yaml', 'observability/README.md', 'docs/runbooks/no-traffic.md', ...ADDED_PATHS]) {
+      expect(await read(repo.fs, path), path).toBe(text(fresh.tree, path));
+    }
+    const lock = parseLockfile(await read(repo.fs, '.platform.yaml'), '.platform.yaml');
+    const locked = lock.templates.find((t) => t.name === 'observability')!;
+    expect(locked.version).toBe('1.1.0');
+    expect(locked.answers).toMatchObject({ sloAvailability: 99.5, sloMinRequestRate: 0.1 });
+
+    // The upgraded rules, the team's group included, pass promtool and their tests.
+    const dir = join(scratch, 'upgraded');
+    for (const [path, content] of Object.entries(repo.vol.toJSON('/repo'))) {
+      if (content === null || !path.startsWith('/repo/observability/prometheus/')) continue;
+      const target = join(dir, path.slice('/repo/'.length));
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+    const prom = join(dir, 'observability/prometheus');
+    const check = await promtool(['check', 'rules', 'recording-rules.yaml', 'alerts.yaml'], prom);
+    expect(check.code, check.output).toBe(0);
+    const tests = readdirSync(join(prom, 'tests')).map((f) => `tests/${f}`);
+    const run = await promtool(['test', 'rules', ...tests], prom);
+    expect(run.code, run.output).toBe(0);
   });
 });
