@@ -25,6 +25,9 @@ import { applyPlan } from '../../src/apply/apply-plan.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
 import { gitTextMerger } from '../../src/merge/git-merge-file.js';
 import { planChanges } from '../../src/workflow/plan-changes.js';
+import { checkPlan } from '../../src/workflow/check-plan.js';
+import { newComponent } from '../../src/workflow/change.js';
+import { compareVersions } from '../../src/template/semver.js';
 import { memoryFs } from '../helpers/memfs.js';
 import { planCreate } from '../helpers/upgrade-repo.js';
 import { builtinTemplate, renderBuiltin, writeTree } from '../helpers/builtin.js';
@@ -958,6 +961,31 @@ describe('observability@1.1.0: what it needs from the service', () => {
       .flatMap((r) => metricNames(r.expr))
       .filter((m) => !m.includes(':'));
     expect(new Set(rules)).toEqual(new Set(['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket']));
+  });
+
+  it('requires the first service version that emits them, and `platform add` refuses an older service (exit 2)', async () => {
+    const first = (await emitting()).sort((a, b) => compareVersions(a, b))[0]!;
+    const template = await builtinTemplate(spec('1.1.0'));
+    expect(template.manifest.requires.components).toEqual([{ name: 'service', minVersion: first }]);
+    expect((await builtinTemplate(spec('1.0.0'))).manifest.requires.components).toEqual([]);
+
+    const { values } = await renderBuiltin(spec('1.1.0'), {}, 'repo');
+    const add = async (serviceVersion: string | undefined) => {
+      const lock = { ...EMPTY_LOCKFILE, templates: serviceVersion ? [{ name: 'service', version: serviceVersion, source: 'builtin', answers: {}, files: {} }] : [] };
+      const { fs } = memoryFs({ '/repo/package.json': '{}\n' });
+      const plan = await planChanges(fs, '/repo', lock, [newComponent(template, 'builtin', { values, secrets: new Set() })], { textMerger: await gitTextMerger(), conflictStyle: 'markers', force: false });
+      return checkPlan(fs, plan, { command: 'add', allowDirty: false, uncommitted: async () => [] }).then(
+        () => undefined,
+        (error: unknown) => error as { code: string; exitCode: number; problems?: string[] },
+      );
+    };
+    const refused = await add('1.0.0');
+    expect(refused).toMatchObject({ code: 'requirements-missing', exitCode: 2 });
+    expect(refused!.problems).toEqual([`service ${first} or newer (this repository has service@1.0.0: run \`platform upgrade service\` first)`]);
+    expect(await add(first)).toBeUndefined();
+    // A repository without the service component (a service written otherwise) is not refused:
+    // observability/README.md says what such a service must emit.
+    expect(await add(undefined)).toBeUndefined();
   });
 });
 
