@@ -79,8 +79,8 @@ const BURN_CONDITIONS: Record<'fast' | 'slow', Array<[string, string, number]>> 
 
 const THRESHOLD_CHOICES = ['0.05', '0.1', '0.25', '0.3', '0.5', '0.75', '2.5'];
 
-/** A kebab-case name of the longest length the shared `name` question accepts. */
-const LONGEST_NAME = 'abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh';
+/** A kebab-case name of the longest length 1.1.0's `name` question accepts (CONVENTIONS.md: 44). */
+const LONGEST_NAME = 'abcdefghij-abcdefghij-abcdefghij-abcdefgh-ab';
 
 interface Case {
   version: Version;
@@ -911,7 +911,13 @@ const ADDED_PATHS = ['docs/runbooks/telemetry-environment-unknown.md', 'observab
 describe('observability@1.1.0: what changed since 1.0.0', () => {
   it('asks every 1.0.0 question as before, and one new question with a default', async () => {
     const [previous, next] = await Promise.all([builtinTemplate(spec('1.0.0')), builtinTemplate(spec('1.1.0'))]);
-    for (const question of previous.manifest.questions) expect(next.manifest.questions.find((q) => q.name === question.name), question.name).toEqual(question);
+    // The shared `name` follows CONVENTIONS.md: at most 44 characters from 1.1.0 on (deploy's
+    // derived Kubernetes names); every other question is asked exactly as before.
+    for (const question of previous.manifest.questions) {
+      const now = next.manifest.questions.find((q) => q.name === question.name);
+      expect(now, question.name).toEqual(question.name === 'name' ? { ...question, maxLength: 44 } : question);
+    }
+    expect(readFileSync(join(BUILTIN_ROOT, 'CONVENTIONS.md'), 'utf8')).toMatch(/\| `name` \| string, `[^`]+`, maxLength 44 \|/);
     const added = next.manifest.questions.filter((q) => !previous.manifest.questions.some((p) => p.name === q.name));
     expect(added.map((q) => q.name)).toEqual(['sloMinRequestRate']);
     // The bounds are those the shipped promtool tests hold for (a quiet service at 1 request every
