@@ -15,6 +15,9 @@ const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- 
 const KILLER = join(import.meta.dirname, 'fixtures', 'kill-after.cjs');
 
 const SERVICE_1_1 = join(REPO_ROOT, 'templates/service/1.1.0');
+/** The newest built-in service version: what `platform status` compares with. */
+const SERVICE_VERSIONS = readdirSync(join(REPO_ROOT, 'templates/service')).filter((v) => /^\d+\.\d+\.\d+$/.test(v)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+const LATEST = SERVICE_VERSIONS.at(-1)!;
 
 // ---------------------------------------------------------------- git
 
@@ -88,6 +91,7 @@ function lockOf(dir: string): { templates: Array<{ name: string; version: string
 /** A folder `app` created at service@1.0.0 and committed; and a fresh `app` at service@1.1.0. */
 let PRISTINE_1_0 = '';
 let FRESH_1_1 = '';
+let FRESH_LATEST = '';
 
 async function create(parent: string, name: string, version: string): Promise<string> {
   const r = await cli('create-service', [name, '--template', `service@${version}`, '--yes', '--no-install', '--no-git'], { cwd: parent, env: GIT_ENV });
@@ -101,7 +105,8 @@ beforeAll(async () => {
   GIT_ENV = { GIT_CONFIG_GLOBAL: join(home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };
   mkdirSync(join(home, 'v1'));
   mkdirSync(join(home, 'v11'));
-  [PRISTINE_1_0, FRESH_1_1] = await Promise.all([create(join(home, 'v1'), 'app', '1.0.0'), create(join(home, 'v11'), 'app', '1.1.0')]);
+  mkdirSync(join(home, 'latest'));
+  [PRISTINE_1_0, FRESH_1_1, FRESH_LATEST] = await Promise.all([create(join(home, 'v1'), 'app', '1.0.0'), create(join(home, 'v11'), 'app', '1.1.0'), create(join(home, 'latest'), 'app', LATEST)]);
   expect(git(PRISTINE_1_0, ['init', '-q']).code).toBe(0);
   commitAll(PRISTINE_1_0, 'create app from service@1.0.0');
 });
@@ -119,7 +124,20 @@ function repo11(): string {
   return dir;
 }
 
-const platform = (cwd: string, args: string[]) => cli('platform', args, { cwd, env: GIT_ENV });
+/** A copy of a fresh service at the newest version (no git). */
+function repoLatest(): string {
+  const dir = join(tempDir('upgrade-'), 'app');
+  cpSync(FRESH_LATEST, dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * `platform ARGS`. An upgrade goes to 1.1.0 unless the test names a version: these tests are
+ * about the move 1.0.0 -> 1.1.0, the one that changes most; every later pair of versions is
+ * checked by test/catalog/versions.test.ts.
+ */
+const platform = (cwd: string, args: string[]) =>
+  cli('platform', args[0] === 'upgrade' && !args.includes('--to') ? [...args, '--to', '1.1.0'] : args, { cwd, env: GIT_ENV });
 
 /** The description of package.json edited: a line the 1.1.0 template does not change. */
 const DESCRIPTION_1_0 = '"description": "The app HTTP service",';
@@ -190,8 +208,9 @@ describe('platform upgrade', () => {
     writeFileSync(join(dir, 'package.json'), read(FRESH_1_1, 'package.json').replace('--enable-source-maps --import', '--enable-source-maps --trace-warnings --import'));
     expect(git(dir, ['add', 'package.json']).code).toBe(0);
     expect(git(dir, ['status', '--porcelain']).stdout).not.toMatch(/^UU /m);
-    const resolved = await platform(dir, ['status', '--check']);
+    const resolved = await platform(dir, ['status', '--json']);
     expect(resolved.code, out(resolved)).toBe(0);
+    expect((JSON.parse(resolved.stdout) as { components: Array<{ conflicts: string[] }> }).components[0]!.conflicts).toEqual([]);
   });
 
   it('keeps non-overlapping local edits of merge-policy files byte for byte', async () => {
@@ -344,7 +363,7 @@ describe('platform upgrade', () => {
     // SIGKILL before the nth change to the disk (fixtures/kill-after.cjs counts them), at chosen
     // points: no race between a poll and the run, the same points on a fast or a loaded machine.
     const killable = (dir: string, after: number) => {
-      const r = spawnSync(process.execPath, ['--require', KILLER, bins.platform, 'upgrade', '--yes'], {
+      const r = spawnSync(process.execPath, ['--require', KILLER, bins.platform, 'upgrade', '--yes', '--to', '1.1.0'], {
         cwd: dir,
         env: { ...cliEnv(GIT_ENV), KILL_AFTER: String(after), KILL_SIGNAL: 'SIGKILL' },
         encoding: 'utf8',
@@ -433,25 +452,25 @@ describe('platform status', () => {
   }
 
   it('an up-to-date repository: exit 0, also with --check', async () => {
-    const dir = repo11();
+    const dir = repoLatest();
     const r = await platform(dir, ['status']);
     expect(r.code, out(r)).toBe(0);
-    expect(r.stdout).toMatch(/^service\s+1\.1\.0\s+up to date$/m);
+    expect(r.stdout).toMatch(new RegExp(`^service\\s+${LATEST.replaceAll('.', '\\.')}\\s+up to date$`, 'm'));
     const check = await platform(dir, ['status', '--check']);
     expect(check.code, out(check)).toBe(0);
   });
 
-  it('behind (1.0.0 installed): says 1.1.0 is available; --check exits 6', async () => {
+  it('behind (1.0.0 installed): says the newest version is available; --check exits 6', async () => {
     const dir = repo10();
     const r = await platform(dir, ['status']);
     expect(r.code, out(r)).toBe(0);
-    expect(r.stdout).toMatch(/^service\s+1\.0\.0\s+1\.1\.0 available$/m);
+    expect(r.stdout).toMatch(new RegExp(`^service\\s+1\\.0\\.0\\s+${LATEST.replaceAll('.', '\\.')} available$`, 'm'));
     const check = await platform(dir, ['status', '--check']);
     expect(check.code, out(check)).toBe(6);
   });
 
   it('an owned file (Dockerfile) that drifted: --check exits 6 and names it', async () => {
-    const dir = repo11();
+    const dir = repoLatest();
     writeFileSync(join(dir, 'Dockerfile'), `${read(dir, 'Dockerfile')}RUN echo drift\n`);
     const r = await platform(dir, ['status', '--check']);
     expect(r.code, out(r)).toBe(6);
@@ -469,11 +488,11 @@ describe('platform status', () => {
       {
         name: 'service',
         version: '1.0.0',
-        latest: '1.1.0',
+        latest: LATEST,
         behind: true,
         drifted: [{ path: 'package.json', policy: 'merge', state: 'modified' }],
         conflicts: [],
-        changelog: [{ version: '1.1.0', text: readFileSync(join(SERVICE_1_1, 'CHANGELOG.md'), 'utf8').trim() }],
+        changelog: SERVICE_VERSIONS.slice(1).reverse().map((version) => ({ version, text: readFileSync(join(REPO_ROOT, 'templates/service', version, 'CHANGELOG.md'), 'utf8').trim() })),
       },
     ]);
   });
