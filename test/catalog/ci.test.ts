@@ -1448,7 +1448,7 @@ describe.concurrent('ci@1.2.0: every file it renders passes prettier --check wit
 // ---------------------------------------------------------------------------------------------
 
 describe.concurrent('ci@1.2.0: what changed since 1.1.0', () => {
-  it('adds four questions with defaults (unattended upgrades answer them), keeps the others but the OIDC ones\' `when`', async () => {
+  it('adds four questions with defaults (unattended upgrades answer them), keeps the others but the OIDC ones\' `when` and the name\'s limit', async () => {
     const [previous, next] = await Promise.all([builtinTemplate('ci@1.1.0'), builtinTemplate('ci@1.2.0')]);
     const added = next.manifest.questions.filter((q) => !previous.manifest.questions.some((p) => p.name === q.name));
     expect(added.map((q) => q.name)).toEqual(['withDeploy', 'withObservability', 'withSecrets', 'codeScanning']);
@@ -1457,8 +1457,11 @@ describe.concurrent('ci@1.2.0: what changed since 1.1.0', () => {
     for (const question of previous.manifest.questions) {
       const now = next.manifest.questions.find((q) => q.name === question.name)!;
       if (oidc.includes(question.name)) expect({ ...now, when: question.when }, question.name).toEqual(question);
+      // The name's limit follows templates/CONVENTIONS.md (the deploy component's longest suffix).
+      else if (question.name === 'name') expect({ ...now, maxLength: 63 }).toEqual(question);
       else expect(now, question.name).toEqual(question);
     }
+    expect(next.manifest.questions.find((q) => q.name === 'name')!.maxLength).toBe(44);
     expect(next.manifest.renames).toEqual(previous.manifest.renames);
     expect(next.manifest.files).toEqual(previous.manifest.files);
     expect(next.changelog).toMatch(/^## 1\.2\.0$/m);
