@@ -1462,6 +1462,12 @@ describe.concurrent('ci@1.2.0: what changed since 1.1.0', () => {
       else expect(now, question.name).toEqual(question);
     }
     expect(next.manifest.questions.find((q) => q.name === 'name')!.maxLength).toBe(44);
+    // What the pipeline runs must be there: `platform add ci` refuses without it (exit 2).
+    expect(next.manifest.requires).toEqual({ components: [], files: ['.nvmrc', 'Dockerfile'], scripts: ['build', 'lint', 'typecheck', 'test'] });
+    const service = (await renderBuiltin('service', {})).tree;
+    for (const file of next.manifest.requires.files) expect(service.has(file), `the service writes ${file}`).toBe(true);
+    const scripts = Object.keys((JSON.parse(text(service.get('package.json')!.bytes)) as { scripts: Obj }).scripts);
+    expect(scripts).toEqual(expect.arrayContaining(next.manifest.requires.scripts));
     expect(next.manifest.renames).toEqual(previous.manifest.renames);
     expect(next.manifest.files).toEqual(previous.manifest.files);
     expect(next.changelog).toMatch(/^## 1\.2\.0$/m);
