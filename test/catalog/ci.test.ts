@@ -1302,7 +1302,7 @@ describe.concurrent('ci@1.2.0: the upgrade job runs the CLI pinned in the reposi
     for (const answers of [{}, { dependencyUpdates: 'renovate' }]) {
       const { tree } = await renderBuiltin('ci@1.2.0', answers);
       const content = text(tree.get('.github/workflows/platform-upgrade.yml')!.bytes);
-      expect(content).not.toMatch(/@latest|--package|--yes --package|npx --yes/);
+      expect(content).not.toMatch(/@latest|--package(?![-\w])|npx --yes/);
       expect(tree.get('.github/workflows/platform-upgrade.yml')!.policy).toBe('owned');
       const wf = parseYaml(content) as Workflow;
       expect(Object.keys(wf.jobs)).toEqual(['upgrade', 'propose']);
@@ -1327,7 +1327,7 @@ describe.concurrent('ci@1.2.0: the upgrade job runs the CLI pinned in the reposi
   it('GitLab: npm ci then `npx --no-install platform` without the token; the merge request job gets the token and runs no npm', async () => {
     const { tree } = await renderBuiltin('ci@1.2.0', { ciProvider: 'gitlab' });
     const content = text(tree.get('.gitlab-ci.yml')!.bytes);
-    expect(content).not.toMatch(/@latest|--package|npx --yes/);
+    expect(content).not.toMatch(/@latest|--package(?![-\w])|npx --yes/);
     const pipeline = obj(parseYaml(content), 'pipeline');
     const upgrade = obj(pipeline['platform-upgrade'], 'platform-upgrade');
     const mr = obj(pipeline['platform-upgrade-mr'], 'platform-upgrade-mr');
@@ -1374,7 +1374,19 @@ describe.concurrent('ci@1.2.0: the upgrade job runs the CLI pinned in the reposi
     await git(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
     const head = await git(work, 'rev-parse', 'HEAD');
     mkdirSync(join(work, 'node_modules', '.bin'), { recursive: true });
-    writeFileSync(join(work, 'node_modules', '.bin', 'platform'), '#!/bin/sh\nprintf "# repo\\n<<<<<<< ours\\n" > README.md\nprintf "new\\n" > added.txt\necho \'{"conflicts":["README.md"]}\'\nexit 3\n');
+    writeFileSync(
+      join(work, 'node_modules', '.bin', 'platform'),
+      [
+        '#!/bin/sh',
+        'printf "# repo\\n<<<<<<< ours\\n" > README.md',
+        'printf "new\\n" > added.txt',
+        // A new package.json (a template raised a version): the job refreshes its lockfile.
+        'printf \'{ "name": "repo", "version": "1.0.0", "private": true, "description": "upgraded" }\\n\' > package.json',
+        'echo \'{"conflicts":["README.md"]}\'',
+        'exit 3',
+        '',
+      ].join('\n'),
+    );
     chmodSync(join(work, 'node_modules', '.bin', 'platform'), 0o755);
 
     const temp = join(dir, 'runner-temp');
@@ -1387,6 +1399,7 @@ describe.concurrent('ci@1.2.0: the upgrade job runs the CLI pinned in the reposi
     expect(Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map((line) => line.split('=')))).toEqual({ commit: head, 'exit-code': '3', changed: 'true' });
     const patch = readFileSync(join(temp, 'upgrade.patch'), 'utf8');
     expect(patch).toContain('added.txt');
+    expect(patch).toContain('package-lock.json');
     expect(patch).not.toContain('node_modules');
 
     // The propose job: a fresh checkout of that commit, the artifact, git and gh only.
@@ -1408,6 +1421,7 @@ describe.concurrent('ci@1.2.0: the upgrade job runs the CLI pinned in the reposi
     const pushed = await git(join(dir, 'origin.git'), 'show', 'platform/upgrade:added.txt');
     expect(pushed).toBe('new');
     expect(await git(join(dir, 'origin.git'), 'show', 'platform/upgrade:README.md')).toContain('<<<<<<< ours');
+    expect(JSON.parse(await git(join(dir, 'origin.git'), 'show', 'platform/upgrade:package-lock.json'))).toMatchObject({ name: 'repo', lockfileVersion: 3 });
     expect(readFileSync(join(dir, 'gh.log'), 'utf8')).toMatch(/^pr create --base main --head platform\/upgrade .*--label platform-upgrade,platform-conflicts$/m);
 
     // Without the CLI in the repository, the job says how to pin it, and proposes nothing.
