@@ -13,14 +13,19 @@ import { cli, tempDir, type CliResult } from './harness.js';
 const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
-/** A plain Node project with its own files, some of which the components also write. */
-function plainProject(): { dir: string; own: Record<string, string> } {
+/** What ci's pipeline runs: a project without them is refused (exit 2) rather than given a red pipeline. */
+const CI_NEEDS = { scripts: { build: 'node --check index.js', lint: 'node --check index.js', typecheck: 'node --check index.js', test: 'node --test' }, files: { '.nvmrc': '22\n', Dockerfile: 'FROM node:22-slim\nCOPY . .\nCMD ["node", "index.js"]\n' } };
+
+/** A plain Node project with its own files, some of which the components also write; `ready`: with what ci needs. */
+function plainProject(ready = true): { dir: string; own: Record<string, string> } {
   const dir = join(tempDir('add-'), 'legacy-orders');
+  const scripts = ready ? CI_NEEDS.scripts : { test: 'node --test' };
   const own: Record<string, string> = {
-    'package.json': `${JSON.stringify({ name: '@acme/legacy-orders', version: '2.3.0', description: 'Orders, the old way', repository: 'git+https://github.com/acme/legacy-orders.git', scripts: { test: 'node --test' } }, null, 2)}\n`,
+    'package.json': `${JSON.stringify({ name: '@acme/legacy-orders', version: '2.3.0', description: 'Orders, the old way', repository: 'git+https://github.com/acme/legacy-orders.git', scripts }, null, 2)}\n`,
     'index.js': "console.log('hello');\n",
     '.env.example': 'PORT=9090\n',
     'README.md': '# Legacy orders\n',
+    ...(ready ? CI_NEEDS.files : {}),
   };
   for (const [path, text] of Object.entries(own)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
@@ -30,6 +35,15 @@ function plainProject(): { dir: string; own: Record<string, string> } {
 }
 
 describe('platform add in an existing project', () => {
+  it('refuses ci in a project without what its pipeline runs (exit 2), listing each gap, writing nothing', async () => {
+    const { dir, own } = plainProject(false);
+    const refused = await cli('platform', ['add', 'ci', '--yes'], { cwd: dir });
+    expect(refused.code, out(refused)).toBe(2);
+    expect(refused.stderr).toContain('ci@');
+    for (const gap of ['the file .nvmrc', 'the file Dockerfile', 'the package.json script "build"', 'the package.json script "lint"', 'the package.json script "typecheck"']) expect(refused.stderr).toContain(gap);
+    expect(readdirSync(dir).sort()).toEqual(Object.keys(own).sort());
+  });
+
   it('adds ci and observability: validators pass, inferred answers, the project\'s files intact', async () => {
     const { dir, own } = plainProject();
     const ci = await cli('platform', ['add', 'ci', '--yes', '--json'], { cwd: dir });
