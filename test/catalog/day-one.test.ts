@@ -72,7 +72,10 @@ const ALL_VARIANTS: Variant[] = [
   { id: 'gl-sops-long-name', name: LONG_GITLAB_NAME, set: { ciProvider: 'gitlab', secretsProvider: 'sops', port: '10443' } },
 ];
 const only = process.env.DAY_ONE_ONLY?.split(',').map((s) => s.trim());
-const VARIANTS = only ? ALL_VARIANTS.filter((v) => only.includes(v.id)) : ALL_VARIANTS;
+const VARIANTS = (only ? ALL_VARIANTS.filter((v) => only.includes(v.id)) : ALL_VARIANTS).map((v) => ({
+  ...v,
+  label: `${v.name}${Object.entries(v.set).map(([k, value]) => ` ${k}=${value}`).join('') || ' (defaults)'}`,
+}));
 
 const TIMEOUT = 40 * 60_000;
 
@@ -99,6 +102,8 @@ interface Work {
   pipeline: Promise<PipelineOutcome>;
   direct: Promise<Direct>;
   started: number;
+  /** When setup, pipeline and direct checks ended (for the summary). */
+  ended: Partial<Record<'setup' | 'pipeline' | 'direct', number>>;
   finished?: number;
 }
 
@@ -154,7 +159,8 @@ function start(variant: Variant): Work {
   const pipeline = settled(setup.then(runPipeline));
   // The direct checks run in the same folder: after the pipeline, so their builds do not overlap.
   const direct = settled(pipeline.then(() => undefined, () => undefined).then(() => setup).then(runDirect));
-  const work: Work = { variant, setup, pipeline, direct, started };
+  const work: Work = { variant, setup, pipeline, direct, started, ended: {} };
+  for (const [phase, p] of [['setup', setup], ['pipeline', pipeline], ['direct', direct]] as const) void p.then(() => (work.ended[phase] = Date.now()), () => (work.ended[phase] = Date.now()));
   void Promise.allSettled([setup, pipeline, direct]).then(() => (work.finished = Date.now()));
   return work;
 }
@@ -235,7 +241,8 @@ async function summary(): Promise<string> {
       const all = [direct.value.lint, direct.value.typecheck, direct.value.test, direct.value.build, ...(direct.value.promtool ?? []), ...(direct.value.kustomize ?? [])];
       checks = `direct ${all.filter((r) => r.ok).length}/${all.length} ok (failing: ${all.filter((r) => !r.ok).map((r) => r.command.replace(/^\(cd [^)]*&& /, '').split(' (')[0]).join(', ') || 'none'})`;
     }
-    const took = w.finished ? `${((w.finished - w.started) / 1000).toFixed(0)} s` : '?';
+    const sec = (a: number | undefined, b: number | undefined) => (a && b ? `${((b - a) / 1000).toFixed(0)}` : '?');
+    const took = `${sec(w.started, w.finished)} s (setup ${sec(w.started, w.ended.setup)}, pipeline ${sec(w.ended.setup, w.ended.pipeline)}, checks ${sec(w.ended.pipeline, w.ended.direct)})`;
     rows.push(`  ${id} ${s.created.provider}, node ${s.created.nodeMajor}, ${comps}, install ${key}; ${pipe}; ${checks}; ${took}`);
   }
   for (const [key, ids] of groups) rows.push(`  install ${key}: ${ids.join(', ')} (one npm install + npm ci, node_modules linked)`);
@@ -332,10 +339,10 @@ describe('the day-one runner itself', () => {
     expect(required.some((m) => m.includes('promtool'))).toBe(false); // no observability/prometheus here
   });
 
-  for (const runner of ['script', 'gitlab-ci-local'] as const) {
-    it(`runs a GitLab pipeline (${runner}): rules, needs, deploys skipped, and a failing line with its last lines`, { timeout: TIMEOUT }, async (tc) => {
+  for (const [runner, isolation] of [['script', false], ['gitlab-ci-local', false], ['gitlab-ci-local', true]] as const) {
+    it(`runs a GitLab pipeline (${runner}${isolation ? ', isolated jobs' : ''}): rules, needs, artifacts, deploys skipped, and a failing line with its last lines`, { timeout: TIMEOUT }, async (tc) => {
       if (runner === 'gitlab-ci-local' && gitlabCiLocalMissing()) tc.skip();
-      const dir = join(ws!.root, `self-test-gitlab-${runner}`);
+      const dir = join(ws!.root, `self-test-gitlab-${runner}-${isolation}`);
       mkdirSync(dir, { recursive: true });
       writeFileSync(
         join(dir, '.gitlab-ci.yml'),
@@ -350,7 +357,7 @@ describe('the day-one runner itself', () => {
         }),
       );
       const sha = firstCommit(dir, 'self test');
-      const p = await runGitlabPipeline({ ws: ws!, dir, sha, name: 'self-test', nodeMajor: Number(process.versions.node.split('.')[0]), sharedInstall: 'none', runner });
+      const p = await runGitlabPipeline({ ws: ws!, dir, sha, name: 'self-test', nodeMajor: Number(process.versions.node.split('.')[0]), sharedInstall: 'none', runner, isolation });
       const job = (id: string) => p.jobs.find((j) => j.id === id)!;
       expect(p.problems).toEqual([]);
       expect(job('build').status, describePipeline('self-test', p)).toBe('passed');
@@ -373,7 +380,8 @@ describe.runIf(VARIANTS.length > 0)('the matrix', () => {
     for (const variant of VARIANTS) works.set(variant.id, start(variant));
   });
 
-  describe.each(VARIANTS)('day one: $id ($name, $set)', (variant) => {
+  // A loop, not describe.each: vitest would shorten the labels.
+  for (const variant of VARIANTS) describe(`day one: ${variant.id}: ${variant.label}`, () => {
     const work = () => works.get(variant.id)!;
 
     it('is created at the latest version of every component, installed once per dependency set, and committed', { timeout: TIMEOUT }, async () => {

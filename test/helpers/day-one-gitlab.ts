@@ -5,12 +5,15 @@
  * gitlab-ci-local (a devDependency) decides which jobs the push pipeline has (`--list-json`, rules
  * evaluated for a push to main) and expands `extends`/defaults (`--preview`). The jobs that can run
  * here then run:
- *  - with gitlab-ci-local itself when rsync is installed (it copies each job's files with rsync):
+ *  - with gitlab-ci-local itself when rsync is installed (it copies the job files with rsync):
  *    the shell executor (`--force-shell-executor`: the jobs' images are not pulled, the host's tools
- *    and the job's Node.js major stand in for them), each job in its own copy of the committed
- *    files with the artifacts of the jobs it needs (`--shell-isolation`), nothing copied back into
- *    the repository (`--no-artifacts-to-source`), two jobs at a time, npm's cache the shared one
- *    (`--variable npm_config_cache=…`). Every job runs its own `npm ci`, as on GitLab;
+ *    and the job's Node.js major stand in for them), in a clone of the first commit whose
+ *    node_modules is the shared install (so each job's `npm ci` is the shared install, as on the
+ *    GitHub side), nothing copied back into the repository (`--no-artifacts-to-source`), two jobs
+ *    at a time, npm's cache the shared one (`--variable npm_config_cache=…`).
+ *    DAY_ONE_GITLAB_ISOLATION=1 runs each job in its own copy of the committed files with the
+ *    artifacts of the jobs it needs (`--shell-isolation`), each with its own real `npm ci`, as on
+ *    GitLab: closer still, and several times slower (an install per job);
  *  - otherwise with our runner: each job's `before_script` and `script` lines in one bash
  *    (`set -eo pipefail`), in the repository, in stage and needs order, with the pipeline's and the
  *    job's variables and GitLab's predefined ones; the install lines are the shared install.
@@ -18,7 +21,7 @@
  * `id_tokens`), and jobs with a line that needs what this machine lacks (see cannotRunHere). With
  * gitlab-ci-local a job is all or nothing; with our runner too, so both modes report the same jobs.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { exitText, git, hostHas, jobEnv, nodeBinDir, REPO_ROOT, runProcess, tail, type JobOutcome, type PipelineOutcome, type StepOutcome, type Workspace } from './day-one.js';
@@ -38,6 +41,8 @@ export interface GitlabRun {
   sharedInstall: string;
   /** Force a runner (default: gitlab-ci-local when it can run here, else our script runner). */
   runner?: 'gitlab-ci-local' | 'script';
+  /** gitlab-ci-local: each job in its own copy with its own install (default: DAY_ONE_GITLAB_ISOLATION=1). */
+  isolation?: boolean;
 }
 
 /** Why gitlab-ci-local cannot run jobs here (undefined: it can). */
@@ -64,7 +69,9 @@ export async function runGitlabPipeline(r: GitlabRun): Promise<PipelineOutcome> 
   const missing = r.runner === 'script' ? 'asked for the script runner' : gitlabCiLocalMissing();
   const outcome: PipelineOutcome = {
     provider: 'gitlab',
-    mode: missing ? `script lines with bash (gitlab-ci-local cannot run jobs here: ${missing})` : 'gitlab-ci-local, shell executor, one copy of the files per job',
+    mode: missing
+      ? `script lines with bash (gitlab-ci-local cannot run jobs here: ${missing})`
+      : `gitlab-ci-local, shell executor, ${(r.isolation ?? process.env.DAY_ONE_GITLAB_ISOLATION === '1') ? 'one copy of the files and one npm ci per job' : 'the shared install'}`,
     jobs: [],
     problems: [],
     notes: [],
@@ -76,7 +83,10 @@ export async function runGitlabPipeline(r: GitlabRun): Promise<PipelineOutcome> 
   // gitlab-ci-local keeps its state in the folder it runs in: give it a clone of the first commit.
   const clone = `${r.dir}.gitlab`;
   git(r.ws.root, ['clone', '--quiet', '--no-hardlinks', r.dir, clone]);
-  const env = jobEnv(r.ws, await nodeBinDir(r.nodeMajor));
+  const isolation = r.isolation ?? process.env.DAY_ONE_GITLAB_ISOLATION === '1';
+  // After the clone (a link is not committed): the jobs' installs are the shared one.
+  if (!isolation && existsSync(join(r.dir, 'node_modules'))) symlinkSync(realpathSync(join(r.dir, 'node_modules')), join(clone, 'node_modules'), 'dir');
+  const env = jobEnv(r.ws, await nodeBinDir(r.nodeMajor), isolation ? {} : { DAY_ONE_SHARED_INSTALL: r.sharedInstall });
   const glc = (args: string[], weight = 1) => runProcess(GITLAB_CI_LOCAL, ['--cwd', '.', '--no-color', ...args], { cwd: clone, env, timeoutMs: 20 * 60_000, weight });
 
   const list = await glc(['--list-json']);
@@ -147,7 +157,7 @@ export async function runGitlabPipeline(r: GitlabRun): Promise<PipelineOutcome> 
   }
   const order = [...runnable].sort((a, b) => stages.indexOf(String(expanded[a].stage ?? 'test')) - stages.indexOf(String(expanded[b].stage ?? 'test')));
   if (missing) await runOurselves(r, order, expanded, globalVariables, byName);
-  else await runWithGitlabCiLocal(r, order, glc, expanded, byName, outcome);
+  else await runWithGitlabCiLocal(r, order, glc, expanded, byName, outcome, isolation);
   outcome.jobs = allJobs.map((name) => byName.get(name)!);
   // Each job's copy holds its own node_modules: a few hundred megabytes each.
   if (process.env.DAY_ONE_KEEP !== '1') rmSync(clone, { recursive: true, force: true });
@@ -161,12 +171,13 @@ async function runWithGitlabCiLocal(
   expanded: Obj,
   byName: Map<string, JobOutcome>,
   outcome: PipelineOutcome,
+  isolation: boolean,
 ): Promise<void> {
   if (jobs.length === 0) return;
   const ran = await glc(
     [
       '--force-shell-executor',
-      '--shell-isolation',
+      ...(isolation ? ['--shell-isolation'] : []),
       '--no-artifacts-to-source',
       '--concurrency',
       '2',
@@ -220,8 +231,10 @@ async function runWithGitlabCiLocal(
       if (command) {
         current = { step: { name: command[1]!, command: command[1]!, status: 'passed' }, output: [] };
         steps.push(current.step);
-      } else if (current && line.startsWith('> ')) current.output.push(line.slice(2));
-      else if (current && line === '>') current.output.push('');
+      } else if (current && line.startsWith('> ')) {
+        current.output.push(line.slice(2));
+        if (line.includes('day-one: `npm')) current.step.reason = 'the install that ran once for this dependency set (shared)';
+      } else if (current && line === '>') current.output.push('');
     }
     if (status === 'failed') {
       const last = steps.at(-1);
@@ -229,7 +242,8 @@ async function runWithGitlabCiLocal(
         last.status = 'failed';
         // The job's log as GitLab shows it: every `$ line` and its output, up to the failure.
         last.tail = tail(own.filter((l) => /^(\$ |> |>$)/.test(l)).map((l) => (l.startsWith('$ ') ? l : l.slice(2))).join('\n'));
-        last.reason = /FAIL (\d+)/.exec(own.join('\n'))?.[1] ? `exited ${/FAIL (\d+)/.exec(own.join('\n'))![1]}` : 'failed';
+        const code = /FAIL (\d+)/.exec(own.join('\n'))?.[1];
+        last.reason = code ? `exited ${code}` : 'failed';
       } else steps.push({ name: 'job', status: 'failed', tail: tail(own.join('\n')) });
     }
     out.steps = steps;
