@@ -13,7 +13,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
-import { exitText, jobEnv, nodeBinDir, runProcess, tail, type JobOutcome, type PipelineOutcome, type StepOutcome, type Workspace } from './day-one.js';
+import { exitText, jobEnv, nodeBinDir, runProcess, tail, type JobOutcome, type PipelineOutcome, type Workspace } from './day-one.js';
 import { cannotRunHere, missingPaths } from './day-one-jobs.js';
 
 type Obj = Record<string, any>;

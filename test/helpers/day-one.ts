@@ -22,7 +22,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -494,8 +494,4 @@ export function firstCommit(dir: string, message: string): string {
 /** After the first commit: node_modules is the group's (not committed: a link is not a folder to .gitignore's `node_modules/`). */
 export function linkNodeModules(dir: string, install: Install): void {
   symlinkSync(join(install.dir, 'node_modules'), join(dir, 'node_modules'), 'dir');
-}
-
-export function listDir(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
