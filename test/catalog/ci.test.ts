@@ -24,6 +24,7 @@ import { applyPlan } from '../../src/apply/apply-plan.js';
 import { EMPTY_LOCKFILE, parseLockfile } from '../../src/lock/lockfile.js';
 import { gitTextMerger } from '../../src/merge/git-merge-file.js';
 import { memoryFs } from '../helpers/memfs.js';
+import { writeGitlabTemplateStandins } from '../helpers/gitlab-templates.js';
 import { builtinTemplate, renderBuiltin, writeTree } from '../helpers/builtin.js';
 
 const run = promisify(execFile);
@@ -566,58 +567,6 @@ const GITLAB_CASES: { label: string; answers: Obj; since?: Record<string, Obj> }
   },
 ];
 
-
-/**
- * GitLab's security templates come with the GitLab instance; gitlab-ci-local would download them
- * from gitlab.com, which tests cannot reach. These stand-ins, in gitlab-ci-local's include cache,
- * have what the pipeline relies on: the job names, stages, the rules that turn the scanners off
- * (`*_DISABLED`) and run them on branches, an analyzer image by tag, and no `needs`.
- */
-const GITLAB_TEMPLATE_STANDINS: Record<string, string> = {
-  'Jobs/SAST.gitlab-ci.yml': `sast:
-  stage: test
-  script: [exit 1]
-  rules: [{ when: never }]
-semgrep-sast:
-  extends: sast
-  image: { name: "registry.gitlab.com/security-products/semgrep:6" }
-  allow_failure: true
-  script: [/analyzer run]
-  rules:
-    - if: $SAST_DISABLED == 'true' || $SAST_DISABLED == '1'
-      when: never
-    - if: $CI_COMMIT_BRANCH
-`,
-  'Jobs/Dependency-Scanning.v2.gitlab-ci.yml': `dependency-scanning:
-  image: "registry.gitlab.com/security-products/dependency-scanning:1"
-  stage: test
-  allow_failure: true
-  script: [/analyzer run]
-  rules:
-    - if: $CI_COMMIT_BRANCH
-`,
-  'Jobs/Container-Scanning.gitlab-ci.yml': `container_scanning:
-  image: "registry.gitlab.com/security-products/container-scanning:8"
-  stage: test
-  variables: { GIT_STRATEGY: none }
-  allow_failure: true
-  dependencies: []
-  script: [gtcs scan]
-  rules:
-    - if: $CONTAINER_SCANNING_DISABLED == 'true' || $CONTAINER_SCANNING_DISABLED == '1'
-      when: never
-    - if: $CI_COMMIT_BRANCH
-`,
-};
-
-/** Puts the stand-ins of GitLab's templates where gitlab-ci-local looks before downloading. */
-function writeGitlabTemplateStandins(dir: string): void {
-  const cache = join(dir, '.gitlab-ci-local', 'includes', 'gitlab.com', 'gitlab-org', 'gitlab', '-', 'raw', 'HEAD', 'lib', 'gitlab', 'ci', 'templates');
-  for (const [name, content] of Object.entries(GITLAB_TEMPLATE_STANDINS)) {
-    mkdirSync(join(cache, name, '..'), { recursive: true });
-    writeFileSync(join(cache, name), content);
-  }
-}
 
 /** The variables the workflow rule of the scheduled upgrade sets (gitlab-ci-local ignores workflow:). */
 function upgradeScheduleVariables(pipeline: string): string[] {
@@ -1178,13 +1127,15 @@ describe.concurrent('ci@1.2.0: the component jobs run here as CI runs them', () 
     writeFileSync(join(capture, 'bin', 'docker'), FAKE_DOCKER);
     chmodSync(join(capture, 'bin', 'docker'), 0o755);
     for (const job of ['rules', 'manifests']) {
-      const step = ci.jobs[job]!.steps!.at(-1)!;
-      const env = { ...process.env, ...(step.env as Record<string, string>), PATH: `${join(capture, 'bin')}:${process.env.PATH}`, CAPTURE: capture, RUNNER_TEMP: capture };
-      const result = await new Promise<{ code: number; out: string }>((resolve) => {
-        execFile('bash', ['-e', '-c', step.run!], { cwd: r.dir, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, out: stdout + stderr }));
-      });
-      expect(result.code, `${job}:\n${result.out}`).toBe(0);
-      if (job === 'rules') expect(result.out).toMatch(/SUCCESS/);
+      // Every run: step of the job, in order (the manifests job builds, then validates).
+      for (const step of ci.jobs[job]!.steps!.filter((s) => s.run !== undefined)) {
+        const env = { ...process.env, ...(step.env as Record<string, string>), PATH: `${join(capture, 'bin')}:${process.env.PATH}`, CAPTURE: capture, RUNNER_TEMP: capture };
+        const result = await new Promise<{ code: number; out: string }>((resolve) => {
+          execFile('bash', ['-e', '-c', step.run!], { cwd: r.dir, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, out: stdout + stderr }));
+        });
+        expect(result.code, `${job} / ${String(step.name)}:\n${result.out}`).toBe(0);
+        if (job === 'rules') expect(result.out).toMatch(/SUCCESS/);
+      }
     }
     const log = readFileSync(join(capture, 'docker.log'), 'utf8').trim().split('\n').map((line) => line.split('\t'));
     const prometheus = `${PINS.images.prometheus!.image}:${PINS.images.prometheus!.tag}@${PINS.images.prometheus!.digest}`;
@@ -1212,12 +1163,12 @@ describe.concurrent('ci@1.2.0: the component jobs run here as CI runs them', () 
     expect(result.stdout).toMatch(/PASS\s+kustomize-build/);
     const pipeline = obj(parseYaml(r.files.get('.gitlab-ci.yml')!), 'pipeline');
     const job = obj(pipeline.kubeconform, 'kubeconform');
-    expect(job.script).toEqual(['/kubeconform -strict -summary -kubernetes-version "$KUBERNETES_VERSION" -skip "$CUSTOM_KINDS" manifests/']);
+    expect(job.script).toEqual(['/kubeconform -strict -summary -kubernetes-version "$KUBERNETES_VERSION" -skip "$CUSTOM_KINDS" dist/manifests/']);
     expect(job.needs).toEqual(['kustomize-build']);
     const skip = String(obj(job.variables, 'variables').CUSTOM_KINDS).split(',');
-    const built = readdirSync(join(r.dir, 'manifests')).sort();
+    const built = readdirSync(join(r.dir, 'dist', 'manifests')).sort();
     expect(built).toEqual(ENVIRONMENTS.map((env) => `${env}.yaml`).sort());
-    for (const file of built) expectKubeconformCovers(readFileSync(join(r.dir, 'manifests', file), 'utf8'), skip, `${variant.label}/${file}`);
+    for (const file of built) expectKubeconformCovers(readFileSync(join(r.dir, 'dist', 'manifests', file), 'utf8'), skip, `${variant.label}/${file}`);
   });
 });
 

@@ -21,6 +21,7 @@
  * `id_tokens`), and jobs with a line that needs what this machine lacks (see cannotRunHere). With
  * gitlab-ci-local a job is all or nothing; with our runner too, so both modes report the same jobs.
  */
+import { writeGitlabTemplateStandins } from './gitlab-templates.js';
 import { existsSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -83,6 +84,8 @@ export async function runGitlabPipeline(r: GitlabRun): Promise<PipelineOutcome> 
   // gitlab-ci-local keeps its state in the folder it runs in: give it a clone of the first commit.
   const clone = `${r.dir}.gitlab`;
   git(r.ws.root, ['clone', '--quiet', '--no-hardlinks', r.dir, clone]);
+  // GitLab's own security templates come with an instance: stand-ins where gitlab-ci-local looks first.
+  writeGitlabTemplateStandins(clone);
   const isolation = r.isolation ?? process.env.DAY_ONE_GITLAB_ISOLATION === '1';
   // After the clone (a link is not committed): the jobs' installs are the shared one.
   if (!isolation && existsSync(join(r.dir, 'node_modules'))) symlinkSync(realpathSync(join(r.dir, 'node_modules')), join(clone, 'node_modules'), 'dir');

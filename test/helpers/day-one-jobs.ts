@@ -211,7 +211,7 @@ function subcommand(args: string[]): string | undefined {
 }
 
 let dockerEngine: boolean | undefined;
-function hasDockerEngine(): boolean {
+export function hasDockerEngine(): boolean {
   if (dockerEngine === undefined) {
     // `docker info` answers only when an engine runs; the client alone is not enough.
     dockerEngine = hostHas('docker') && spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
@@ -222,7 +222,7 @@ function hasDockerEngine(): boolean {
 const CONTAINER_TOOLS = new Set(['docker', 'podman', 'buildah', 'buildctl', 'buildctl-daemonless.sh', 'nerdctl', '/kaniko/executor', 'kaniko']);
 const CLOUD_TOOLS = new Set(['aws', 'gcloud', 'gsutil', 'az', 'eksctl', 'doctl']);
 /** Tools a CI runner or a job image has, that this machine may not: skipped (and listed) when missing here. */
-const IMAGE_TOOLS = new Set(['trivy', 'grype', 'syft', 'cosign', 'gitleaks', 'codeql', 'kubeconform', 'kubeval', 'helm', 'kind', 'k3d', 'conftest', 'hadolint', 'semgrep', 'snyk']);
+const IMAGE_TOOLS = new Set(['analyzer', 'gtcs', 'trivy', 'grype', 'syft', 'cosign', 'gitleaks', 'codeql', 'kubeconform', 'kubeval', 'helm', 'kind', 'k3d', 'conftest', 'hadolint', 'semgrep', 'snyk']);
 
 /**
  * Why this script cannot run here (undefined: it can). Cloud credentials, a cluster or a container
@@ -237,7 +237,9 @@ export function cannotRunHere(script: string): string | undefined {
     const base = program.split('/').at(-1)!;
     const sub = subcommand(args);
     if (CONTAINER_TOOLS.has(program) || CONTAINER_TOOLS.has(base)) {
-      if (!(base === 'docker' && hasDockerEngine())) return `\`${base}\` needs a container engine (none on this machine)`;
+      // The pinned Prometheus image's promtool runs as this machine's promtool (the docker shim).
+      const promtoolImage = base === 'docker' && args[0] === 'run' && args[args.indexOf('--entrypoint') + 1] === 'promtool' && hostHas('promtool');
+      if (!(base === 'docker' && hasDockerEngine()) && !promtoolImage) return `\`${base}\` needs a container engine (none on this machine)`;
     }
     if (CLOUD_TOOLS.has(base)) return `\`${base}\` needs cloud credentials (OIDC in CI; none here)`;
     if (base === 'kubectl' && sub !== 'kustomize' && !(sub === 'version' && args.includes('--client'))) {

@@ -20,6 +20,8 @@
  * All npm commands share one cache (`DAY_ONE_NPM_CACHE`, default node_modules/.cache/day-one/npm)
  * with `prefer-offline`, like CI's restored npm cache.
  */
+import { installedBins } from '../e2e/harness.js';
+import { hasDockerEngine } from './day-one-jobs.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -269,6 +271,33 @@ exec ${JSON.stringify(realNpm)} "$@"
 `,
   );
   chmodSync(join(shims, 'npm'), 0o755);
+  if (!hasDockerEngine() && hostHas('promtool')) {
+    writeFileSync(
+      join(shims, 'docker'),
+      `#!/usr/bin/env bash
+# day-one test shim: no container engine here. 'docker run … --entrypoint promtool IMAGE ARGS'
+# (the pinned Prometheus image's promtool, the repository mounted as the working directory) runs
+# this machine's promtool; anything else needs a container engine.
+if [ "\${1:-}" = run ]; then
+  shift
+  entry=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --entrypoint) entry="$2"; shift 2 ;;
+      --network|--user|--volume|-v|--workdir|-w|--env|-e) shift 2 ;;
+      -*) shift ;;
+      *) break ;;
+    esac
+  done
+  shift # the image
+  if [ "$entry" = promtool ]; then exec promtool "$@"; fi
+fi
+echo "docker: no container engine on this machine (the day-one shim runs only promtool images)" >&2
+exit 127
+`,
+    );
+    chmodSync(join(shims, 'docker'), 0o755);
+  }
   if (!hostHas('kustomize')) {
     writeFileSync(
       join(shims, 'kustomize'),
@@ -363,9 +392,11 @@ export async function createVariant(ws: Workspace, variant: Variant): Promise<Cr
   const args = [variant.name, '--yes', '--no-git', '--no-install', ...Object.entries(variant.set).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
   let stdout = '';
   let stderr = '';
+  // The repository pins the CLI that created it (service 1.2.0): unpublished here, so the packed tarball.
+  const { tarball } = await installedBins();
   const ctx: CliContext = {
     cwd: parent,
-    env: { NO_COLOR: '1', CI: 'true', HOME: process.env.HOME, PATH: hostPath() },
+    env: { NO_COLOR: '1', CI: 'true', HOME: process.env.HOME, PATH: hostPath(), PLATFORM_CLI_DEPENDENCY: `file:${tarball}` },
     stdin: { isTTY: false } as unknown as CliContext['stdin'],
     stdout: { isTTY: false, write: (chunk: string) => ((stdout += chunk), true) } as unknown as CliContext['stdout'],
     stderr: { isTTY: false, write: (chunk: string) => ((stderr += chunk), true) } as unknown as CliContext['stderr'],
