@@ -99,9 +99,16 @@ export function parseLockfile(text: string, file: string): Lockfile {
 }
 
 const HEADER =
-  '# yaml-language-server: $schema=https://unpkg.com/create-service/templates/schemas/lockfile.schema.json\n' +
   '# Written by the platform CLI (create-service, platform add/upgrade): what each template wrote.\n' +
   '# Commit it. `platform upgrade` reads it to keep your edits; do not edit it by hand.\n';
+
+/**
+ * Editors check the lockfile against the schema of the CLI pinned in the repository (its copy in
+ * node_modules), never one fetched by package name from a CDN.
+ */
+function schemaLine(lock: Lockfile): string {
+  return lock.cli ? `# yaml-language-server: $schema=./node_modules/${lock.cli.package}/templates/schemas/lockfile.schema.json\n` : '';
+}
 
 /** Deterministic text: templates by name, files by path. */
 export function serializeLockfile(lock: Lockfile): string {
@@ -115,7 +122,7 @@ export function serializeLockfile(lock: Lockfile): string {
       files: Object.fromEntries(Object.keys(t.files).sort().map((path) => [path, t.files[path]])),
       ...(t.hooks ? { hooks: t.hooks } : {}),
     }));
-  return HEADER + stringify({ schemaVersion: lock.schemaVersion, ...(lock.cli ? { cli: lock.cli } : {}), templates }, { lineWidth: 0 });
+  return schemaLine(lock) + HEADER + stringify({ schemaVersion: lock.schemaVersion, ...(lock.cli ? { cli: lock.cli } : {}), templates }, { lineWidth: 0 });
 }
 
 /** The lockfile with one template's entry added or replaced. */
