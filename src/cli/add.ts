@@ -9,7 +9,7 @@ import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { Catalog } from '../sources/catalog.js';
-import { newComponents, selectTemplates } from './compose.js';
+import { newComponents, presetChecks, selectTemplates } from './compose.js';
 import { componentFlags, inferAnswers } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 
@@ -50,5 +50,6 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
     allowDirty: Boolean(options.allowDirty),
     trust: Boolean(options.trust),
     mayAsk: interactive,
+    presetChecks: await presetChecks(ctx.fs, undefined),
   });
 }

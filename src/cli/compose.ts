@@ -4,7 +4,7 @@ import type { Fs } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { createRenderer } from '../render/handlebars.js';
 import { BUILTIN_ROOT } from '../template/builtin.js';
-import { inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
+import { DEFAULT_PRESET, inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
 import type { Question } from '../template/schema.js';
 import { lockfileSource, type Template } from '../template/template.js';
 import type { Catalog } from '../sources/catalog.js';
@@ -142,6 +142,15 @@ function strictest(asked: Question, other: Question): Question {
     return { ...asked, ...(max.length > 0 ? { max: Math.min(...max) } : {}), ...(min.length > 0 ? { min: Math.max(...min) } : {}) };
   }
   return asked;
+}
+
+/**
+ * The cross-component checks a run makes: the preset's it applies, else the built-in catalog's
+ * default preset's (add, upgrade, a single template), which hold for any of its components.
+ */
+export async function presetChecks(fs: Fs, preset: Preset | undefined): Promise<{ name: string; checks: Preset['checks'] } | undefined> {
+  const used = preset ?? (await loadPreset(fs, BUILTIN_ROOT, DEFAULT_PRESET));
+  return used && used.checks.length > 0 ? { name: used.name, checks: used.checks } : undefined;
 }
 
 /** A --template that names a folder rather than a built-in template (or a git repository). */

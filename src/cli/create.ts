@@ -5,7 +5,7 @@ import { readGivenAnswers } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
-import { newComponents, selectTemplates } from './compose.js';
+import { newComponents, presetChecks, selectTemplates } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
 import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
@@ -42,6 +42,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     trust: Boolean(options.trust),
     mayAsk: interactive,
     steps: { git: options.git, install: options.install },
+    presetChecks: await presetChecks(ctx.fs, selection.preset),
   });
 }
 

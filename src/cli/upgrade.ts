@@ -14,6 +14,7 @@ import { inquirerPrompter } from './prompter.js';
 import { componentFlags } from './infer.js';
 import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
 import { Catalog } from '../sources/catalog.js';
+import { presetChecks } from './compose.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 import type { ComponentChange } from '../workflow/change.js';
 
@@ -79,6 +80,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     allowDirty: Boolean(options.allowDirty),
     trust: Boolean(options.trust),
     mayAsk: interactive,
+    presetChecks: await presetChecks(ctx.fs, undefined),
     changelog: async (c) => (await catalog.changelogs(c.name, c.from!, c.to, c.source)).map((entry) => entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')),
   });
 }

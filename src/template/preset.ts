@@ -20,8 +20,16 @@ export const presetSchema = z.strictObject({
       }),
     )
     .min(1),
+  /**
+   * Assertions across components (a secrets store the cloud can read): checked at create, add and
+   * upgrade, dry runs too, over every component's recorded answers, when all of `needs` are answered.
+   */
+  checks: z
+    .array(z.strictObject({ needs: z.array(z.string().min(1)).min(1), that: z.string().min(1), message: z.string().min(1) }))
+    .default([]),
 });
 export type Preset = z.infer<typeof presetSchema>;
+export type PresetCheck = Preset['checks'][number];
 
 /** What create-service applies without --template: the whole golden path. */
 export const DEFAULT_PRESET = 'golden-path';

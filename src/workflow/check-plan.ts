@@ -2,6 +2,8 @@ import type { Fs } from '../core/fs.js';
 import { UnsafeError, UsageError } from '../core/errors.js';
 import { checkedTarget, readTarget } from '../core/target.js';
 import { unmetRequirements } from './requirements.js';
+import { failedPresetChecks } from './preset-checks.js';
+import type { PresetCheck } from '../template/preset.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import { writes, type Plan } from '../plan/plan.js';
 
@@ -10,6 +12,8 @@ export interface CheckOptions {
   command: string;
   /** Merge into files with uncommitted changes anyway (--allow-dirty). */
   allowDirty: boolean;
+  /** The preset's cross-component checks (the golden path's by default), and its name for messages. */
+  presetChecks?: { name: string; checks: readonly PresetCheck[] };
   /** Which of these paths have uncommitted changes in root's git work tree ([] outside git). */
   uncommitted(root: string, paths: string[]): Promise<string[]>;
 }
@@ -33,6 +37,13 @@ export async function checkPlan(fs: Fs, plan: Plan, options: CheckOptions): Prom
     if (writes(op) && !plan.read.has(op.path)) await checkedTarget(fs, plan.root, op.path, origin);
   }
   await checkedTarget(fs, plan.root, LOCKFILE_NAME, origin, { lockfile: true });
+  const inconsistent = options.presetChecks ? failedPresetChecks(options.presetChecks.checks, plan.lockfile, options.presetChecks.name) : [];
+  if (inconsistent.length > 0) {
+    throw new UsageError('answers-inconsistent', `The answers do not fit together (${options.presetChecks!.name}). Nothing was written.`, {
+      problems: inconsistent,
+      hint: 'Change one of the answers named (--set key=value), then run the command again.',
+    });
+  }
   const gaps = await unmetRequirements(plan, (path) => readTarget(fs, plan.root, path, { what: 'the files a template requires' }));
   if (gaps.length > 0) {
     throw new UsageError('requirements-missing', `${gaps.map((g) => g.component).join(', ')} ${gaps.length === 1 ? 'needs' : 'need'} what this repository does not have. Nothing was written.`, {

@@ -13,6 +13,7 @@ import type { Reporter } from '../ui/report.js';
 import { cliOf, gitOf, prepareRoot, type CliContext } from '../cli/context.js';
 import type { GitPort } from '../steps/git-port.js';
 import type { ComponentChange } from './change.js';
+import type { PresetCheck } from '../template/preset.js';
 import { checkPlan } from './check-plan.js';
 import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
 import { formatPlan, planJson } from './format-plan.js';
@@ -46,6 +47,8 @@ export interface WorkflowRequest {
   mayAsk: boolean;
   /** create: the first commit and the install after writing. */
   steps?: CreateSteps;
+  /** The cross-component checks of the preset in use (create) or the catalog's default one. */
+  presetChecks?: { name: string; checks: readonly PresetCheck[] };
   /** Lines to show under an upgrade's heading (its changelog entries). */
   changelog?(component: Plan['components'][number]): Promise<string[]>;
 }
@@ -73,7 +76,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   await printHeading(request, plan, display, reporter);
 
   const git = gitOf(ctx);
-  await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: (at, paths) => git.uncommitted(at, paths) });
+  await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: (at, paths) => git.uncommitted(at, paths), ...(request.presetChecks ? { presetChecks: request.presetChecks } : {}) });
   const trust = await trustSettings(ctx.fs, ctx.env);
   const installLine = request.steps ? await installCommand(plan, request.steps, ctx) : undefined;
   const install: InstallGate | undefined = installLine ? { command: installLine, sources: hooks.map((c) => c.source) } : undefined;

@@ -127,4 +127,25 @@ describe('checkPlan: the same gate for a dry run and a real run', () => {
     const plan = await planChanges(fs, ROOT, EMPTY_LOCKFILE, [newComponent(service, 'builtin', noAnswers), newComponent(needy, 'builtin', noAnswers)], OPTIONS);
     await checkPlan(fs, plan, gitSays([]));
   });
+
+  it("refuses answers the preset's cross-component checks reject (exit 2), with the check's own message, only when every needed answer is there", async () => {
+    const secrets = await makeTemplate('name: secrets\nversion: 1.0.0\nquestions:\n  - { name: secretStore, type: string }\n  - { name: cloud, type: string }\n', { 'a.txt': 'a\n' });
+    const checks = {
+      name: 'golden-path',
+      checks: [{ needs: ['secretStore', 'cloud'], that: "{{or (ne secretStore 'gcp-secret-manager') (eq cloud 'gcp')}}", message: 'secretStore={{secretStore}} cannot be read from cloud={{cloud}}' }],
+    };
+    const plan = async (values: Record<string, unknown>) => {
+      const { fs } = memoryFs();
+      return { fs, plan: await planChanges(fs, ROOT, EMPTY_LOCKFILE, [newComponent(secrets, 'builtin', { values, secrets: new Set() })], OPTIONS) };
+    };
+    const bad = await plan({ secretStore: 'gcp-secret-manager', cloud: 'aws' });
+    const error = await refusal(checkPlan(bad.fs, bad.plan, { ...gitSays([]), presetChecks: checks }));
+    expect([error.code, error.exitCode]).toEqual(['answers-inconsistent', 2]);
+    expect(error.problems).toEqual(['secretStore=gcp-secret-manager cannot be read from cloud=aws']);
+    const good = await plan({ secretStore: 'gcp-secret-manager', cloud: 'gcp' });
+    await checkPlan(good.fs, good.plan, { ...gitSays([]), presetChecks: checks });
+    // A repository without the answers a check needs is not asked about them.
+    const partial = await plan({ secretStore: 'gcp-secret-manager' });
+    await checkPlan(partial.fs, partial.plan, { ...gitSays([]), presetChecks: checks });
+  });
 });
