@@ -28,8 +28,9 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /**
- * Three-way merge of one file: YAML and JSON by structure when that can be decided and
- * checked, else by lines exactly as git merge-file does; binary files never merge. The local
+ * Three-way merge of one file: by lines exactly as git merge-file does wherever that is clean;
+ * YAML and JSON by structure where lines conflict (or would leave invalid data) and structure
+ * can decide; binary files never merge. The local
  * file's line endings are kept: base and theirs are read in ours' style first.
  */
 export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult> {
@@ -41,23 +42,22 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   const theirs = detectEol(rawTheirs) === eol ? rawTheirs : withEol(rawTheirs, eol);
 
   const format = input.format ?? formatOf(input.path) ?? 'text';
+  // git's line merge first: wherever it is clean (and leaves the data valid), its bytes are the
+  // result, comments, quoting and layout included. Structure is only for what lines cannot merge.
+  const merged = await input.textMerger(base, ours, theirs, input.labels);
+  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text);
+  if (merged.conflicts === 0 && !lineMergeBreaks) return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
+
   let note: string | undefined;
-  let structuredConflict: { text: string; conflicts: number } | undefined;
   if (format !== 'text') {
     const structured = mergeStructured(format, base, ours, theirs, input.labels);
     if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
     if (structured.kind === 'conflict') {
-      note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
-      structuredConflict = structured;
-    } else {
-      note = structured.reason;
+      // Never worse than git: the conflicts as small as the data allows.
+      const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
+      return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
     }
-  }
-  const merged = await input.textMerger(base, ours, theirs, input.labels);
-  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text);
-  if (structuredConflict && (merged.conflicts > 0 || lineMergeBreaks)) {
-    // Never worse than git: its clean merge wins; otherwise the conflicts as small as the data allows.
-    return { bytes: encoder.encode(structuredConflict.text), conflicts: structuredConflict.conflicts, method: 'structure', note: note! };
+    note = structured.reason;
   }
   if (lineMergeBreaks) {
     // A clean line merge that breaks the file (a key added twice) is not clean: show both sides.

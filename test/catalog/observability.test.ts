@@ -1053,7 +1053,10 @@ describe('upgrading observability from 1.0.0 to 1.1.0', () => {
 
   it('keeps the team\'s edits (collector, alerts, dashboard, a runbook), brings the environment label and the minimum, and passes promtool', async () => {
     const repo = await createAt('1.0.0', { sloAvailability: 99.5 });
-    const collector = await edit(repo.fs, 'observability/otel-collector.yaml', (t) => t.replace('    limit_percentage: 80\n', '    limit_percentage: 75\n'));
+    await edit(repo.fs, 'observability/otel-collector.yaml', (t) => t.replace('    limit_percentage: 80\n', '    limit_percentage: 75\n'));
+    // What git would make of it: 1.1.0's collector (its new comments) with the team's limit.
+    const fresh11 = await renderBuiltin(spec('1.1.0'), { sloAvailability: 99.5 }, 'repo');
+    const collector = new TextDecoder().decode(fresh11.tree.get('observability/otel-collector.yaml')!.bytes).replace('    limit_percentage: 80\n', '    limit_percentage: 75\n');
     await edit(repo.fs, 'observability/prometheus/alerts.yaml', (t) => t.replace('\ngroups:\n', `\ngroups:\n${TEAM_GROUP}`).replace(/(\n {6}- alert: NoTraffic\n[\s\S]*?\n {8}for: )15m\n/, '$120m\n'));
     await edit(repo.fs, 'observability/grafana/dashboard.json', (t) => t.replace('"refresh": "1m"', '"refresh": "5m"'));
     await edit(repo.fs, 'docs/runbooks/availability-slo-fast-burn.md', (t) => t.replace('\n## Escalation\n', `\n${TEAM_NOTES}## Escalation\n`));
@@ -1065,9 +1068,9 @@ describe('upgrading observability from 1.0.0 to 1.1.0', () => {
     for (const path of ['observability/prometheus/alerts.yaml', 'observability/grafana/dashboard.json', 'docs/runbooks/availability-slo-fast-burn.md']) {
       expect(kinds[path], path).toBe('merge');
     }
-    // 1.1.0 changed only comments in the collector config: merged by structure, the team's file
-    // is kept as it is (the structural merge carries data changes, not comments).
-    expect(kinds['observability/otel-collector.yaml']).toBe('keep');
+    // 1.1.0 changed only comments in the collector config, away from the team's edit: merged by
+    // lines as git would, so the template's comments land too.
+    expect(kinds['observability/otel-collector.yaml']).toBe('merge');
     await applyPlan(repo.fs, plan, { pid: 2 });
 
     // The team's edits are there.

@@ -54,6 +54,31 @@ describe('every pair of built-in versions', () => {
     const fresh = await createAt(name, to);
     expect(files(upgraded.vol)).toEqual(files(fresh.vol));
   });
+
+  it.each(pairs)("%s: a team's edit survives the upgrade from %s to %s, with no conflict", async (name, from, to) => {
+    const repo = await createAt(name, from);
+    const fresh = await createAt(name, to);
+    // A merge-policy text file both versions end alike (the template's changes are elsewhere):
+    // the team's note appended to it, away from what the template changed.
+    const lock = parseLockfile(String(await repo.fs.readFile('/repo/.platform.yaml')), '.platform.yaml');
+    const before = files(repo.vol);
+    const after = files(fresh.vol);
+    const rank = (path: string): number => 2 * Number(before[`/repo/${path}`] === after[`/repo/${path}`]) + Number(!/\.ya?ml$/.test(path));
+    const tail = (text: string | null | undefined): string => (text ?? '').split('\n').slice(-4).join('\n');
+    const candidates = Object.entries(lock.templates[0]!.files)
+      .filter(([path, file]) => file.policy === 'merge' && /\.(md|ya?ml|ts|sh|toml)$/.test(path) && after[`/repo/${path}`] && tail(before[`/repo/${path}`]) === tail(after[`/repo/${path}`]))
+      // Alike files first, then line-merged kinds (a YAML comment change under an edit is issue 14's).
+      .sort(([a], [b]) => rank(b) - rank(a))
+      .map(([path]) => path);
+    expect(candidates.length, `${name}: a merge-policy file ${from} and ${to} write alike`).toBeGreaterThan(0);
+    const path = candidates[0]!;
+    const note = /\.md$/.test(path) ? '\nOur team note: ask #payments before changing this.\n' : '\n# Our team note: ask #payments before changing this.\n';
+    repo.vol.writeFileSync(`/repo/${path}`, `${before[`/repo/${path}`]!}${note}`);
+    const plan = await upgrade(repo.fs, name, to);
+    expect(plan.conflicts).toEqual([]);
+    await applyPlan(repo.fs, plan, { pid: 1 });
+    expect(String(repo.vol.readFileSync(`/repo/${path}`))).toBe(`${after[`/repo/${path}`]!}${note}`);
+  });
 });
 
 describe('upgrading to the version already installed', () => {

@@ -370,9 +370,14 @@ describe('decide: a local edit the template did not touch survives; both changed
       expected: { ops: { 'a.txt': 'merge' }, bytes: { 'a.txt': MERGED }, reason: { 'a.txt': /^merged by lines$/ } },
     },
     {
-      name: 'a YAML file merges by structure: your key and the template\'s change both land',
+      name: 'a YAML file where git merges the lines cleanly: its bytes, your key and the template\'s change both land',
       given: { path: 'ci.yml', lock: { text: 'a: 1\nb: 2\n' }, ours: 'a: 1\nb: 2\nc: 3\n', theirs: 'a: 10\nb: 2\n' },
-      expected: { ops: { 'ci.yml': 'merge' }, bytes: { 'ci.yml': 'a: 10\nb: 2\nc: 3\n' }, reason: { 'ci.yml': /^merged by structure$/ } },
+      expected: { ops: { 'ci.yml': 'merge' }, bytes: { 'ci.yml': 'a: 10\nb: 2\nc: 3\n' }, reason: { 'ci.yml': /^merged by lines$/ } },
+    },
+    {
+      name: 'a YAML file whose changes touch adjacent lines merges by structure where git would conflict',
+      given: { path: 'ci.yml', lock: { text: 'a: 1\nb: 2\n' }, ours: 'a: 1\nb: 2\nc: 3\n', theirs: 'a: 1\nb: 20\n' },
+      expected: { ops: { 'ci.yml': 'merge' }, bytes: { 'ci.yml': 'a: 1\nb: 20\nc: 3\n' }, reason: { 'ci.yml': /^merged by structure$/ } },
     },
   ];
   it.each(rows)('$name', check);

@@ -141,21 +141,21 @@ const SCENARIOS: Scenario[] = [
     after: { 'notes.txt': replace(LINES, 'four', 'FOUR') },
   },
   {
-    name: 'YAML: a job added locally and a step added by the template merge by structure, comments kept',
+    name: 'YAML: a job added locally and a step added by the template merge as git merges them (lines apart), comments kept',
     v1: { '.github/workflows/ci.yml.hbs': WORKFLOW_V1 },
     v2: { '.github/workflows/ci.yml.hbs': WORKFLOW_V2 },
     edit: (r) => write(r, '.github/workflows/ci.yml', WORKFLOW_V1.replace('{{name}}', 'billing') + WORKFLOW_LOCAL_JOB),
     ops: { '.github/workflows/ci.yml': 'merge' },
-    method: 'structure',
+    method: 'text',
     after: { '.github/workflows/ci.yml': WORKFLOW_V2.replace('{{name}}', 'billing') + WORKFLOW_LOCAL_JOB },
   },
   {
-    name: 'JSON: a dependency added locally and a script added by the template merge, key order kept',
+    name: 'JSON: a dependency added locally and a script added by the template merge as git merges them, key order kept',
     v1: { 'package.json.hbs': PKG_V1 },
     v2: { 'package.json.hbs': PKG_V2 },
     edit: (r) => write(r, 'package.json', replace(PKG_V1.replace('{{name}}', 'billing'), '"fastify": "^5.0.0"\n', '"fastify": "^5.0.0",\n    "zod": "^4.0.0"\n')),
     ops: { 'package.json': 'merge' },
-    method: 'structure',
+    method: 'text',
     after: {
       'package.json': `{
   "name": "billing",
