@@ -111,8 +111,10 @@ export const templateManifestSchema = z
         components: z.array(z.strictObject({ name: z.string().regex(TEMPLATE_NAME, 'must be a template name'), minVersion: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0') })).default([]),
         files: z.array(z.string().min(1)).default([]),
         scripts: z.array(z.string().min(1)).default([]),
+        /** package-lock.json (what `npm ci` installs from): checked by add and upgrade; create's install writes it. */
+        lockfile: z.boolean().default(false),
       })
-      .default({ components: [], files: [], scripts: [] }),
+      .default({ components: [], files: [], scripts: [], lockfile: false }),
     hooks: z
       .array(
         z.strictObject({

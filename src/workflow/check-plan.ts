@@ -44,7 +44,7 @@ export async function checkPlan(fs: Fs, plan: Plan, options: CheckOptions): Prom
       hint: 'Change one of the answers named (--set key=value), then run the command again.',
     });
   }
-  const gaps = await unmetRequirements(plan, (path) => readTarget(fs, plan.root, path, { what: 'the files a template requires' }));
+  const gaps = await unmetRequirements(plan, (path) => readTarget(fs, plan.root, path, { what: 'the files a template requires' }), options.command);
   if (gaps.length > 0) {
     throw new UsageError('requirements-missing', `${gaps.map((g) => g.component).join(', ')} ${gaps.length === 1 ? 'needs' : 'need'} what this repository does not have. Nothing was written.`, {
       problems: gaps.flatMap((g) => g.missing.map((m) => (gaps.length === 1 ? m : `${g.component}: ${m}`))),

@@ -10,7 +10,7 @@ export type ReadFile = (path: string) => Promise<Uint8Array | undefined>;
  * What each component's `requires` asks for and the repository will not have once the plan is
  * written: components at too old a version, files, package.json scripts. One line per gap.
  */
-export async function unmetRequirements(plan: Plan, read: ReadFile): Promise<Array<{ component: string; missing: string[] }>> {
+export async function unmetRequirements(plan: Plan, read: ReadFile, command = 'add'): Promise<Array<{ component: string; missing: string[] }>> {
   const after = async (path: string): Promise<Uint8Array | undefined> => {
     const op = plan.operations.find((o) => o.path === path);
     if (op && writes(op)) return op.bytes;
@@ -30,6 +30,10 @@ export async function unmetRequirements(plan: Plan, read: ReadFile): Promise<Arr
     }
     for (const path of requires.files) {
       if (!(await after(path))) missing.push(`the file ${path}`);
+    }
+    // create installs before its first commit (or says to): the lockfile comes from that install.
+    if (requires.lockfile && command !== 'create' && !(await after('package-lock.json'))) {
+      missing.push('the file package-lock.json (the pipeline installs with `npm ci`: run `npm install` and commit it)');
     }
     if (requires.scripts.length > 0) {
       const scripts = scriptsOf(await after('package.json'));

@@ -1458,7 +1458,7 @@ describe.concurrent('ci@1.2.0: what changed since 1.1.0', () => {
     }
     expect(next.manifest.questions.find((q) => q.name === 'name')!.maxLength).toBe(44);
     // What the pipeline runs must be there: `platform add ci` refuses without it (exit 2).
-    expect(next.manifest.requires).toEqual({ components: [], files: ['.nvmrc', 'Dockerfile'], scripts: ['build', 'lint', 'typecheck', 'test'] });
+    expect(next.manifest.requires).toEqual({ components: [], files: ['.nvmrc', 'Dockerfile'], scripts: ['build', 'lint', 'typecheck', 'test'], lockfile: true });
     const service = (await renderBuiltin('service', {})).tree;
     for (const file of next.manifest.requires.files) expect(service.has(file), `the service writes ${file}`).toBe(true);
     const scripts = Object.keys((JSON.parse(text(service.get('package.json')!.bytes)) as { scripts: Obj }).scripts);

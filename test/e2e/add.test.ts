@@ -14,7 +14,10 @@ const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- 
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
 /** What ci's pipeline runs: a project without them is refused (exit 2) rather than given a red pipeline. */
-const CI_NEEDS = { scripts: { build: 'node --check index.js', lint: 'node --check index.js', typecheck: 'node --check index.js', test: 'node --test' }, files: { '.nvmrc': '22\n', Dockerfile: 'FROM node:22-slim\nCOPY . .\nCMD ["node", "index.js"]\n' } };
+const CI_NEEDS = {
+  scripts: { build: 'node --check index.js', lint: 'node --check index.js', typecheck: 'node --check index.js', test: 'node --test' },
+  files: { '.nvmrc': '22\n', Dockerfile: 'FROM node:22-slim\nCOPY . .\nCMD ["node", "index.js"]\n', 'package-lock.json': '{ "name": "@acme/legacy-orders", "lockfileVersion": 3, "requires": true, "packages": {} }\n' },
+};
 
 /** A plain Node project with its own files, some of which the components also write; `ready`: with what ci needs. */
 function plainProject(ready = true): { dir: string; own: Record<string, string> } {
@@ -40,7 +43,7 @@ describe('platform add in an existing project', () => {
     const refused = await cli('platform', ['add', 'ci', '--yes'], { cwd: dir });
     expect(refused.code, out(refused)).toBe(2);
     expect(refused.stderr).toContain('ci@');
-    for (const gap of ['the file .nvmrc', 'the file Dockerfile', 'the package.json script "build"', 'the package.json script "lint"', 'the package.json script "typecheck"']) expect(refused.stderr).toContain(gap);
+    for (const gap of ['the file .nvmrc', 'the file Dockerfile', 'the file package-lock.json', 'the package.json script "build"', 'the package.json script "lint"', 'the package.json script "typecheck"']) expect(refused.stderr).toContain(gap);
     expect(readdirSync(dir).sort()).toEqual(Object.keys(own).sort());
   });
 
