@@ -276,7 +276,7 @@ export async function main(bin: BinName, version: string, packageName = 'create-
     stderr: process.stderr,
     fs: nodeFs,
     version,
-    cli: { package: packageName, version },
+    cli: installedCli(packageName, version),
     pid: process.pid,
     compiled: new CompiledStore(nodeFs, {
       shipped: fileURLToPath(new URL('../compiled/', import.meta.url)),
@@ -305,4 +305,14 @@ export async function main(bin: BinName, version: string, packageName = 'create-
     process.exit(ExitCode.cancelled);
   });
   process.exitCode = await run(bin, process.argv.slice(2), ctx);
+}
+
+/**
+ * The CLI generated repositories pin: this package at its exact version when it was installed
+ * from a registry (it lives under node_modules), else the checkout it runs from (`file:`), so a
+ * repository created from a source checkout still installs.
+ */
+function installedCli(packageName: string, version: string): { package: string; version: string } {
+  const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+  return root.split(/[\\/]/).includes('node_modules') ? { package: packageName, version } : { package: packageName, version: `file:${root}` };
 }

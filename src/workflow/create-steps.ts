@@ -75,15 +75,18 @@ export async function installStep(root: string, plan: Plan, options: CreateSteps
 export function printNextSteps(display: string, plan: Plan, install: StepResult, ctx: CliContext, reporter: Reporter): void {
   const pm = ctx.env.npm_config_user_agent?.split('/')[0] ?? 'npm';
   const hasPackage = plan.operations.some((op) => op.path === 'package.json');
+  // Only ever a command that runs the CLI pinned in the repository, never a package fetched by name.
+  const cli = plan.lockfile.cli;
+  const pinned = cli !== undefined && pinsCli(plan, cli.package);
+  const upgrade = pinned ? 'npx --no-install platform upgrade' : `platform upgrade   (with ${cli?.package ?? 'this CLI'} installed)`;
+  if (pinned && cli.version.startsWith('file:')) {
+    reporter.warn(`This CLI runs from a checkout, not from a registry: the repository pins it as ${cli.version}. Publish the CLI, or set PLATFORM_CLI_DEPENDENCY to the spec teams should install.`);
+  }
   reporter.line();
   reporter.line('Next steps:');
   if (display !== '.') reporter.line(`  cd ${display}`);
   if (hasPackage && install.status !== 'done') reporter.line(`  ${pm} install`);
   if (hasPackage) reporter.line(`  ${pm} run dev`);
-  // Only ever a command that runs the CLI pinned in the repository, never a package fetched by name.
-  const cli = plan.lockfile.cli;
-  const pinned = cli !== undefined && pinsCli(plan, cli.package);
-  const upgrade = pinned ? 'npx --no-install platform upgrade' : `platform upgrade   (with ${cli?.package ?? 'this CLI'} installed)`;
   reporter.line(`  Later: ${upgrade}   (keeps your edits; ${LOCKFILE_NAME} records what was rendered)`);
 }
 
