@@ -4,21 +4,16 @@ import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
 import { recordedHash, sha256 } from '../lock/lockfile.js';
 import { isText } from '../merge/conflict.js';
+import { SIDE_SUFFIX } from '../plan/decide.js';
+import { hasConflictMarkers } from '../workflow/open-conflicts.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
-import { checkStaging, type CliContext } from './context.js';
-import { findProjectRoot, readLockfile } from './project.js';
-import { Catalog } from '../sources/catalog.js';
+import { checkStaging, gitOf, type CliContext } from './context.js';
 
 const decoder = new TextDecoder();
-/**
- * A conflict left in a file: a `<<<<<<< ` line, then a `>>>>>>> ` line after it. Two linear scans:
- * one lazy regex over both would be quadratic on a file of many opening lines and no closing one.
- */
-function hasConflictMarkers(text: string): boolean {
-  const open = /^<<<<<<< /m.exec(text);
-  return open !== null && /^>>>>>>> /m.test(text.slice(open.index));
-}
+
+import { findProjectRoot, readLockfile } from './project.js';
+import { Catalog } from '../sources/catalog.js';
 
 interface ComponentStatus {
   name: string;
@@ -52,22 +47,26 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       const full = posix.join(root, path);
       const bytes = await readTarget(ctx.fs, root, path, { what: `the files of ${locked.name} in .platform.yaml` });
       if (!bytes) {
+        // The template's version may still be waiting beside a file the team deleted.
+        if (await statOrUndefined(ctx.fs, `${full}${SIDE_SUFFIX}`)) status.conflicts.push(path);
         status.drifted.push({ path, policy: file.policy, state: 'deleted' });
         continue;
       }
       // A secret file is never hashed: it is yours, and its content is never compared or shown.
       const hash = recordedHash(file);
       if (hash !== undefined && sha256(bytes) !== hash) status.drifted.push({ path, policy: file.policy, state: 'modified' });
-      if ((isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`))) {
+      if ((isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`)) || (await statOrUndefined(ctx.fs, `${full}${SIDE_SUFFIX}`))) {
         status.conflicts.push(path);
       }
     }
     components.push(status);
   }
 
+  // Conflicts recorded in git's index (an upgrade's, or a merge's) that nobody resolved yet.
+  const unmerged = await gitOf(ctx).unmerged(root);
   const ownedDrift = components.flatMap((c) => c.drifted.filter((d) => d.policy === 'owned').map((d) => `${c.name}: ${d.path}`));
-  const failing = components.some((c) => c.behind) || ownedDrift.length > 0 || components.some((c) => c.conflicts.length > 0);
-  reporter.set({ root, components, check: options.check ? { passed: !failing, ownedDrift } : undefined });
+  const failing = components.some((c) => c.behind) || ownedDrift.length > 0 || components.some((c) => c.conflicts.length > 0) || unmerged.length > 0;
+  reporter.set({ root, components, unmerged, check: options.check ? { passed: !failing, ownedDrift } : undefined });
 
   const c = reporter.color;
   reporter.line(`${relative(ctx.cwd, root) || '.'}: ${components.length} component(s)`);
@@ -79,10 +78,11 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       const tag = d.policy === 'owned' ? c.red('owned, drifted') : d.policy === 'once' ? c.dim('once: yours') : 'local edits';
       reporter.line(`  ${d.state.padEnd(9)}${d.path} (${tag})`);
     }
-    for (const path of s.conflicts) reporter.line(`  ${c.red('conflict')} ${path}: unresolved markers or .rej`);
+    for (const path of s.conflicts) reporter.line(`  ${c.red('conflict')} ${path}: unresolved markers, .rej or .platform-new`);
   }
+  for (const path of unmerged) reporter.line(`  ${c.red('unmerged')} ${path}: resolve it, then git add it`);
   if (options.check && failing) {
-    reporter.line(c.red('check failed: a component is behind, an owned file drifted, or a conflict is unresolved.'));
+    reporter.line(c.red('check failed: a component is behind, an owned file drifted, or a conflict is unresolved (markers, .rej, .platform-new, or unmerged in git).'));
     return ExitCode.checkFailed;
   }
   return ExitCode.ok;

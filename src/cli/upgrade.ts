@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { canonicalSource } from '../sources/canonical.js';
-import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
+import { ExitCode, PlatformError, UnsafeError, UsageError, didYouMean, formatLocation } from '../core/errors.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { expressionEvaluator } from '../answers/expressions.js';
 import type { ConflictStyle } from '../plan/decide.js';
@@ -8,7 +8,7 @@ import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, isInteractive, type CliContext } from './context.js';
+import { cliOf, gitOf, isInteractive, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { componentFlags } from './infer.js';
@@ -17,6 +17,7 @@ import { Catalog } from '../sources/catalog.js';
 import { presetChecks } from './compose.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 import type { ComponentChange } from '../workflow/change.js';
+import { describeOpenConflict, openConflicts } from '../workflow/open-conflicts.js';
 
 export interface UpgradeOptions extends AnswerOptions {
   to?: string;
@@ -47,9 +48,11 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = await readLockfile(ctx, root);
+      await refuseOpenConflicts(ctx, root, lock);
       const given = await readGivenAnswers(options, ctx);
       const changes: ComponentChange[] = [];
       const upToDate: string[] = [];
+      const moving: Array<{ locked: LockedTemplate; target: Template }> = [];
       for (const locked of chooseComponents(lock, component, options.to)) {
         const version = options.to ?? (await catalog.latest(locked.name, locked.source));
         if (!version) {
@@ -66,9 +69,15 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
             hint: 'Pass --force to move to an older version on purpose.',
           });
         }
-        const target = await catalog.load(`${locked.name}@${version}`, locked.source);
+        moving.push({ locked, target: await catalog.load(`${locked.name}@${version}`, locked.source) });
+      }
+      // Before anything is asked: every answer given must have a component that asks it.
+      const targets = moving.map((m) => m.target);
+      await refuseUnaskedAnswers(given, targets, lock.templates.filter((t) => !moving.some((m) => m.locked === t)), catalog);
+      for (const { locked, target } of moving) {
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
-        const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
+        const asked = new Set(target.manifest.questions.map((q) => q.name));
+        const answers = await resolveUpgradeAnswers(target, locked, new Map([...given].filter(([name]) => asked.has(name))), { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
         const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
         changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });
@@ -121,5 +130,45 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
     ...asking,
     evaluate: expressionEvaluator(target, posix.basename(root)),
     templateId: `${target.manifest.name}@${target.manifest.version}`,
+  });
+}
+
+/**
+ * An upgrade over open conflicts would bury them (and report "up to date" over markers): the
+ * run stops with exit 3, dry run or not, and lists what finishes each.
+ */
+async function refuseOpenConflicts(ctx: CliContext, root: string, lock: Lockfile): Promise<void> {
+  const open = await openConflicts(ctx.fs, gitOf(ctx), root, lock);
+  if (open.length === 0) return;
+  throw new PlatformError('conflicts-open', ExitCode.conflicts, `${open.length} conflict(s) from an earlier upgrade are still open; nothing was changed.`, {
+    problems: open.map(describeOpenConflict),
+    hint: 'Finish them (platform status lists them), commit, then run platform upgrade again.',
+  });
+}
+
+/**
+ * --set/--answers go to whichever components ask them; a name no component of the repository
+ * asks is an error listing each component's questions (as create does for its components).
+ */
+async function refuseUnaskedAnswers(given: ReadonlyMap<string, GivenAnswer>, targets: readonly Template[], others: readonly LockedTemplate[], catalog: Catalog): Promise<void> {
+  const asked = (templates: readonly Template[]): Set<string> => new Set(templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
+  let known = asked(targets);
+  const unasked = (): Array<[string, GivenAnswer]> => [...given].filter(([name, answer]) => !answer.ambient && !known.has(name));
+  if (unasked().length === 0) return;
+  // Components left as they are may ask it too (their recorded version): load them only now.
+  const all = [...targets];
+  for (const locked of others) {
+    const template = await catalog.load(`${locked.name}@${locked.version}`, locked.source).catch(() => undefined);
+    if (template) all.push(template);
+  }
+  known = asked(all);
+  const left = unasked();
+  if (left.length === 0) return;
+  const [name, answer] = left[0]!;
+  const where = 'flag' in answer.where ? answer.where.flag : formatLocation(answer.where);
+  throw new UsageError('answer-unknown', `${where}: "${name}" is not a question of any component here.${didYouMean(name, known)}`, {
+    ...('flag' in answer.where ? {} : { where: answer.where }),
+    problems: all.map((t) => `${t.manifest.name}@${t.manifest.version}: ${t.manifest.questions.map((q) => q.name).join(', ') || 'no questions'}`),
+    hint: `Give only questions the components ask${left.length > 1 ? ` (also unknown: ${left.slice(1).map(([n]) => n).join(', ')})` : ''}.`,
   });
 }

@@ -188,17 +188,30 @@ type ConflictLayout = 'two-way' | 'theirs-beside';
 
 function conflictOperations(ctx: DecideContext, path: string, next: RenderedFile, base: Uint8Array | undefined, disk: DiskFile, reason: string, layout: ConflictLayout): FileOperation[] {
   const text = isText(disk.bytes) && isText(next.bytes);
+  const stages = { base, ours: disk.bytes, theirs: next.bytes };
+  if (layout === 'theirs-beside' && ctx.conflictStyle === 'markers') {
+    // Yours stays as it is; the template's version lands beside it, visible outside git too
+    // (never only as a stage in git's index, which `git commit -a` would silently drop).
+    const side = `${path}${SIDE_SUFFIX}`;
+    return [
+      { kind: 'create', path: side, bytes: next.bytes, executable: next.executable, policy: next.policy, reason: `the template's version of ${path}` },
+      { kind: 'conflict', path, bytes: disk.bytes, executable: disk.executable, policy: next.policy, conflicts: 1, stages, side: { path: side, holds: 'theirs' }, reason: `${reason}; the template's version is in ${side}` },
+    ];
+  }
   const bytes = text && layout === 'two-way' ? twoWayConflict(disk.bytes, next.bytes, ctx.labels) : disk.bytes;
   const rejected = layout === 'two-way' && text ? bytes : next.bytes;
-  return conflictOutcome(ctx, path, next, disk, bytes, 1, { base, ours: disk.bytes, theirs: next.bytes }, reason, rejected);
+  return conflictOutcome(ctx, path, next, disk, bytes, 1, stages, reason, rejected, layout === 'theirs-beside' ? 'theirs' : 'conflict');
 }
 
+/** Where the template's whole version of a file in conflict is written when no markers can hold it. */
+export const SIDE_SUFFIX = '.platform-new';
+
 /** markers: the file holds the conflict. reject: the file keeps yours; PATH.rej holds the rest. */
-function conflictOutcome(ctx: DecideContext, path: string, next: RenderedFile, disk: DiskFile, bytes: Uint8Array, conflicts: number, stages: ConflictStages, reason: string, rejected: Uint8Array = bytes): FileOperation[] {
+function conflictOutcome(ctx: DecideContext, path: string, next: RenderedFile, disk: DiskFile, bytes: Uint8Array, conflicts: number, stages: ConflictStages, reason: string, rejected: Uint8Array = bytes, holds: 'theirs' | 'conflict' = 'conflict'): FileOperation[] {
   if (ctx.conflictStyle === 'reject') {
     return [
       { kind: 'create', path: `${path}.rej`, bytes: rejected, executable: false, policy: next.policy, reason: `conflict in ${path}` },
-      { kind: 'conflict', path, bytes: disk.bytes, executable: disk.executable, policy: next.policy, conflicts, stages, reason: `${reason}; see ${path}.rej` },
+      { kind: 'conflict', path, bytes: disk.bytes, executable: disk.executable, policy: next.policy, conflicts, stages, side: { path: `${path}.rej`, holds }, reason: `${reason}; see ${path}.rej` },
     ];
   }
   return [{ kind: 'conflict', path, bytes, executable: disk.executable, policy: next.policy, conflicts, stages, reason }];

@@ -9,6 +9,15 @@ export interface ConflictStages {
   theirs: Uint8Array;
 }
 
+/**
+ * The file written beside one in conflict: PATH.platform-new (the template's whole version, when
+ * yours is kept as it is) or PATH.rej (--conflict reject: the template's version or the conflict).
+ */
+export interface SideFile {
+  path: string;
+  holds: 'theirs' | 'conflict';
+}
+
 /** A file as it is on disk now (ours). */
 export interface DiskFile {
   bytes: Uint8Array;
@@ -31,7 +40,7 @@ export type FileOperation =
   | ({ kind: 'create' } & WritingOperation)
   | ({ kind: 'update' } & WritingOperation)
   | ({ kind: 'merge' } & WritingOperation)
-  | ({ kind: 'conflict'; conflicts: number; stages?: ConflictStages } & WritingOperation)
+  | ({ kind: 'conflict'; conflicts: number; stages?: ConflictStages; side?: SideFile } & WritingOperation)
   | ({ kind: 'delete' } & OperationBase)
   | ({ kind: 'keep'; policy: Policy } & OperationBase)
   | ({ kind: 'skip'; policy: Policy } & OperationBase);

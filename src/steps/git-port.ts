@@ -1,5 +1,6 @@
 import type { ConflictStages } from '../plan/plan.js';
 import type { StepResult } from './git.js';
+import type { StageOutcome } from './git-index.js';
 
 /**
  * Every git operation a command makes on the repository, behind one seam: the CLI spawns git
@@ -10,6 +11,12 @@ export interface GitPort {
   uncommitted(root: string, paths: string[]): Promise<string[]>;
   /** Records conflicted files as unmerged in the index (stages 1, 2, 3); nothing outside git. */
   recordUnmerged(root: string, conflicts: Array<{ path: string; executable: boolean; stages: ConflictStages }>): Promise<boolean>;
+  /** git add of files the command created (paths relative to root); 'not-a-repository' outside git. */
+  stage(root: string, paths: string[]): Promise<StageOutcome>;
+  /** Paths (relative to root) with unmerged entries in the index; [] outside git. */
+  unmerged(root: string): Promise<string[]>;
+  /** Recorded paths gone from disk -> where git's rename detection sees the team moved them. */
+  moved(root: string, missing: string[]): Promise<Map<string, string>>;
   /** True when dir is inside an existing git work tree. */
   insideRepository(dir: string): Promise<boolean>;
   /** git init and a first commit of everything but `exclude`. */
@@ -20,6 +27,9 @@ export interface GitPort {
 export const spawnedGit: GitPort = {
   uncommitted: async (root, paths) => (await import('./git-index.js')).uncommittedPaths(root, paths),
   recordUnmerged: async (root, conflicts) => (await import('./git-index.js')).recordUnmerged(root, conflicts),
+  stage: async (root, paths) => (await import('./git-index.js')).stagePaths(root, paths),
+  unmerged: async (root) => (await import('./git-index.js')).unmergedPaths(root),
+  moved: async (root, missing) => (await import('./git-index.js')).movedPaths(root, missing),
   insideRepository: async (dir) => (await import('./git.js')).insideGitRepo(dir),
   initRepository: async (dir, message, exclude) => (await import('./git.js')).initRepository(dir, message, exclude),
 };

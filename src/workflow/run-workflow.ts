@@ -4,6 +4,7 @@ import { readTarget } from '../core/target.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import { describeHooks, planHooks, runHooksAfterWrite, trustNeeded, trustSettings, withPendingHooks, type InstallGate } from '../hooks/hooks.js';
 import type { Lockfile } from '../lock/lockfile.js';
+import { LOCKFILE_NAME } from '../render/paths.js';
 import type { TextMerger } from '../merge/text.js';
 import type { ConflictStyle } from '../plan/decide.js';
 import { writes, type FileOperation, type Plan } from '../plan/plan.js';
@@ -18,6 +19,8 @@ import { checkPlan } from './check-plan.js';
 import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
 import { formatPlan, planJson } from './format-plan.js';
 import { planChanges } from './plan-changes.js';
+import { howToFinish } from './conflict-help.js';
+import { shellQuote } from './open-conflicts.js';
 
 export type CommandName = 'create' | 'add' | 'upgrade';
 
@@ -102,11 +105,13 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   await applyPlan(ctx.fs, plan, { pid: ctx.pid });
   ctx.onCancel(`Cancelled. The files are written in ${display}${installLine ? `; run \`${installLine}\` there yourself` : ''}.`);
   const conflicted = plan.operations.filter((op): op is Extract<FileOperation, { kind: 'conflict' }> => op.kind === 'conflict');
-  if (conflicted.some((op) => op.stages)) {
-    await git.recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })));
-  }
+  const staged = conflicted.some((op) => op.stages)
+    ? await git.recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })))
+    : false;
   for (const line of formatPlan(plan, { color: reporter.color, tense: 'did' })) reporter.line(line);
   for (const note of plan.notes) reporter.warn(note);
+  // create stages everything in its first commit; add and upgrade stage what they added.
+  if (request.command !== 'create') await stageAdded(git, plan, lock, reporter);
 
   const hooksExit = await runHooksAfterWrite(ctx, trust, {
     root,
@@ -120,8 +125,9 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   });
   const stepResults = request.steps ? await runCreateSteps(ctx, git, reporter, plan, request.steps, install) : [];
   if (conflicts) {
-    reporter.line(reporter.color.yellow(`${conflicted.length} file(s) left in conflict for you (exit 3): resolve the markers, then commit:`));
-    for (const op of conflicted) reporter.line(`  ${op.path}`);
+    reporter.line(reporter.color.yellow(`${conflicted.length} file(s) left in conflict for you (exit 3). To finish each:`));
+    for (const op of conflicted) for (const line of howToFinish(op, staged)) reporter.line(`  ${line}`);
+    reporter.line(`Then commit; \`platform status --check\` passes once none is left.`);
   }
   const installed = stepResults.find((step) => step.name === 'install');
   if (installed) printNextSteps(display, plan, installed, ctx, reporter);
@@ -180,6 +186,22 @@ async function dryRunDiffs(ctx: CliContext, plan: Plan, secret: ReadonlySet<stri
     if (before || writes(op)) diffs.set(op.path, unifiedDiff(op.path, before, writes(op) ? op.bytes : undefined, reporter.color));
   }
   return diffs;
+}
+
+/**
+ * `git add` of the files the run created (new in the version, moved by the template, the new
+ * lockfile), so `git commit -am` cannot leave them out. Never secret files nor the side files
+ * of a conflict (PATH.platform-new, PATH.rej): those are for you to take or remove.
+ */
+async function stageAdded(git: GitPort, plan: Plan, lock: Lockfile, reporter: Reporter): Promise<void> {
+  const sides = new Set(plan.operations.flatMap((op) => (op.kind === 'conflict' && op.side ? [op.side.path] : [])));
+  const added = plan.operations.filter((op) => op.kind === 'create' && op.policy !== 'secret' && !sides.has(op.path)).map((op) => op.path);
+  if (lock.templates.length === 0) added.push(LOCKFILE_NAME);
+  if (added.length === 0) return;
+  const outcome = await git.stage(plan.root, added);
+  reporter.set({ staged: outcome === 'staged' ? added : [] });
+  if (outcome === 'staged') reporter.note(`Staged the ${added.length} new file(s) (git add), so a commit includes them.`);
+  else if (outcome === 'failed') reporter.warn(`Could not stage the new files; add them before committing: git add ${added.map(shellQuote).join(' ')}`);
 }
 
 /** git's own line merge (loaded on the first merge only: a create never needs it). */

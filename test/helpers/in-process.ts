@@ -58,7 +58,7 @@ export function thrownPlatformError(fn: () => unknown): PlatformError {
 }
 
 /** A git port that records every call: `dirty` paths are reported as uncommitted, the repository is at `repository` (if any). */
-export function recordingGit(options: { dirty?: string[]; repository?: string } = {}): GitPort & { calls: string[] } {
+export function recordingGit(options: { dirty?: string[]; repository?: string; unmerged?: string[]; moved?: Record<string, string> } = {}): GitPort & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -69,6 +69,15 @@ export function recordingGit(options: { dirty?: string[]; repository?: string } 
     recordUnmerged: async (_root, conflicts) => {
       calls.push(`unmerged ${conflicts.map((c) => c.path).join(' ')}`);
       return options.repository !== undefined;
+    },
+    stage: async (_root, paths) => {
+      calls.push(`stage ${paths.join(' ')}`);
+      return options.repository !== undefined ? 'staged' : 'not-a-repository';
+    },
+    unmerged: async () => options.unmerged ?? [],
+    moved: async (_root, missing) => {
+      calls.push(`moved ${missing.join(' ')}`);
+      return new Map(missing.filter((p) => options.moved?.[p] !== undefined).map((p) => [p, options.moved![p]!]));
     },
     insideRepository: async (dir) => {
       calls.push(`inside ${dir}`);

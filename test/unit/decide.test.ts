@@ -309,9 +309,9 @@ describe('decide: owned files are the platform\'s', () => {
       expected: { ops: { 'a.txt': 'update' }, bytes: { 'a.txt': THEIRS }, reason: { 'a.txt': /template changed; no local edits/ } },
     },
     {
-      name: 'an edited owned file is never overwritten without --force: a conflict that keeps your bytes',
+      name: "an edited owned file is never overwritten without --force: a conflict that keeps your bytes, the template's version beside it",
       given: { policy: 'owned', ours: EDITED },
-      expected: { ops: { 'a.txt': 'conflict' }, bytes: { 'a.txt': EDITED }, reason: { 'a.txt': /owned by the platform, edited locally \(use --force/ }, stageBase: BASE },
+      expected: { ops: { 'a.txt': 'conflict', 'a.txt.platform-new': 'create' }, bytes: { 'a.txt': EDITED, 'a.txt.platform-new': THEIRS }, reason: { 'a.txt': /owned by the platform, edited locally \(use --force.*the template's version is in a\.txt\.platform-new/ }, stageBase: BASE },
     },
     {
       name: "with --conflict reject, an edited owned file keeps your bytes and the .rej holds the template's",
@@ -421,9 +421,9 @@ describe('decide: where both changed the same place, a conflict shows it and kee
       expected: { ops: { 'a.txt': 'conflict', 'a.txt.rej': 'create' }, bytes: { 'a.txt': EDITED, 'a.txt.rej': sideBySide(EDITED, THEIRS) }, twoWay: true, stageBase: null },
     },
     {
-      name: 'a binary file both changed is never merged: your bytes stay',
+      name: "a binary file both changed is never merged: your bytes stay, the template's beside them",
       given: { lock: { text: bin(0) }, ours: bin(1), theirs: bin(2) },
-      expected: { ops: { 'a.txt': 'conflict' }, bytes: { 'a.txt': bin(1) }, reason: { 'a.txt': /binary file changed on both sides/ }, stageBase: bin(0) },
+      expected: { ops: { 'a.txt': 'conflict', 'a.txt.platform-new': 'create' }, bytes: { 'a.txt': bin(1), 'a.txt.platform-new': bin(2) }, reason: { 'a.txt': /binary file changed on both sides/ }, stageBase: bin(0) },
     },
     {
       name: "a binary file both changed, --conflict reject: your bytes stay, the .rej holds the template's",
@@ -462,9 +462,9 @@ describe('decide: local edits follow a moved file; a move never overwrites a fil
       expected: { ops: { 'new.txt': 'conflict', 'old.txt': 'delete' }, bytes: { 'new.txt': sideBySide(EDITED, THEIRS) }, twoWay: true, stageBase: null },
     },
     {
-      name: 'an edited owned file the template moved conflicts at its new path with your bytes; the old path goes',
+      name: "an edited owned file the template moved conflicts at its new path with your bytes, the template's beside it; the old path goes",
       given: { policy: 'owned', ours: EDITED, move: {} },
-      expected: { ops: { 'new.txt': 'conflict', 'old.txt': 'delete' }, bytes: { 'new.txt': EDITED }, stageBase: BASE },
+      expected: { ops: { 'new.txt': 'conflict', 'new.txt.platform-new': 'create', 'old.txt': 'delete' }, bytes: { 'new.txt': EDITED, 'new.txt.platform-new': THEIRS }, stageBase: BASE },
     },
     {
       name: 'a move onto a different file you have never overwrites it: a two-way conflict, the old file left in place',

@@ -144,7 +144,11 @@ describe('git is asked only what each step needs', () => {
     const { fs } = memoryFs({ ...(await createdAt()), '/work/svc/notes.txt': 'one\ntwo\nthree (mine)\n' });
     const result = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc', git });
     expect(result.code, result.stderr).toBe(3);
-    expect(git.calls).toEqual(['uncommitted README.md notes.txt', 'unmerged notes.txt']);
+    expect(git.calls).toEqual(['uncommitted README.md notes.txt', 'unmerged notes.txt', 'stage new.txt']);
     expect(result.stdout).toContain('1 file(s) left in conflict for you (exit 3)');
+    // Every way out is a command: either side whole, then git add.
+    expect(result.stdout).toContain('git checkout --theirs -- notes.txt');
+    expect(result.stdout).toContain('git checkout --ours -- notes.txt');
+    expect(result.stdout).toContain('git add notes.txt');
   });
 });

@@ -1,0 +1,66 @@
+import { posix } from 'node:path';
+import { statOrUndefined, type Fs } from '../core/fs.js';
+import { readTarget } from '../core/target.js';
+import type { Lockfile } from '../lock/lockfile.js';
+import { isText } from '../merge/conflict.js';
+import { SIDE_SUFFIX } from '../plan/decide.js';
+import type { GitPort } from '../steps/git-port.js';
+
+/** A conflict an upgrade left that nobody finished yet. */
+export interface OpenConflict {
+  path: string;
+  /** markers: `<<<<<<<` lines in the file; rej / side-file: PATH.rej or PATH.platform-new beside it; unmerged: stages in git's index. */
+  kind: 'markers' | 'rej' | 'side-file' | 'unmerged';
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * A conflict left in a file: a `<<<<<<< ` line, then a `>>>>>>> ` line after it. Two linear scans:
+ * one lazy regex over both would be quadratic on a file of many opening lines and no closing one.
+ */
+export function hasConflictMarkers(text: string): boolean {
+  const open = /^<<<<<<< /m.exec(text);
+  return open !== null && /^>>>>>>> /m.test(text.slice(open.index));
+}
+
+/**
+ * Every open conflict in the files the lockfile lists (read through the checked door) and in
+ * git's index under root. An upgrade over them would bury them; status --check fails on them.
+ */
+export async function openConflicts(fs: Fs, git: GitPort, root: string, lock: Lockfile): Promise<OpenConflict[]> {
+  const found: OpenConflict[] = [];
+  const listed = [...new Set(lock.templates.flatMap((t) => Object.keys(t.files)))].sort();
+  for (const path of listed) {
+    const bytes = await readTarget(fs, root, path, { what: 'the files of .platform.yaml' });
+    if (bytes && isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) found.push({ path, kind: 'markers' });
+    if (await statOrUndefined(fs, posix.join(root, `${path}.rej`))) found.push({ path: `${path}.rej`, kind: 'rej' });
+    if (await statOrUndefined(fs, posix.join(root, `${path}${SIDE_SUFFIX}`))) found.push({ path: `${path}${SIDE_SUFFIX}`, kind: 'side-file' });
+  }
+  for (const path of await git.unmerged(root)) {
+    if (!found.some((c) => c.path === path)) found.push({ path, kind: 'unmerged' });
+  }
+  return found;
+}
+
+/** One line per open conflict, saying what finishes it. */
+export function describeOpenConflict(conflict: OpenConflict): string {
+  switch (conflict.kind) {
+    case 'markers':
+      return `${conflict.path}: conflict markers (<<<<<<<) — edit them out, then git add ${shellQuote(conflict.path)}`;
+    case 'rej':
+      return `${conflict.path}: what the template could not place — apply it by hand or drop it, then rm ${shellQuote(conflict.path)}`;
+    case 'side-file': {
+      const file = conflict.path.slice(0, -SIDE_SUFFIX.length);
+      return `${conflict.path}: the template's version of ${file} — take it (mv ${shellQuote(conflict.path)} ${shellQuote(file)}) or keep yours (rm ${shellQuote(conflict.path)})`;
+    }
+    case 'unmerged':
+      return `${conflict.path}: unmerged in git's index — resolve it, then git add ${shellQuote(conflict.path)}`;
+  }
+}
+
+/** A path as a shell argument: bare when plainly safe, else single-quoted. */
+export function shellQuote(path: string): string {
+  if (path.startsWith('-')) return shellQuote(`./${path}`);
+  return /^[\w./@+:,=-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
