@@ -12,10 +12,12 @@ import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, type CliContext } from './context.js';
+import { cliOf, isInteractive, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
+import { renderChange, renderRecorded, type ComponentChange } from '../workflow/change.js';
+import type { CliIdentity } from '../render/render.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -34,7 +36,10 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     resolve: async () => {
       const lock = await checkTarget(root, selection.templates, options, ctx);
       const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
-      return { lock, changes: await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
+      const changes = await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
+      if (!lock.templates.some((t) => selection.templates.some((s) => s.manifest.name === t.name))) return { lock, changes };
+      // Run again on a folder this created: the same inputs finish the job, different ones are refused.
+      return { lock, changes: await sameCreate(root, lock, changes, cliOf(ctx)), rerun: true };
     },
     conflictStyle: 'markers',
     force: false,
@@ -71,12 +76,8 @@ async function checkTarget(root: string, templates: Template[], options: CreateO
   const lockPath = posix.join(root, LOCKFILE_NAME);
   const lockBytes = await readTarget(ctx.fs, root, LOCKFILE_NAME, { what: "the target folder" }, { lockfile: true, maxBytes: MAX_INPUT_BYTES.lockfile });
   const lock = lockBytes ? parseLockfile(decoder.decode(lockBytes), lockPath) : EMPTY_LOCKFILE;
-  const existing = lock.templates.find((t) => templates.some((template) => template.manifest.name === t.name));
-  if (existing) {
-    throw new UsageError('already-created', `${root} already holds ${existing.name}@${existing.version} (see ${LOCKFILE_NAME}).`, {
-      hint: `Run \`platform upgrade ${existing.name}\` in that folder to move it to a newer version.`,
-    });
-  }
+  // Already created here: sameCreate decides whether this run is the same one again.
+  if (lock.templates.some((t) => templates.some((template) => template.manifest.name === t.name))) return lock;
   const entries = (await ctx.fs.readdir(root, { withFileTypes: true })).map((e) => e.name).filter((n) => !HARMLESS_ENTRIES.has(n));
   if (entries.length > 0 && !options.force) {
     const shown = entries.sort().slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} in all)` : '');
@@ -85,4 +86,50 @@ async function checkTarget(root: string, templates: Template[], options: CreateO
     });
   }
   return lock;
+}
+
+/**
+ * The components this run would create, against what the folder's lockfile says was created:
+ * the same components, versions, sources, answers and CLI make a re-run (returned as the
+ * recorded components at their own version, so the plan writes nothing); anything else is the
+ * clear refusal (exit 2) naming what differs.
+ */
+async function sameCreate(root: string, lock: Lockfile, changes: ComponentChange[], cli: CliIdentity): Promise<ComponentChange[]> {
+  const targetName = basename(root);
+  const differences: string[] = [];
+  const recorded = lock.templates.filter((t) => changes.some((c) => c.target.manifest.name === t.name));
+  for (const change of changes) {
+    const name = change.target.manifest.name;
+    const locked = recorded.find((t) => t.name === name);
+    if (!locked) {
+      differences.push(`${name}: not created here before`);
+      continue;
+    }
+    if (locked.version !== change.target.manifest.version) differences.push(`${name}: ${locked.version} here, ${change.target.manifest.version} now`);
+    if (locked.source !== change.source) differences.push(`${name}: from ${locked.source} here, ${change.source} now`);
+    const answers = renderChange(change, targetName, cli).answers;
+    for (const key of [...new Set([...Object.keys(locked.answers), ...Object.keys(answers)])].sort()) {
+      if (canonical(locked.answers[key]) !== canonical(answers[key])) differences.push(`${name}: ${key} is ${canonical(locked.answers[key])} here, ${canonical(answers[key])} now`);
+    }
+  }
+  if (lock.cli && (lock.cli.package !== cli.package || lock.cli.version !== cli.version)) differences.push(`the CLI: ${lock.cli.package}@${lock.cli.version} here, ${cli.package}@${cli.version} now`);
+  const first = recorded[0]!;
+  if (differences.length > 0) {
+    throw new UsageError('already-created', `${root} already holds ${recorded.map((t) => `${t.name}@${t.version}`).join(', ')} (see ${LOCKFILE_NAME}), created with other inputs; nothing was written.`, {
+      problems: differences.slice(0, 20),
+      hint: `Run \`${recorded.length === 1 ? `platform upgrade ${first.name}` : 'platform upgrade'}\` in that folder to move it to a newer version or other answers, or create into another directory. The same command as the first run finishes what it left undone.`,
+    });
+  }
+  const same: ComponentChange[] = [];
+  for (const change of changes) {
+    const locked = recorded.find((t) => t.name === change.target.manifest.name)!;
+    same.push({ ...change, locked, base: await renderRecorded(change.target, locked, targetName, lock.cli ?? cli) });
+  }
+  return same;
+}
+
+/** An answer as compared and shown: JSON with sorted keys (YAML and flags give the same values). */
+function canonical(value: unknown): string {
+  if (value === undefined) return 'unset';
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }

@@ -19,6 +19,8 @@ export interface GitPort {
   moved(root: string, missing: string[]): Promise<Map<string, string>>;
   /** True when dir is inside an existing git work tree. */
   insideRepository(dir: string): Promise<boolean>;
+  /** No repository around dir, or one at dir with no commit yet: create's first commit is still to make. */
+  firstCommitPending(dir: string): Promise<boolean>;
   /** git init and a first commit of everything but `exclude`. */
   initRepository(dir: string, message: string, exclude: readonly string[]): Promise<StepResult>;
 }
@@ -31,5 +33,6 @@ export const spawnedGit: GitPort = {
   unmerged: async (root) => (await import('./git-index.js')).unmergedPaths(root),
   moved: async (root, missing) => (await import('./git-index.js')).movedPaths(root, missing),
   insideRepository: async (dir) => (await import('./git.js')).insideGitRepo(dir),
+  firstCommitPending: async (dir) => (await import('./git.js')).firstCommitPending(dir),
   initRepository: async (dir, message, exclude) => (await import('./git.js')).initRepository(dir, message, exclude),
 };

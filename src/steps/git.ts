@@ -33,3 +33,17 @@ export async function initRepository(dir: string, message: string, exclude: read
   if (commit.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git commit failed', output: String(commit.stderr) };
   return { name: 'git', status: 'done', detail: 'repository initialised with a first commit' };
 }
+
+/**
+ * Whether create's first commit is still to be made in dir: no repository around it at all, or
+ * one at dir itself without a commit (a run killed between init and commit, or no user.email).
+ * False inside another repository (a monorepo): create never commits there.
+ */
+export async function firstCommitPending(dir: string): Promise<boolean> {
+  const top = await runGit(['rev-parse', '--show-toplevel'], { cwd: dir });
+  if (top.exitCode !== 0) return true;
+  const prefix = await runGit(['rev-parse', '--show-prefix'], { cwd: dir });
+  if (prefix.exitCode !== 0 || prefix.stdout.trim() !== '') return false;
+  const head = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir });
+  return head.exitCode !== 0;
+}

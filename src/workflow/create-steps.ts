@@ -15,13 +15,14 @@ export interface CreateSteps {
 }
 
 /** git init + first commit; a failure (no git, read-only or full disk) is an error of the run (exit 1), the files stay. */
-export async function gitStep(git: GitPort, root: string, names: string, plan: Plan, options: CreateSteps, reporter: Reporter): Promise<StepResult> {
+export async function gitStep(git: GitPort, root: string, names: string, plan: Plan, options: CreateSteps, reporter: Reporter, resume = false): Promise<StepResult> {
   if (!options.git) return { name: 'git', status: 'skipped', detail: '--no-git' };
   // Secret files are never committed by the CLI.
   const secret = plan.operations.filter((op) => 'policy' in op && op.policy === 'secret').map((op) => op.path);
   let result: StepResult;
   try {
-    if (await git.insideRepository(root)) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
+    // resume: the repository at root is create's own, its first commit still to make.
+    if (!resume && (await git.insideRepository(root))) return { name: 'git', status: 'skipped', detail: 'already inside a git repository' };
     result = await git.initRepository(root, `Create ${basename(root)} from ${names}`, secret);
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;

@@ -20,6 +20,7 @@ import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps 
 import { formatPlan, planJson } from './format-plan.js';
 import { planChanges } from './plan-changes.js';
 import { howToFinish } from './conflict-help.js';
+import { finishCreate } from './finish-create.js';
 import { shellQuote } from './open-conflicts.js';
 
 export type CommandName = 'create' | 'add' | 'upgrade';
@@ -30,6 +31,11 @@ export interface Resolution {
   changes: ComponentChange[];
   /** Components already at their target version (upgrade). */
   upToDate?: string[];
+  /**
+   * create run again with the same versions and answers: the changes are the recorded
+   * components at their own version; nothing is written, undone steps are finished.
+   */
+  rerun?: boolean;
 }
 
 export interface WorkflowRequest {
@@ -64,7 +70,7 @@ export interface WorkflowRequest {
 export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: WorkflowRequest): Promise<ExitCode> {
   const { root, dryRun } = request;
   await prepareRoot(ctx, root, dryRun, (text) => reporter.warn(text));
-  const { lock, changes, upToDate = [] } = await request.resolve();
+  const { lock, changes, upToDate = [], rerun = false } = await request.resolve();
   reporter.set({ dryRun, root, upToDate });
   for (const name of upToDate) reporter.line(`${name} is up to date.`);
   if (changes.length === 0) return ExitCode.ok;
@@ -76,6 +82,9 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx) }), hooks);
   reporter.set(planJson(plan, dryRun));
   const display = relative(ctx.cwd, root) || '.';
+  if (rerun && request.steps) {
+    return finishCreate(ctx, gitOf(ctx), reporter, { plan, steps: request.steps, components: hooks, display, dryRun, trust: request.trust, mayAsk: request.mayAsk });
+  }
   await printHeading(request, plan, display, reporter);
 
   const git = gitOf(ctx);

@@ -58,7 +58,7 @@ export function thrownPlatformError(fn: () => unknown): PlatformError {
 }
 
 /** A git port that records every call: `dirty` paths are reported as uncommitted, the repository is at `repository` (if any). */
-export function recordingGit(options: { dirty?: string[]; repository?: string; unmerged?: string[]; moved?: Record<string, string> } = {}): GitPort & { calls: string[] } {
+export function recordingGit(options: { dirty?: string[]; repository?: string; unmerged?: string[]; moved?: Record<string, string>; committed?: boolean } = {}): GitPort & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -82,6 +82,10 @@ export function recordingGit(options: { dirty?: string[]; repository?: string; u
     insideRepository: async (dir) => {
       calls.push(`inside ${dir}`);
       return options.repository !== undefined && (dir === options.repository || dir.startsWith(`${options.repository}/`));
+    },
+    firstCommitPending: async (dir) => {
+      calls.push(`pending ${dir}`);
+      return !options.committed;
     },
     initRepository: async (dir, _message, exclude) => {
       calls.push(`init ${dir}${exclude.length > 0 ? ` excluding ${exclude.join(' ')}` : ''}`);

@@ -152,3 +152,158 @@ describe('git is asked only what each step needs', () => {
     expect(result.stdout).toContain('git add notes.txt');
   });
 });
+
+describe('conflicts a user can see and finish', () => {
+  const OWNED = '  - { name: name, type: string, default: svc }\nfiles:\n  - glob: Dockerfile\n    policy: owned\n';
+  const ownedVersions = (): Record<string, string> => ({
+    '/tpl/1.0.0/template.yaml': `name: thing\nversion: 1.0.0\nquestions:\n${OWNED}`,
+    '/tpl/1.0.0/files/Dockerfile': 'FROM node:22\n',
+    '/tpl/2.0.0/template.yaml': `name: thing\nversion: 2.0.0\nquestions:\n${OWNED}`,
+    '/tpl/2.0.0/files/Dockerfile': 'FROM node:24\n',
+  });
+  async function createdOwned(): Promise<{ fs: Awaited<ReturnType<typeof memoryFs>>['fs']; vol: Awaited<ReturnType<typeof memoryFs>>['vol'] }> {
+    const { fs, vol } = memoryFs({ ...ownedVersions(), '/work/.keep': '' });
+    vol.rmSync('/tpl/2.0.0', { recursive: true });
+    const created = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git'], { cwd: '/work', bin: 'create-service' });
+    expect(created.code, created.stderr).toBe(0);
+    for (const [path, text] of Object.entries(ownedVersions())) if (path.startsWith('/tpl/2.0.0/')) {
+      vol.mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+      vol.writeFileSync(path, text);
+    }
+    return { fs, vol };
+  }
+
+  it("an edited owned file keeps your bytes, the template's version lands beside it (outside git too), and the message says how to take either side", async () => {
+    const { fs, vol } = await createdOwned();
+    vol.writeFileSync('/work/svc/Dockerfile', 'FROM node:22\nUSER app\n');
+    const result = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' });
+    expect(result.code, result.stderr).toBe(3);
+    expect(vol.readFileSync('/work/svc/Dockerfile', 'utf8')).toBe('FROM node:22\nUSER app\n');
+    expect(vol.readFileSync('/work/svc/Dockerfile.platform-new', 'utf8')).toBe('FROM node:24\n');
+    expect(result.stdout).toContain('mv Dockerfile.platform-new Dockerfile');
+    expect(result.stdout).toContain('rm Dockerfile.platform-new');
+  });
+
+  it('while the side file is there, upgrade says so and exits 3 (not "up to date"), dry run too, and status --check fails; once taken, both pass', async () => {
+    const { fs, vol } = await createdOwned();
+    vol.writeFileSync('/work/svc/Dockerfile', 'FROM node:22\nUSER app\n');
+    expect((await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' })).code).toBe(3);
+    for (const args of [['upgrade', '--yes'], ['upgrade', '--yes', '--dry-run']]) {
+      const again = await runInProcess(fs, args, { cwd: '/work/svc' });
+      expect(again.code, again.stderr).toBe(3);
+      expect(again.stderr).toContain('still open');
+      expect(again.stderr).toContain('Dockerfile.platform-new');
+      expect(again.stdout).not.toContain('up to date');
+    }
+    expect((await runInProcess(fs, ['status', '--check'], { cwd: '/work/svc' })).code).toBe(6);
+    vol.renameSync('/work/svc/Dockerfile.platform-new', '/work/svc/Dockerfile');
+    expect((await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' })).stdout).toContain('up to date');
+    expect((await runInProcess(fs, ['status', '--check'], { cwd: '/work/svc' })).code).toBe(0);
+  });
+
+  it('markers left in a file, or unmerged entries in git\'s index, keep upgrade at exit 3 and status --check failing', async () => {
+    const files = await createdAt();
+    const { fs } = memoryFs({ ...files, '/work/svc/notes.txt': 'one\n<<<<<<< local\ntwo\n=======\n2\n>>>>>>> thing@2.0.0\nthree\n' });
+    const markers = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' });
+    expect(markers.code).toBe(3);
+    expect(markers.stderr).toContain('notes.txt: conflict markers');
+    expect((await runInProcess(fs, ['status', '--check'], { cwd: '/work/svc' })).code).toBe(6);
+
+    const clean = memoryFs(files).fs;
+    const git = recordingGit({ repository: '/work/svc', unmerged: ['README.md'] });
+    const unmerged = await runInProcess(clean, ['upgrade', '--yes'], { cwd: '/work/svc', git });
+    expect(unmerged.code).toBe(3);
+    expect(unmerged.stderr).toContain("README.md: unmerged in git's index");
+    const status = await runInProcess(clean, ['status', '--check'], { cwd: '/work/svc', git });
+    expect(status.code).toBe(6);
+    expect(status.stdout).toContain('unmerged README.md');
+  });
+
+  it('files the upgrade adds are staged; outside git nothing is asked of git but the dirty check', async () => {
+    const git = recordingGit({ repository: '/work/svc' });
+    const { fs } = memoryFs(await createdAt());
+    const result = await runInProcess(fs, ['upgrade', '--yes', '--json'], { cwd: '/work/svc', git });
+    expect(result.code, result.stderr).toBe(0);
+    expect(git.calls).toContain('stage new.txt');
+    expect(JSON.parse(result.stdout).staged).toEqual(['new.txt']);
+  });
+
+  it('platform add into a repository without a lockfile stages the new files and .platform.yaml', async () => {
+    const git = recordingGit({ repository: '/repo' });
+    const { fs } = memoryFs({ ...templates(V1), '/repo/.keep': '' });
+    const result = await runInProcess(fs, ['add', '/tpl/1.0.0', '--yes'], { cwd: '/repo', git });
+    expect(result.code, result.stderr).toBe(0);
+    expect(git.calls).toContain('stage README.md notes.txt .platform.yaml');
+  });
+});
+
+describe('scripted upgrades: --set goes to the components that ask it', () => {
+  it('an answer only one component asks is given to it, not refused by the others', async () => {
+    const files = await createdAt({ '/tpl/2.0.0/template.yaml': MANIFEST('2.0.0', '  - { name: region, type: string }\n') });
+    const { fs } = memoryFs(files);
+    const result = await runInProcess(fs, ['upgrade', '--set', 'region=eu-west-1'], { cwd: '/work/svc' });
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('an answer no component asks is exit 2 listing each component\'s questions, nothing written', async () => {
+    const { fs, vol } = memoryFs(await createdAt());
+    const before = vol.toJSON();
+    const result = await runInProcess(fs, ['upgrade', '--yes', '--set', 'regoin=eu'], { cwd: '/work/svc' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"regoin" is not a question of any component here');
+    expect(result.stderr).toContain('thing@2.0.0: name');
+    expect(vol.toJSON()).toEqual(before);
+  });
+});
+
+describe('create-service run again: bootstrap scripts can simply retry', () => {
+  const first = async (): Promise<ReturnType<typeof memoryFs>> => {
+    const made = memoryFs({ ...templates(V1), '/work/.keep': '' });
+    const created = await runInProcess(made.fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git'], { cwd: '/work', bin: 'create-service' });
+    expect(created.code, created.stderr).toBe(0);
+    return made;
+  };
+
+  it('the same command again is a no-op: exit 0, "nothing to do", not a byte changed', async () => {
+    const { fs, vol } = await first();
+    const before = vol.toJSON();
+    for (const extra of [[], ['--dry-run']]) {
+      const again = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git', ...extra], { cwd: '/work', bin: 'create-service' });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('already created from thing@1.0.0 with these versions and answers: nothing to do');
+    }
+    expect(vol.toJSON()).toEqual(before);
+  });
+
+  it('a re-run finishes what the first left undone (the first commit), and only that', async () => {
+    const { fs, vol } = await first();
+    vol.writeFileSync('/work/svc/notes.txt', 'one (edited since)\ntwo\nthree\n');
+    const before = vol.toJSON();
+    const git = recordingGit();
+    const again = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install'], { cwd: '/work', bin: 'create-service', git });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('finishing what an earlier run left undone: the first commit');
+    expect(git.calls).toEqual(['pending /work/svc', 'init /work/svc']);
+    expect(vol.toJSON()).toEqual(before);
+    // Committed now: the next retry has nothing left to do.
+    const done = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install'], { cwd: '/work', bin: 'create-service', git: recordingGit({ committed: true }) });
+    expect(done.stdout).toContain('nothing to do');
+  });
+
+  it('different answers or another version keep the refusal (exit 2), naming what differs; nothing written', async () => {
+    const { fs, vol } = await first();
+    const before = vol.toJSON();
+    const answers = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git', '--set', 'name=other'], { cwd: '/work', bin: 'create-service' });
+    expect(answers.code).toBe(2);
+    expect(answers.stderr).toContain('created with other inputs');
+    expect(answers.stderr).toContain('thing: name is "svc" here, "other" now');
+    vol.mkdirSync('/tpl/2.0.0/files', { recursive: true });
+    vol.writeFileSync('/tpl/2.0.0/template.yaml', MANIFEST('2.0.0'));
+    vol.writeFileSync('/tpl/2.0.0/files/README.md.hbs', '# {{name}} v2\n');
+    const version = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git'], { cwd: '/work', bin: 'create-service' });
+    expect(version.code).toBe(2);
+    expect(version.stderr).toContain('thing: 1.0.0 here, 2.0.0 now');
+    const { '/tpl/2.0.0/template.yaml': _m, '/tpl/2.0.0/files/README.md.hbs': _r, ...after } = vol.toJSON();
+    expect(after).toEqual(before);
+  });
+});

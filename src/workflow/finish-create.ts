@@ -1,0 +1,77 @@
+import { posix } from 'node:path';
+import { ExitCode } from '../core/errors.js';
+import { statOrUndefined, type Fs } from '../core/fs.js';
+import { runHooksAfterWrite, trustNeeded, trustSettings, type ComponentHooks, type InstallGate } from '../hooks/hooks.js';
+import type { Plan } from '../plan/plan.js';
+import type { StepResult } from '../steps/git.js';
+import type { GitPort } from '../steps/git-port.js';
+import type { Reporter } from '../ui/report.js';
+import type { CliContext } from '../cli/context.js';
+import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
+
+/** What each package manager leaves in node_modules once an install has finished. */
+const INSTALLED_MARKERS = ['.package-lock.json', '.modules.yaml', '.yarn-state.yml', '.yarn-integrity'];
+const BUN_LOCKFILES = ['bun.lock', 'bun.lockb'];
+
+/** Whether a finished install is in root (a killed or failed one leaves no marker behind). */
+export async function installDone(fs: Fs, root: string): Promise<boolean> {
+  const modules = await statOrUndefined(fs, posix.join(root, 'node_modules'));
+  if (!modules?.isDirectory()) return false;
+  for (const marker of INSTALLED_MARKERS) if (await statOrUndefined(fs, posix.join(root, 'node_modules', marker))) return true;
+  for (const lock of BUN_LOCKFILES) if (await statOrUndefined(fs, posix.join(root, lock))) return true;
+  return false;
+}
+
+export interface FinishInput {
+  plan: Plan;
+  steps: CreateSteps;
+  components: ComponentHooks[];
+  display: string;
+  dryRun: boolean;
+  trust: boolean;
+  mayAsk: boolean;
+}
+
+/**
+ * create-service run again on a folder it already created with the same versions and answers:
+ * nothing is written; what an earlier run left undone (a failed or killed install, the first
+ * commit) is finished, so a bootstrap script can simply retry. Hooks never run twice.
+ */
+export async function finishCreate(ctx: CliContext, git: GitPort, reporter: Reporter, input: FinishInput): Promise<ExitCode> {
+  const { plan, steps, display } = input;
+  const root = plan.root;
+  const names = plan.components.map((c) => `${c.name}@${c.to}`).join(', ');
+  const command = await installCommand(plan, steps, ctx);
+  const install = command !== undefined && !(await installDone(ctx.fs, root));
+  const commit = steps.git && (await git.firstCommitPending(root));
+  const undone = [...(install ? [`install (${command})`] : []), ...(commit ? ['the first commit'] : [])];
+  reporter.set({ alreadyCreated: true, undone });
+  if (undone.length === 0) {
+    reporter.line(`${display} is already created from ${names} with these versions and answers: nothing to do.`);
+    return ExitCode.ok;
+  }
+  reporter.line(`${display} is already created from ${names}; ${input.dryRun ? 'would finish' : 'finishing'} what an earlier run left undone: ${undone.join(', ')}.`);
+  // The install runs template code: the same trust decision as a first run (hooks never run again).
+  const gate: InstallGate | undefined = install ? { command: command!, sources: input.components.map((c) => c.source) } : undefined;
+  const components = input.components.map((c) => ({ ...c, hooks: [] }));
+  const trust = await trustSettings(ctx.fs, ctx.env);
+  if (input.dryRun) {
+    reporter.line('Dry run: nothing was run.');
+    const needed = trustNeeded({ components, conflicts: false, install: gate, trust: input.trust, ...trust, root, dryRun: true });
+    if (needed && !input.mayAsk) return reporter.fail(needed.refusal);
+    return ExitCode.ok;
+  }
+  const trusted = gate ? await runHooksAfterWrite(ctx, trust, { root, components, lockfile: plan.lockfile, trust: input.trust, mayAsk: input.mayAsk, conflicts: false, out: reporter, install: gate }) : ExitCode.ok;
+  const results: StepResult[] = [];
+  reporter.set({ steps: results });
+  const installed: StepResult = !install
+    ? { name: 'install', status: 'skipped', detail: command === undefined ? 'nothing to install' : 'already installed' }
+    : gate?.allowed !== true
+      ? { name: 'install', status: 'skipped', detail: 'untrusted' }
+      : await installStep(root, plan, steps, ctx, reporter);
+  results.push(installed);
+  results.push(commit ? await gitStep(git, root, names, plan, steps, reporter, true) : { name: 'git', status: 'skipped', detail: 'already committed' });
+  printNextSteps(display, plan, installed, ctx, reporter);
+  if (trusted !== ExitCode.ok) return trusted;
+  return results.some((step) => step.status === 'failed') ? ExitCode.unexpected : ExitCode.ok;
+}
