@@ -172,6 +172,7 @@ Examples:
     .addOption(new Option('--conflict <style>', 'how to leave conflicts: markers in the file, or a .rej file beside it').choices(['markers', 'reject']).default('markers'))
     .option('--force', 'take the template\'s version of owned files you edited; allow --to an older version')
     .option('--allow-dirty', 'merge into files that have uncommitted changes')
+    .option('--verbose', 'print the full changelog of every version moved through (without a terminal: a short summary per component)')
     .allowExcessArguments(false)
     .action(
       action(outcome, async (component: string | undefined, options: UpgradeOptions) => {

@@ -26,6 +26,8 @@ export interface UpgradeOptions extends AnswerOptions {
   conflict: ConflictStyle;
   force?: boolean;
   allowDirty?: boolean;
+  /** The full changelog of every version moved through, also without a terminal. */
+  verbose?: boolean;
 }
 
 /** platform upgrade [COMPONENT] [--to VERSION]: every component (or one) to its latest (or named) version. */
@@ -90,7 +92,9 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     trust: Boolean(options.trust),
     mayAsk: interactive,
     presetChecks: await presetChecks(ctx.fs, undefined),
-    changelog: async (c) => (await catalog.changelogs(c.name, c.from!, c.to, c.source)).map((entry) => entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')),
+    changelog: async (c) => catalog.changelogs(c.name, c.from!, c.to, c.source),
+    // A person reading (a terminal, a dry run, --verbose) gets every entry; a scripted run a summary.
+    fullChangelog: Boolean(options.verbose) || Boolean(options.dryRun) || isInteractive(ctx),
   });
 }
 

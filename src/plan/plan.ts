@@ -54,7 +54,8 @@ export function writes(op: FileOperation): op is Extract<FileOperation, { bytes:
 /** What a command will do to the repository: every component's operations, and the lockfile after. */
 export interface Plan {
   root: string;
-  components: Array<Omit<ComponentPlan, 'operations' | 'lockfile'>>;
+  /** Each component's part, with the paths of its operations. */
+  components: Array<Omit<ComponentPlan, 'operations' | 'lockfile'> & { paths: string[] }>;
   /** Every component's operations, by path. */
   operations: FileOperation[];
   lockfile: Lockfile;

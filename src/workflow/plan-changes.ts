@@ -59,7 +59,7 @@ function combine(root: string, parts: ComponentPlan[], lockfile: Lockfile, read:
   operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     root,
-    components: parts.map(({ operations: _operations, lockfile: _lockfile, ...component }) => component),
+    components: parts.map(({ operations: ops, lockfile: _lockfile, ...component }) => ({ ...component, paths: ops.map((op) => op.path) })),
     operations,
     lockfile,
     lockText: serializeLockfile(lockfile),

@@ -21,6 +21,7 @@ import { formatPlan, planJson } from './format-plan.js';
 import { planChanges } from './plan-changes.js';
 import { howToFinish } from './conflict-help.js';
 import { finishCreate } from './finish-create.js';
+import { summaryLines, type ChangelogEntry } from './upgrade-summary.js';
 import { shellQuote } from './open-conflicts.js';
 
 export type CommandName = 'create' | 'add' | 'upgrade';
@@ -58,8 +59,10 @@ export interface WorkflowRequest {
   steps?: CreateSteps;
   /** The cross-component checks of the preset in use (create) or the catalog's default one. */
   presetChecks?: { name: string; checks: readonly PresetCheck[] };
-  /** Lines to show under an upgrade's heading (its changelog entries). */
-  changelog?(component: Plan['components'][number]): Promise<string[]>;
+  /** The changelog entries of the versions an upgrade moves through, newest first. */
+  changelog?(component: Plan['components'][number]): Promise<ChangelogEntry[]>;
+  /** Each upgraded component's full changelog in the output; else a short summary (unattended runs). */
+  fullChangelog?: boolean;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   if (rerun && request.steps) {
     return finishCreate(ctx, gitOf(ctx), reporter, { plan, steps: request.steps, components: hooks, display, dryRun, trust: request.trust, mayAsk: request.mayAsk });
   }
-  await printHeading(request, plan, display, reporter);
+  await printHeading(request, plan, changes, display, reporter);
 
   const git = gitOf(ctx);
   await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: (at, paths) => git.uncommitted(at, paths), ...(request.presetChecks ? { presetChecks: request.presetChecks } : {}) });
@@ -162,16 +165,26 @@ async function runCreateSteps(ctx: CliContext, git: GitPort, reporter: Reporter,
   return results;
 }
 
-async function printHeading(request: WorkflowRequest, plan: Plan, display: string, reporter: Reporter): Promise<void> {
+async function printHeading(request: WorkflowRequest, plan: Plan, changes: readonly ComponentChange[], display: string, reporter: Reporter): Promise<void> {
   const names = (components: Plan['components']): string => components.map((c) => `${c.name}@${c.to}`).join(', ');
   const fresh = plan.components.filter((c) => c.from === undefined);
   const would = request.dryRun;
   if (fresh.length > 0 && request.command === 'create') reporter.line(`${would ? 'Would create' : 'Creating'} ${display} from ${names(fresh)}`);
   else if (fresh.length > 0) reporter.line(`${would ? 'Would add' : 'Adding'} ${names(fresh)} to ${display}`);
+  const changelogs: Record<string, ChangelogEntry[]> = {};
   for (const component of plan.components.filter((c) => c.from !== undefined)) {
     reporter.line(`${would ? 'Would upgrade' : 'Upgrading'} ${component.name} ${component.from} → ${component.to} in ${display}`);
-    for (const line of (await request.changelog?.(component)) ?? []) reporter.line(reporter.color.dim(line));
+    const entries = (await request.changelog?.(component)) ?? [];
+    changelogs[component.name] = entries;
+    const change = changes.find((c) => c.target.manifest.name === component.name);
+    if (request.fullChangelog || !change) {
+      for (const entry of entries) reporter.line(reporter.color.dim(entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')));
+    } else {
+      for (const line of summaryLines({ plan, change, paths: new Set(component.paths), changelog: entries })) reporter.line(reporter.color.dim(line));
+    }
   }
+  // --json always carries the whole changelog of every upgraded component.
+  if (Object.keys(changelogs).length > 0) reporter.set({ changelogs });
 }
 
 /** Paths never diffed: secret in the lockfile or in the plan (a delete carries no policy). */
