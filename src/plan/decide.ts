@@ -1,3 +1,4 @@
+import { createTwoFilesPatch } from 'diff';
 import type { RenderedFile, RenderedTree } from '../render/render.js';
 import { recordedHash, sha256, type LockedFile } from '../lock/lockfile.js';
 import { mergeFile } from '../merge/merge-file.js';
@@ -108,7 +109,8 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
   }
   if (!disk) {
     operations.push({ kind: 'skip', path: newPath, policy: next.policy, reason: 'you deleted it; left deleted' });
-    if (moved || !same(baseOf(ctx, newPath, next), next.bytes)) notes.push(`${oldPath}: you deleted it and the template changed${moved ? ` (moved to ${newPath})` : ''} it; it stays deleted.`);
+    const was = baseOf(ctx, oldPath!, next);
+    if (moved || !same(was, next.bytes)) notes.push(`${oldPath}: you deleted it and the template changed${moved ? ` (moved to ${newPath})` : ''} it; it stays deleted.${unplaced(oldPath!, was, next.bytes)}`);
     return decision;
   }
   if (next.policy === 'once') {
@@ -173,6 +175,20 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
     operations.push({ kind: 'update', ...write, reason: same(disk.bytes, decided.bytes) ? 'executable bit changed' : decided.reason });
   }
   return decision;
+}
+
+const MAX_UNPLACED_LINES = 60;
+
+/**
+ * The template's change to a file you no longer have, as a unified diff, so a file you moved
+ * where git sees no rename still gets it by hand ("" for binary files or without a base).
+ */
+function unplaced(path: string, base: Uint8Array | undefined, theirs: Uint8Array): string {
+  if (!base || !isText(base) || !isText(theirs)) return '';
+  const decoder = new TextDecoder();
+  const lines = createTwoFilesPatch(`a/${path}`, `b/${path}`, decoder.decode(base), decoder.decode(theirs), undefined, undefined, { context: 3 }).split('\n').slice(1);
+  const shown = lines.length > MAX_UNPLACED_LINES ? [...lines.slice(0, MAX_UNPLACED_LINES), `… (${lines.length - MAX_UNPLACED_LINES} more lines)`] : lines;
+  return ` If you moved it, apply this change there yourself:\n${shown.join('\n').trimEnd()}`;
 }
 
 function alreadyThere(existing: DiskFile, next: RenderedFile): string {

@@ -31,6 +31,11 @@ export interface ComponentInput {
   answers: Record<string, unknown>;
   /** Old path -> new path, declared by the target version. */
   renames: ReadonlyMap<string, string>;
+  /**
+   * Recorded path -> where the team moved it (git's rename detection); ours holds the file at
+   * the new path. The template's changes go there; the lockfile keeps the template's path.
+   */
+  teamMoves?: ReadonlyMap<string, string>;
   textMerger: TextMerger;
   conflictStyle: ConflictStyle;
   /** Overwrite local edits of owned files. */
@@ -113,10 +118,28 @@ export async function planComponent(input: ComponentInput, ours: ReadonlyMap<str
     handled.add(from).add(to);
     await take(from, to);
   }
+  const teamMoved = (path: string): string | undefined => {
+    const to = input.teamMoves?.get(path);
+    return to !== undefined && Object.hasOwn(recorded, path) && !ours.get(path) && ours.get(to) && !theirs.has(to) && !Object.hasOwn(recorded, to) && !renamedTo.has(path) ? to : undefined;
+  };
   for (const path of theirs.keys()) {
     if (handled.has(path)) continue;
     handled.add(path);
-    await take(Object.hasOwn(recorded, path) ? path : undefined, path);
+    const to = teamMoved(path);
+    if (to === undefined) {
+      await take(Object.hasOwn(recorded, path) ? path : undefined, path);
+      continue;
+    }
+    // Decided as if the file were still at its path, then placed where the team keeps it.
+    const decision = await decide({ ...ctx, ours: new Map([...ours, [path, ours.get(to)]]) }, path, path, theirs.get(path)!);
+    const place = (p: string): string => (p === path || p.startsWith(`${path}.`) ? `${to}${p.slice(path.length)}` : p);
+    for (const op of decision.operations) {
+      const placed = { ...op, path: place(op.path), reason: `${op.reason}; at ${to}, where you moved ${path}` };
+      operations.push(placed.kind === 'conflict' && placed.side ? { ...placed, side: { ...placed.side, path: place(placed.side.path) } } : placed);
+    }
+    notes.push(...decision.notes);
+    if (decision.twoWay) twoWay.push(to);
+    if (decision.operations.some((op) => op.kind !== 'keep' && op.kind !== 'skip')) notes.push(`${path}: you moved it to ${to} (git sees the rename); the template's changes went there.`);
   }
   const stayingSecrets = new Set(secretStays.values());
   for (const path of Object.keys(recorded)) {

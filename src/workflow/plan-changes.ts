@@ -4,8 +4,9 @@ import { STAND_IN_CLI, type CliIdentity } from '../render/render.js';
 import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
 import type { TextMerger } from '../merge/text.js';
 import type { ConflictStyle } from '../plan/decide.js';
-import { componentPaths, planComponent, type ComponentPlan } from '../plan/plan-component.js';
-import type { FileOperation, Plan } from '../plan/plan.js';
+import { componentPaths, planComponent, type ComponentInput, type ComponentPlan } from '../plan/plan-component.js';
+import { assertSafeRelative } from '../core/target.js';
+import type { DiskFile, FileOperation, Plan } from '../plan/plan.js';
 import { readOurs } from '../plan/read-ours.js';
 import { renderChange, type ComponentChange } from './change.js';
 
@@ -16,6 +17,8 @@ export interface PlanOptions {
   force: boolean;
   /** The CLI running now: what the target renders as @cli, and what the lockfile records. */
   cli?: CliIdentity;
+  /** Recorded paths gone from disk -> where the team moved them (git's rename detection); none if absent. */
+  moved?: (missing: string[]) => Promise<ReadonlyMap<string, string>>;
 }
 
 /**
@@ -29,17 +32,45 @@ export async function planChanges(fs: Fs, root: string, lock: Lockfile, changes:
   const parts: ComponentPlan[] = [];
   const read = new Set<string>();
   for (const change of changes) {
-    const { cli = STAND_IN_CLI, ...planOptions } = options;
-    const input = { ...renderChange(change, targetName, cli), lock: current, ...planOptions };
-    const id = `${input.target.name}@${input.target.version}`;
-    const paths = componentPaths(input);
+    const { cli = STAND_IN_CLI, moved, ...planOptions } = options;
+    const rendered = { ...renderChange(change, targetName, cli), lock: current, ...planOptions };
+    const id = `${rendered.target.name}@${rendered.target.version}`;
+    const paths = componentPaths(rendered);
     const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' });
     for (const path of paths) read.add(path);
-    const part = await planComponent(input, ours);
+    const teamMoves = change.locked && moved ? await placesMoved(fs, root, rendered, paths, ours, moved) : new Map<string, string>();
+    for (const to of teamMoves.values()) read.add(to);
+    const part = await planComponent({ ...rendered, teamMoves }, ours);
     current = part.lockfile;
     parts.push(part);
   }
   return combine(root, parts, { ...current, cli: options.cli ?? STAND_IN_CLI }, read);
+}
+
+/**
+ * Where the team moved files the template still writes and that are gone from their recorded
+ * path. The new paths come from git (the repository is input): each must be a safe path in the
+ * root that nothing else of the component claims, read through the checked door into ours.
+ */
+async function placesMoved(fs: Fs, root: string, input: Pick<ComponentInput, 'locked' | 'theirs'>, claimed: ReadonlySet<string>, ours: Map<string, DiskFile | undefined>, moved: NonNullable<PlanOptions['moved']>): Promise<Map<string, string>> {
+  const recorded = input.locked?.files ?? {};
+  const missing = Object.keys(recorded).filter((path) => !ours.get(path) && input.theirs.has(path) && recorded[path]!.policy !== 'secret');
+  const places = new Map<string, string>();
+  if (missing.length === 0) return places;
+  for (const [from, to] of await moved(missing)) {
+    if (!missing.includes(from) || claimed.has(to) || [...places.values()].includes(to)) continue;
+    try {
+      assertSafeRelative(to, { what: 'git\'s rename detection' });
+    } catch {
+      continue;
+    }
+    const found = await readOurs(fs, root, [to], { what: `git's rename of ${from}` }).catch(() => undefined);
+    const file = found?.get(to);
+    if (!file) continue;
+    ours.set(to, file);
+    places.set(from, to);
+  }
+  return places;
 }
 
 /** Several components' plans as one write; a path two of them would change is a claim checkPlan refuses. */

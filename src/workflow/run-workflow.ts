@@ -82,15 +82,16 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const hooks = changes.flatMap((change) =>
     planHooks([{ template: change.target, source: change.source }], change.locked ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
   );
-  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx) }), hooks);
+  const git = gitOf(ctx);
+  const moved = (missing: string[]): Promise<ReadonlyMap<string, string>> => git.moved(root, missing);
+  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx), moved }), hooks);
   reporter.set(planJson(plan, dryRun));
   const display = relative(ctx.cwd, root) || '.';
   if (rerun && request.steps) {
-    return finishCreate(ctx, gitOf(ctx), reporter, { plan, steps: request.steps, components: hooks, display, dryRun, trust: request.trust, mayAsk: request.mayAsk });
+    return finishCreate(ctx, git, reporter, { plan, steps: request.steps, components: hooks, display, dryRun, trust: request.trust, mayAsk: request.mayAsk });
   }
   await printHeading(request, plan, changes, display, reporter);
 
-  const git = gitOf(ctx);
   await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: (at, paths) => git.uncommitted(at, paths), ...(request.presetChecks ? { presetChecks: request.presetChecks } : {}) });
   const trust = await trustSettings(ctx.fs, ctx.env);
   const installLine = request.steps ? await installCommand(plan, request.steps, ctx) : undefined;

@@ -73,6 +73,8 @@ export interface UpgradeOptions {
   base?: 'render' | 'none';
   conflictStyle?: ConflictStyle;
   force?: boolean;
+  /** Where git sees the team moved recorded files (old -> new), as the git port reports it. */
+  moved?: Record<string, string>;
 }
 
 /** plan(base = from rendered with the recorded answers, ours = disk, theirs = to) through the CLI's own planChanges. */
@@ -87,6 +89,7 @@ export async function planRepoUpgrade(repo: Repo, from: Template, to: Template, 
     textMerger: diff3Merger,
     conflictStyle: options.conflictStyle ?? 'markers',
     force: options.force ?? false,
+    ...(options.moved ? { moved: async (missing: string[]) => new Map(missing.filter((p) => options.moved![p] !== undefined).map((p) => [p, options.moved![p]!])) } : {}),
   });
 }
 

@@ -486,14 +486,17 @@ files:
     expect(kinds(await upgradeRepo(repo, v2, v2))['src/main.ts']).toBe('skip');
   });
 
-  it('owned: a local edit is a conflict that keeps the local bytes', async () => {
+  it("owned: a local edit is a conflict that keeps the local bytes, with the template's version written beside it (not only in git's index)", async () => {
     const [v1, v2] = await versions();
     const repo = await createRepo(v1, ANSWERS);
     write(repo, 'Dockerfile', 'FROM node:22-alpine\nCMD ["node", "main.js"]\n');
     const plan = await upgradeRepo(repo, v1, v2);
-    expect(kinds(plan).Dockerfile).toBe('conflict');
-    expect(plan.conflicts).toContain('Dockerfile');
+    expect(kinds(plan)).toMatchObject({ Dockerfile: 'conflict', 'Dockerfile.platform-new': 'create' });
+    expect(plan.conflicts).toEqual(['Dockerfile']);
     expect(read(repo, 'Dockerfile')).toBe('FROM node:22-alpine\nCMD ["node", "main.js"]\n');
+    expect(read(repo, 'Dockerfile.platform-new')).toBe(V2.Dockerfile);
+    // The side file is not the template's: the lockfile does not track it.
+    expect(readLock(repo).templates[0]!.files['Dockerfile.platform-new']).toBeUndefined();
   });
 
   it('owned with force: the template\'s version replaces the local edit', async () => {
@@ -654,5 +657,103 @@ describe('an upgrade killed while it removes its staging folder', () => {
       if (!ok.some((good) => JSON.stringify(good) === JSON.stringify(state))) wrong.push({ removedBeforeKill, ...state });
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------- files the team moved
+
+describe('a file the team moved (git sees the rename)', () => {
+  const MANIFEST = `questions:
+  - name: name
+    type: string
+files:
+  - glob: Dockerfile
+    policy: owned
+  - glob: "src/**"
+    policy: once
+`;
+  const V1 = { 'notes.txt': LINES, Dockerfile: 'FROM node:22\n', 'src/main.ts': 'console.log(1);\n' };
+  const V2 = { 'notes.txt': replace(LINES, 'six', 'six (v2)'), Dockerfile: 'FROM node:24\n', 'src/main.ts': 'console.log(2);\n' };
+  const versions = async () => [
+    await templateVersion({ version: '1.0.0', manifest: MANIFEST, files: V1 }),
+    await templateVersion({ version: '2.0.0', manifest: MANIFEST, files: V2 }),
+  ] as const;
+  const move = (repo: Repo, from: string, to: string, content?: string): void => {
+    write(repo, to, content ?? read(repo, from));
+    repo.vol.rmSync(posix.join(ROOT, from));
+  };
+
+  it("moved untouched: the template's change lands at the new path; nothing comes back at the old one", async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    move(repo, 'notes.txt', 'docs/notes.txt');
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { 'notes.txt': 'docs/notes.txt' } });
+    expect(kinds(plan)['docs/notes.txt']).toBe('update');
+    expect(read(repo, 'docs/notes.txt')).toBe(V2['notes.txt']);
+    expect(exists(repo, 'notes.txt')).toBe(false);
+    expect(plan.notes.some((n) => n.includes('notes.txt: you moved it to docs/notes.txt'))).toBe(true);
+    // Recorded under the template's path, so the next upgrade finds it again through git.
+    expect(Object.keys(readLock(repo).templates[0]!.files)).toContain('notes.txt');
+  });
+
+  it('moved and edited: your edits and the template change merge at the new path', async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    move(repo, 'notes.txt', 'docs/notes.txt', replace(LINES, 'two', 'two (local)'));
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { 'notes.txt': 'docs/notes.txt' } });
+    expect(kinds(plan)['docs/notes.txt']).toBe('merge');
+    expect(read(repo, 'docs/notes.txt')).toBe('one\ntwo (local)\nthree\nfour\nfive\nsix (v2)\nseven\n');
+  });
+
+  it('moved and edited on the same line: the conflict markers are at the new path', async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    move(repo, 'notes.txt', 'docs/notes.txt', replace(LINES, 'six', 'six (local)'));
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { 'notes.txt': 'docs/notes.txt' } });
+    expect(plan.conflicts).toEqual(['docs/notes.txt']);
+    expect(read(repo, 'docs/notes.txt')).toContain('<<<<<<< local\nsix (local)\n=======\nsix (v2)\n>>>>>>> svc@2.0.0\n');
+  });
+
+  it("an edited owned file the team moved: yours stays, the template's version beside it at the new path", async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    move(repo, 'Dockerfile', 'build/Dockerfile', 'FROM node:22\nUSER app\n');
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { Dockerfile: 'build/Dockerfile' } });
+    expect(kinds(plan)).toMatchObject({ 'build/Dockerfile': 'conflict', 'build/Dockerfile.platform-new': 'create' });
+    expect(read(repo, 'build/Dockerfile')).toBe('FROM node:22\nUSER app\n');
+    expect(read(repo, 'build/Dockerfile.platform-new')).toBe('FROM node:24\n');
+    const conflict = plan.operations.find((op) => op.kind === 'conflict');
+    expect(conflict?.kind === 'conflict' && conflict.side?.path).toBe('build/Dockerfile.platform-new');
+  });
+
+  it('a once file the team moved stays yours', async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    move(repo, 'src/main.ts', 'src/index.ts');
+    await upgradeRepo(repo, v1, v2, { moved: { 'src/main.ts': 'src/index.ts' } });
+    expect(read(repo, 'src/index.ts')).toBe('console.log(1);\n');
+    expect(exists(repo, 'src/main.ts')).toBe(false);
+  });
+
+  it('a rename git reports onto a path the template writes is not followed: the file stays deleted, and the upgrade says so', async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    repo.vol.rmSync(posix.join(ROOT, 'notes.txt'));
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { 'notes.txt': 'Dockerfile' } });
+    expect(kinds(plan)['notes.txt']).toBe('skip');
+    expect(read(repo, 'Dockerfile')).toBe('FROM node:24\n');
+    const note = plan.notes.find((n) => /notes\.txt: you deleted it and the template changed it/.test(n));
+    // The change it could not place, as a diff to apply by hand.
+    expect(note).toContain('--- a/notes.txt\n+++ b/notes.txt\n@@');
+    expect(note).toContain('\n-six\n+six (v2)\n');
+  });
+
+  it('a rename git reports out of the repository is ignored (the repository is input too)', async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    repo.vol.rmSync(posix.join(ROOT, 'notes.txt'));
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { 'notes.txt': '../outside.txt' } });
+    expect(kinds(plan)['notes.txt']).toBe('skip');
+    expect(plan.operations.some((op) => op.path.includes('outside'))).toBe(false);
   });
 });
