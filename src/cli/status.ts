@@ -20,7 +20,8 @@ interface ComponentStatus {
   version: string;
   latest: string | undefined;
   behind: boolean;
-  drifted: Array<{ path: string; policy: string; state: 'modified' | 'deleted' }>;
+  /** moved: git sees the team moved it to `to` (modified: its content differs from what was written). */
+  drifted: Array<{ path: string; policy: string; state: 'modified' | 'deleted' | 'moved'; to?: string; modified?: boolean }>;
   conflicts: string[];
   changelog: Array<{ version: string; text: string }>;
 }
@@ -59,12 +60,25 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
         status.conflicts.push(path);
       }
     }
+    // Deleted, or moved? git's rename detection says where the team moved a file.
+    const missing = status.drifted.filter((d) => d.state === 'deleted').map((d) => d.path);
+    const moved = missing.length > 0 ? await gitOf(ctx).moved(root, missing) : new Map<string, string>();
+    for (const drift of status.drifted) {
+      const to = moved.get(drift.path);
+      if (to === undefined) continue;
+      const bytes = await readTarget(ctx.fs, root, to, { what: `git's rename of ${drift.path}` }).catch(() => undefined);
+      if (!bytes) continue;
+      const hash = recordedHash(locked.files[drift.path]!);
+      Object.assign(drift, { state: 'moved', to, modified: hash !== undefined && sha256(bytes) !== hash });
+      if ((isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, posix.join(root, `${to}${SIDE_SUFFIX}`)))) status.conflicts.push(to);
+    }
     components.push(status);
   }
 
   // Conflicts recorded in git's index (an upgrade's, or a merge's) that nobody resolved yet.
   const unmerged = await gitOf(ctx).unmerged(root);
-  const ownedDrift = components.flatMap((c) => c.drifted.filter((d) => d.policy === 'owned').map((d) => `${c.name}: ${d.path}`));
+  // An owned file moved as it was is not drift: its content is the platform's.
+  const ownedDrift = components.flatMap((c) => c.drifted.filter((d) => d.policy === 'owned' && !(d.state === 'moved' && !d.modified)).map((d) => `${c.name}: ${d.path}`));
   const failing = components.some((c) => c.behind) || ownedDrift.length > 0 || components.some((c) => c.conflicts.length > 0) || unmerged.length > 0;
   reporter.set({ root, components, unmerged, check: options.check ? { passed: !failing, ownedDrift } : undefined });
 
@@ -76,7 +90,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
     for (const entry of s.changelog) reporter.line(c.dim(entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')));
     for (const d of s.drifted) {
       const tag = d.policy === 'owned' ? c.red('owned, drifted') : d.policy === 'once' ? c.dim('once: yours') : 'local edits';
-      reporter.line(`  ${d.state.padEnd(9)}${d.path} (${tag})`);
+      reporter.line(`  ${d.state.padEnd(9)}${d.path}${d.to !== undefined ? ` → ${d.to}${d.modified ? ', modified' : ''}` : ''} (${tag})`);
     }
     for (const path of s.conflicts) reporter.line(`  ${c.red('conflict')} ${path}: unresolved markers, .rej or .platform-new`);
   }

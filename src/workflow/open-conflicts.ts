@@ -30,9 +30,14 @@ export function hasConflictMarkers(text: string): boolean {
  */
 export async function openConflicts(fs: Fs, git: GitPort, root: string, lock: Lockfile): Promise<OpenConflict[]> {
   const found: OpenConflict[] = [];
-  const listed = [...new Set(lock.templates.flatMap((t) => Object.keys(t.files)))].sort();
-  for (const path of listed) {
-    const bytes = await readTarget(fs, root, path, { what: 'the files of .platform.yaml' });
+  const recorded = [...new Set(lock.templates.flatMap((t) => Object.keys(t.files)))].sort();
+  // Files the team moved carry their conflicts to where they are now.
+  const read = new Map<string, Uint8Array | undefined>();
+  for (const path of recorded) read.set(path, await readTarget(fs, root, path, { what: 'the files of .platform.yaml' }));
+  const missing = recorded.filter((path) => !read.get(path));
+  const moved = missing.length > 0 ? await git.moved(root, missing) : new Map<string, string>();
+  for (const to of moved.values()) if (!read.has(to)) read.set(to, await readTarget(fs, root, to, { what: "git's rename detection" }).catch(() => undefined));
+  for (const [path, bytes] of read) {
     if (bytes && isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) found.push({ path, kind: 'markers' });
     if (await statOrUndefined(fs, posix.join(root, `${path}.rej`))) found.push({ path: `${path}.rej`, kind: 'rej' });
     if (await statOrUndefined(fs, posix.join(root, `${path}${SIDE_SUFFIX}`))) found.push({ path: `${path}${SIDE_SUFFIX}`, kind: 'side-file' });

@@ -307,3 +307,23 @@ describe('create-service run again: bootstrap scripts can simply retry', () => {
     expect(after).toEqual(before);
   });
 });
+
+describe('a file the team moved, through the git port', () => {
+  it('upgrade merges into it where it is now; status reports it moved, not deleted; markers there keep the next upgrade at exit 3', async () => {
+    const files = await createdAt();
+    const { ['/work/svc/notes.txt']: notes, ...rest } = files;
+    const { fs, vol } = memoryFs({ ...rest, '/work/svc/docs/notes.txt': notes! });
+    const git = recordingGit({ repository: '/work/svc', moved: { 'notes.txt': 'docs/notes.txt' } });
+    const status = await runInProcess(fs, ['status', '--json'], { cwd: '/work/svc', git });
+    expect(JSON.parse(status.stdout).components[0].drifted).toEqual([{ path: 'notes.txt', policy: 'merge', state: 'moved', to: 'docs/notes.txt', modified: false }]);
+    const result = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc', git });
+    expect(result.code, result.stderr).toBe(0);
+    expect(vol.readFileSync('/work/svc/docs/notes.txt', 'utf8')).toBe('one\ntwo\nthree (v2)\n');
+    expect(vol.existsSync('/work/svc/notes.txt')).toBe(false);
+
+    vol.writeFileSync('/work/svc/docs/notes.txt', '<<<<<<< local\na\n=======\nb\n>>>>>>> x\n');
+    const blocked = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc', git });
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toContain('docs/notes.txt: conflict markers');
+  });
+});
