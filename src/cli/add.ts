@@ -38,7 +38,11 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
           });
         }
       }
-      const given = await readGivenAnswers(options, ctx);
+      // The answers the repository's other components asked go to them, not to this add (so one
+      // answers file serves every command); a name nobody asks stays an error listing the questions.
+      const asked = new Set(selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
+      const elsewhere = new Set(lock.templates.flatMap((t) => Object.keys(t.answers)));
+      const given = new Map([...(await readGivenAnswers(options, ctx))].filter(([name]) => asked.has(name) || !elsewhere.has(name)));
       const adding = selection.templates.map((t) => t.manifest.name);
       const flags = componentFlags([...lock.templates.map((t) => t.name), ...adding], selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
       const defaults = new Map([...flags, ...(await inferAnswers(ctx.fs, root, lock))]);

@@ -327,3 +327,24 @@ describe('a file the team moved, through the git port', () => {
     expect(blocked.stderr).toContain('docs/notes.txt: conflict markers');
   });
 });
+
+describe('scripted add: one answers file for every component', () => {
+  const EXTRA = { '/tpl2/1.0.0/template.yaml': 'name: extra\nversion: 1.0.0\nquestions:\n  - { name: flavour, type: string, default: plain }\n', '/tpl2/1.0.0/files/extra.txt.hbs': '{{flavour}}\n' };
+
+  it("answers the repository's other components asked are theirs, not errors; the added component takes its own", async () => {
+    const { fs, vol } = memoryFs({ ...(await createdAt()), ...EXTRA, '/work/answers.yaml': 'name: svc\nflavour: spicy\n' });
+    const result = await runInProcess(fs, ['add', '/tpl2/1.0.0', '--answers', '/work/answers.yaml'], { cwd: '/work/svc' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(vol.readFileSync('/work/svc/extra.txt', 'utf8')).toBe('spicy\n');
+  });
+
+  it('a name no component asks is exit 2 listing the questions, nothing written', async () => {
+    const { fs, vol } = memoryFs({ ...(await createdAt()), ...EXTRA });
+    const before = vol.toJSON();
+    const result = await runInProcess(fs, ['add', '/tpl2/1.0.0', '--yes', '--set', 'flavor=spicy'], { cwd: '/work/svc' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"flavor" is not a question');
+    expect(result.stderr).toContain('flavour');
+    expect(vol.toJSON()).toEqual(before);
+  });
+});
