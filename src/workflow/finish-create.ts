@@ -9,6 +9,22 @@ import type { Reporter } from '../ui/report.js';
 import type { CliContext } from '../cli/context.js';
 import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
 
+/** The lockfiles package managers write at the root. */
+const PM_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
+
+/**
+ * The first commit was made before the install finished (it failed then): the lockfile the
+ * install just wrote is staged, so the next commit has it, and the run says so.
+ */
+async function stageInstallLock(fs: Fs, git: GitPort, root: string, reporter: Reporter): Promise<void> {
+  const present: string[] = [];
+  for (const name of PM_LOCKFILES) if (await statOrUndefined(fs, posix.join(root, name))) present.push(name);
+  if (present.length === 0) return;
+  const outcome = await git.stage(root, present);
+  if (outcome === 'staged') reporter.line(`Staged ${present.join(', ')} from the install: commit it (git commit -m "Add ${present[0]}").`);
+  else if (outcome === 'failed') reporter.warn(`Commit ${present.join(', ')} from the install: git add ${present.join(' ')} && git commit`);
+}
+
 /** What each package manager leaves in node_modules once an install has finished. */
 const INSTALLED_MARKERS = ['.package-lock.json', '.modules.yaml', '.yarn-state.yml', '.yarn-integrity'];
 const BUN_LOCKFILES = ['bun.lock', 'bun.lockb'];
@@ -71,6 +87,7 @@ export async function finishCreate(ctx: CliContext, git: GitPort, reporter: Repo
       : await installStep(root, plan, steps, ctx, reporter);
   results.push(installed);
   results.push(commit ? await gitStep(git, root, names, plan, steps, reporter, true) : { name: 'git', status: 'skipped', detail: 'already committed' });
+  if (!commit && installed.status === 'done' && steps.git) await stageInstallLock(ctx.fs, git, root, reporter);
   printNextSteps(display, plan, installed, ctx, reporter);
   if (trusted !== ExitCode.ok) return trusted;
   return results.some((step) => step.status === 'failed') ? ExitCode.unexpected : ExitCode.ok;

@@ -124,3 +124,58 @@ describe('git step', () => {
     expect(git(repo, env, ['ls-files', 'node_modules']).stdout).toBe('');
   });
 });
+
+describe('create-service run again (bootstrap scripts retry)', () => {
+  it('the same command after --no-git makes the first commit; once more it is a no-op; other answers are refused', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, IDENTITY);
+    const first = await cli('create-service', ['svc', '--yes', '--no-install', '--no-git'], { cwd, env });
+    expect(first.code, out(first)).toBe(0);
+    const dir = join(cwd, 'svc');
+    const files = filesOnDisk(dir);
+
+    const again = await cli('create-service', ['svc', '--yes', '--no-install'], { cwd, env });
+    expect(again.code, out(again)).toBe(0);
+    expect(again.stdout).toContain('finishing what an earlier run left undone: the first commit');
+    expect(lines(git(dir, env, ['log', '--format=%s']).stdout)).toHaveLength(1);
+    expect(git(dir, env, ['status', '--porcelain']).stdout).toBe('');
+    expect(filesOnDisk(dir)).toEqual(files);
+
+    const noop = await cli('create-service', ['svc', '--yes', '--no-install'], { cwd, env });
+    expect(noop.code, out(noop)).toBe(0);
+    expect(noop.stdout).toContain('nothing to do');
+    expect(lines(git(dir, env, ['log', '--format=%s']).stdout)).toHaveLength(1);
+
+    const other = await cli('create-service', ['svc', '--yes', '--no-install', '--set', 'port=9090'], { cwd, env });
+    expect(other.code, out(other)).toBe(2);
+    expect(other.stderr).toContain('port is 8080 here, 9090 now');
+  });
+
+  it('a re-run after a failed install installs (and stages the lockfile it wrote) instead of refusing; then it is a no-op', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, IDENTITY);
+    const tpl = join(cwd, 'tpl');
+    mkdirSync(join(tpl, 'files'), { recursive: true });
+    writeFileSync(join(tpl, 'template.yaml'), 'name: tiny\nversion: 1.0.0\nquestions:\n  - { name: name, type: string, default: tiny }\n');
+    // A dependency that is not there yet: the first install fails (offline, fast).
+    writeFileSync(join(tpl, 'files', 'package.json.hbs'), '{\n  "name": "{{name}}",\n  "version": "1.0.0",\n  "private": true,\n  "dependencies": { "dep": "file:../dep-1.0.0.tgz" }\n}\n');
+    const failed = await cli('create-service', ['svc', '--template', tpl, '--yes', '--trust'], { cwd, env: { ...env, npm_config_user_agent: 'npm/10.0.0 node/v20.0.0', npm_config_offline: 'true' } });
+    expect(failed.code, out(failed)).toBe(1);
+    const dir = join(cwd, 'svc');
+    expect(existsSync(join(dir, '.platform.yaml'))).toBe(true);
+
+    mkdirSync(join(cwd, 'dep'));
+    writeFileSync(join(cwd, 'dep', 'package.json'), '{ "name": "dep", "version": "1.0.0" }\n');
+    expect(spawnSync('npm', ['pack', '--silent', './dep'], { cwd, encoding: 'utf8' }).status).toBe(0);
+    const retry = await cli('create-service', ['svc', '--template', tpl, '--yes', '--trust'], { cwd, env: { ...env, npm_config_user_agent: 'npm/10.0.0 node/v20.0.0', npm_config_offline: 'true' } });
+    expect(retry.code, out(retry)).toBe(0);
+    expect(retry.stdout).toContain('finishing what an earlier run left undone: install (npm install)');
+    expect(existsSync(join(dir, 'node_modules', '.package-lock.json'))).toBe(true);
+    // The first commit was made when the install failed: the lockfile is staged for the next one.
+    expect(git(dir, env, ['status', '--porcelain']).stdout).toMatch(/^A {2}package-lock\.json$/m);
+    expect(retry.stdout).toContain('Staged package-lock.json from the install');
+    const done = await cli('create-service', ['svc', '--template', tpl, '--yes', '--trust'], { cwd, env: { ...env, npm_config_user_agent: 'npm/10.0.0 node/v20.0.0', npm_config_offline: 'true' } });
+    expect(done.code, out(done)).toBe(0);
+    expect(done.stdout).toContain('nothing to do');
+  });
+});

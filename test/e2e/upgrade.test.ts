@@ -401,6 +401,84 @@ describe('platform upgrade', () => {
 
 // ---------------------------------------------------------------- errors
 
+describe('conflicts a user can see and finish, with real git', () => {
+  it("an edited owned Dockerfile: yours stays, the template's is Dockerfile.platform-new, the commands say how to take either; new files are staged; upgrade refuses (exit 3) until it is finished", async () => {
+    const dir = repo10();
+    writeFileSync(join(dir, 'Dockerfile'), `${read(dir, 'Dockerfile')}# ours\n`);
+    commitAll(dir, 'our Dockerfile');
+    const mine = read(dir, 'Dockerfile');
+
+    const r = await platform(dir, ['upgrade', '--yes']);
+    expect(r.code, out(r)).toBe(3);
+    expect(read(dir, 'Dockerfile')).toBe(mine);
+    expect(read(dir, 'Dockerfile.platform-new')).toBe(read(FRESH_1_1, 'Dockerfile'));
+    expect(r.stdout).toContain('take the template\'s:  mv Dockerfile.platform-new Dockerfile');
+    expect(r.stdout).toContain('keep yours:           rm Dockerfile.platform-new');
+    expect(r.stdout).toContain('git add Dockerfile');
+    const porcelain = git(dir, ['status', '--porcelain']).stdout;
+    // Added by the upgrade, so `git commit -am` takes them; the side file is not staged.
+    expect(porcelain).toMatch(/^A  src\/flags\.ts$/m);
+    expect(porcelain).toMatch(/^\?\? Dockerfile\.platform-new$/m);
+
+    const again = await platform(dir, ['upgrade', '--yes']);
+    expect(again.code, out(again)).toBe(3);
+    expect(again.stderr).toContain('still open');
+    expect(again.stdout).not.toContain('up to date');
+    expect((await platform(dir, ['upgrade', '--yes', '--dry-run'])).code).toBe(3);
+    expect((await platform(dir, ['status', '--check'])).code).toBe(6);
+
+    // Take the template's, as the message says; then commit -am has everything.
+    expect(spawnSync('mv', ['Dockerfile.platform-new', 'Dockerfile'], { cwd: dir }).status).toBe(0);
+    expect(git(dir, ['add', 'Dockerfile']).code).toBe(0);
+    const commit = git(dir, ['commit', '-qam', 'upgrade to 1.1.0']);
+    expect(commit.code, commit.stderr).toBe(0);
+    expect(git(dir, ['status', '--porcelain']).stdout).toBe('');
+    expect(git(dir, ['ls-files', 'src/flags.ts', 'src/telemetry.ts']).stdout.trim().split('\n')).toEqual(['src/flags.ts', 'src/telemetry.ts']);
+    const done = await platform(dir, ['upgrade', '--yes']);
+    expect(done.code, out(done)).toBe(0);
+    expect(done.stdout).toContain('up to date');
+  });
+
+  it('a file the team moved (git mv, committed) gets the template\'s change at its new path', async () => {
+    const dir = repo10();
+    mkdirSync(join(dir, 'config'));
+    expect(git(dir, ['mv', 'vitest.config.ts', 'config/vitest.config.ts']).code).toBe(0);
+    commitAll(dir, 'move the vitest config');
+
+    const r = await platform(dir, ['upgrade', '--yes']);
+    expect(r.code, out(r)).toBe(0);
+    expect(read(dir, 'config/vitest.config.ts')).toBe(read(FRESH_1_1, 'vitest.config.ts'));
+    expect(existsSync(join(dir, 'vitest.config.ts'))).toBe(false);
+    expect(r.stderr).toContain('vitest.config.ts: you moved it to config/vitest.config.ts');
+    const status = await platform(dir, ['status', '--json']);
+    const drifted = (JSON.parse(status.stdout) as { components: Array<{ drifted: Array<{ path: string; state: string; to?: string }> }> }).components[0]!.drifted;
+    expect(drifted).toContainEqual(expect.objectContaining({ path: 'vitest.config.ts', state: 'moved', to: 'config/vitest.config.ts' }));
+  });
+
+  it('without a terminal: a short summary per component; the full changelog with --verbose', async () => {
+    const changelog = read(SERVICE_1_1, 'CHANGELOG.md');
+    const someLine = changelog.split('\n').filter((l) => l.startsWith('- ')).at(-1)!;
+    const short = await platform(repo10(), ['upgrade', '--yes']);
+    expect(short.code, out(short)).toBe(0);
+    expect(short.stdout).toMatch(/^ {2}files: \d+ updated/m);
+    expect(short.stdout).toMatch(/^ {2}1\.1\.0: \S/m);
+    expect(short.stdout).toContain('(the full changelog: --verbose, or --json)');
+    expect(short.stdout).not.toContain(`│ ${someLine}`);
+    const verbose = await platform(repo10(), ['upgrade', '--yes', '--verbose']);
+    expect(verbose.stdout).toContain(`│ ${someLine}`);
+  });
+
+  it('--set of a name no component asks: exit 2 naming each component\'s questions, nothing written', async () => {
+    const dir = repo10();
+    const before = snapshot(dir);
+    const r = await platform(dir, ['upgrade', '--yes', '--set', 'prot=9090']);
+    expect(r.code, out(r)).toBe(2);
+    expect(r.stderr).toContain('"prot" is not a question of any component here');
+    expect(r.stderr).toMatch(/service@1\.1\.0: name, .*port/);
+    expectUnchanged(before, dir);
+  });
+});
+
 describe('platform upgrade errors', () => {
   it('outside any repository with .platform.yaml: exit 2 with a hint', async () => {
     const dir = tempDir();
