@@ -184,6 +184,23 @@ describe('conflicts a user can see and finish', () => {
     expect(result.stdout).toContain('rm Dockerfile.platform-new');
   });
 
+  it('a planted link where the side file would go (dangling or not) stops the run before any write', async () => {
+    for (const target of ['/elsewhere/secret.txt', '/elsewhere/missing.txt']) {
+      const { fs, vol } = await createdOwned();
+      vol.mkdirSync('/elsewhere', { recursive: true });
+      vol.writeFileSync('/elsewhere/secret.txt', 'keep\n');
+      vol.writeFileSync('/work/svc/Dockerfile', 'FROM node:22\nUSER app\n');
+      vol.symlinkSync(target, '/work/svc/Dockerfile.platform-new');
+      const result = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' });
+      // Anything at the side file's path is an open conflict: the run stops before writing.
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toContain('Dockerfile.platform-new');
+      expect(vol.readFileSync('/elsewhere/secret.txt', 'utf8')).toBe('keep\n');
+      expect(vol.existsSync('/elsewhere/missing.txt')).toBe(false);
+      expect(vol.readFileSync('/work/svc/Dockerfile', 'utf8')).toBe('FROM node:22\nUSER app\n');
+    }
+  });
+
   it('while the side file is there, upgrade says so and exits 3 (not "up to date"), dry run too, and status --check fails; once taken, both pass', async () => {
     const { fs, vol } = await createdOwned();
     vol.writeFileSync('/work/svc/Dockerfile', 'FROM node:22\nUSER app\n');

@@ -748,6 +748,19 @@ files:
     expect(note).toContain('\n-six\n+six (v2)\n');
   });
 
+  it('a rename git reports through a symbolic link is ignored: nothing is read or written outside', async () => {
+    const [v1, v2] = await versions();
+    const repo = await createRepo(v1, ANSWERS);
+    repo.vol.mkdirSync('/outside', { recursive: true });
+    repo.vol.writeFileSync('/outside/notes.txt', LINES);
+    repo.vol.symlinkSync('/outside', posix.join(ROOT, 'docs'));
+    repo.vol.rmSync(posix.join(ROOT, 'notes.txt'));
+    const plan = await upgradeRepo(repo, v1, v2, { moved: { 'notes.txt': 'docs/notes.txt' } });
+    expect(kinds(plan)['notes.txt']).toBe('skip');
+    expect(plan.operations.some((op) => op.path.startsWith('docs/'))).toBe(false);
+    expect(repo.vol.readFileSync('/outside/notes.txt', 'utf8')).toBe(LINES);
+  });
+
   it('a rename git reports out of the repository is ignored (the repository is input too)', async () => {
     const [v1, v2] = await versions();
     const repo = await createRepo(v1, ANSWERS);
