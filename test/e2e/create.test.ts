@@ -557,15 +557,21 @@ describe('an existing target folder', () => {
     expect(r.stderr).toContain('README.md');
   });
 
-  it('running create twice into the same folder: the second run exits 2 and points to `platform upgrade`', async () => {
+  it('running create twice into the same folder: the same inputs are a no-op (exit 0); other answers exit 2 and point to `platform upgrade`', async () => {
     const cwd = tempDir();
     const first = await create(['svc', '--yes'], { cwd });
     expect(first.code, out(first)).toBe(0);
     const before = tree(join(cwd, 'svc'));
     for (const extra of [[], ['--force']]) {
-      const second = await create(['svc', '--yes', ...extra], { cwd });
-      expect(second.code, out(second)).toBe(2);
-      expect(second.stderr).toContain('platform upgrade');
+      const same = await create(['svc', '--yes', ...extra], { cwd });
+      expect(same.code, out(same)).toBe(0);
+      expect(same.stdout).toContain('already created');
+      expect(same.stdout).toContain('nothing to do');
+      expect(tree(join(cwd, 'svc'))).toEqual(before);
+      const other = await create(['svc', '--yes', '--set', 'owner=another-team', ...extra], { cwd });
+      expect(other.code, out(other)).toBe(2);
+      expect(other.stderr).toContain('owner is "svc-team" here, "another-team" now');
+      expect(other.stderr).toContain('platform upgrade');
       expect(tree(join(cwd, 'svc'))).toEqual(before);
     }
   });
