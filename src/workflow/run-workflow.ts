@@ -118,7 +118,8 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   await applyPlan(ctx.fs, plan, { pid: ctx.pid });
   ctx.onCancel(`Cancelled. The files are written in ${display}${installLine ? `; run \`${installLine}\` there yourself` : ''}.`);
   const conflicted = plan.operations.filter((op): op is Extract<FileOperation, { kind: 'conflict' }> => op.kind === 'conflict');
-  const staged = conflicted.some((op) => op.stages)
+  // Whether the three versions are in git's index (then `git checkout --theirs/--ours` takes a side).
+  const inIndex = conflicted.some((op) => op.stages)
     ? await git.recordUnmerged(root, conflicted.filter((op) => op.stages).map((op) => ({ path: op.path, executable: op.executable, stages: op.stages! })))
     : false;
   for (const line of formatPlan(plan, { color: reporter.color, tense: 'did' })) reporter.line(line);
@@ -139,7 +140,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const stepResults = request.steps ? await runCreateSteps(ctx, git, reporter, plan, request.steps, install) : [];
   if (conflicts) {
     reporter.line(reporter.color.yellow(`${conflicted.length} file(s) left in conflict for you (exit 3). To finish each:`));
-    for (const op of conflicted) for (const line of howToFinish(op, staged)) reporter.line(`  ${line}`);
+    for (const op of conflicted) for (const line of howToFinish(op, inIndex)) reporter.line(`  ${line}`);
     reporter.line(`Then commit; \`platform status --check\` passes once none is left.`);
   }
   const installed = stepResults.find((step) => step.name === 'install');
