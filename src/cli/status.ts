@@ -56,7 +56,9 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       // A secret file is never hashed: it is yours, and its content is never compared or shown.
       const hash = recordedHash(file);
       if (hash !== undefined && sha256(bytes) !== hash) status.drifted.push({ path, policy: file.policy, state: 'modified' });
-      if ((isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`)) || (await statOrUndefined(ctx.fs, `${full}${SIDE_SUFFIX}`))) {
+      // Markers count only in a file that changed since it was written (a template may show some).
+      const changed = hash === undefined || sha256(bytes) !== hash;
+      if ((changed && isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`)) || (await statOrUndefined(ctx.fs, `${full}${SIDE_SUFFIX}`))) {
         status.conflicts.push(path);
       }
     }

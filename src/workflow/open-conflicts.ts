@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { statOrUndefined, type Fs } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
-import type { Lockfile } from '../lock/lockfile.js';
+import { recordedHash, sha256, type Lockfile } from '../lock/lockfile.js';
 import { isText } from '../merge/conflict.js';
 import { SIDE_SUFFIX } from '../plan/decide.js';
 import type { GitPort } from '../steps/git-port.js';
@@ -31,6 +31,8 @@ export function hasConflictMarkers(text: string): boolean {
 export async function openConflicts(fs: Fs, git: GitPort, root: string, lock: Lockfile): Promise<OpenConflict[]> {
   const found: OpenConflict[] = [];
   const recorded = [...new Set(lock.templates.flatMap((t) => Object.keys(t.files)))].sort();
+  // A file exactly as the template wrote it holds no conflict, whatever lines it has.
+  const written = new Map(lock.templates.flatMap((t) => Object.entries(t.files).map(([path, file]) => [path, recordedHash(file)] as const)));
   // Files the team moved carry their conflicts to where they are now.
   const read = new Map<string, Uint8Array | undefined>();
   for (const path of recorded) read.set(path, await readTarget(fs, root, path, { what: 'the files of .platform.yaml' }));
@@ -38,7 +40,7 @@ export async function openConflicts(fs: Fs, git: GitPort, root: string, lock: Lo
   const moved = missing.length > 0 ? await git.moved(root, missing) : new Map<string, string>();
   for (const to of moved.values()) if (!read.has(to)) read.set(to, await readTarget(fs, root, to, { what: "git's rename detection" }).catch(() => undefined));
   for (const [path, bytes] of read) {
-    if (bytes && isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) found.push({ path, kind: 'markers' });
+    if (bytes && isText(bytes) && sha256(bytes) !== written.get(path) && hasConflictMarkers(decoder.decode(bytes))) found.push({ path, kind: 'markers' });
     if (await statOrUndefined(fs, posix.join(root, `${path}.rej`))) found.push({ path: `${path}.rej`, kind: 'rej' });
     if (await statOrUndefined(fs, posix.join(root, `${path}${SIDE_SUFFIX}`))) found.push({ path: `${path}${SIDE_SUFFIX}`, kind: 'side-file' });
   }

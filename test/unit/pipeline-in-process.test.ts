@@ -365,3 +365,19 @@ describe('scripted add: one answers file for every component', () => {
     expect(vol.toJSON()).toEqual(before);
   });
 });
+
+describe('markers the template itself wrote are not a conflict', () => {
+  it('a file exactly as written, with marker-like lines, neither blocks upgrade nor fails status --check', async () => {
+    const DOC = 'How a conflict looks:\n<<<<<<< local\nmine\n=======\ntheirs\n>>>>>>> template\n';
+    const { fs, vol } = memoryFs({ '/tpl/1.0.0/template.yaml': MANIFEST('1.0.0'), '/tpl/1.0.0/files/conflicts.md': DOC, '/work/.keep': '' });
+    const created = await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git'], { cwd: '/work', bin: 'create-service' });
+    expect(created.code, created.stderr).toBe(0);
+    expect((await runInProcess(fs, ['status', '--check'], { cwd: '/work/svc' })).code).toBe(0);
+    vol.mkdirSync('/tpl/2.0.0/files', { recursive: true });
+    vol.writeFileSync('/tpl/2.0.0/template.yaml', MANIFEST('2.0.0'));
+    vol.writeFileSync('/tpl/2.0.0/files/conflicts.md', `${DOC}(v2)\n`);
+    const upgraded = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' });
+    expect(upgraded.code, upgraded.stderr).toBe(0);
+    expect(vol.readFileSync('/work/svc/conflicts.md', 'utf8')).toBe(`${DOC}(v2)\n`);
+  });
+});
