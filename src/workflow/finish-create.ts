@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { ExitCode } from '../core/errors.js';
 import { statOrUndefined, type Fs } from '../core/fs.js';
-import { runHooksAfterWrite, trustNeeded, trustSettings, type ComponentHooks, type InstallGate } from '../hooks/hooks.js';
+import { describeHooks, runHooksAfterWrite, trustNeeded, trustSettings, type ComponentHooks, type InstallGate } from '../hooks/hooks.js';
+import type { Lockfile } from '../lock/lockfile.js';
 import type { Plan } from '../plan/plan.js';
 import type { StepResult } from '../steps/git.js';
 import type { GitPort } from '../steps/git-port.js';
@@ -40,6 +41,8 @@ export async function installDone(fs: Fs, root: string): Promise<boolean> {
 
 export interface FinishInput {
   plan: Plan;
+  /** The lockfile as the earlier run left it: which components' create hooks are still pending or failed. */
+  lock: Lockfile;
   steps: CreateSteps;
   components: ComponentHooks[];
   display: string;
@@ -50,8 +53,9 @@ export interface FinishInput {
 
 /**
  * create-service run again on a folder it already created with the same versions and answers:
- * nothing is written; what an earlier run left undone (a failed or killed install, the first
- * commit) is finished, so a bootstrap script can simply retry. Hooks never run twice.
+ * nothing is written; what an earlier run left undone (create hooks the lockfile marks pending
+ * or failed, a failed or killed install, the first commit) is finished, so a bootstrap script
+ * can simply retry. Hooks that finished never run twice.
  */
 export async function finishCreate(ctx: CliContext, git: GitPort, reporter: Reporter, input: FinishInput): Promise<ExitCode> {
   const { plan, steps, display } = input;
@@ -60,24 +64,30 @@ export async function finishCreate(ctx: CliContext, git: GitPort, reporter: Repo
   const command = await installCommand(plan, steps, ctx);
   const install = command !== undefined && !(await installDone(ctx.fs, root));
   const commit = steps.git && (await git.firstCommitPending(root));
-  const undone = [...(install ? [`install (${command})`] : []), ...(commit ? ['the first commit'] : [])];
+  // Create hooks run again only where the lockfile says they did not finish (pending, failed).
+  const unfinished = new Set(input.lock.templates.filter((t) => t.hooks !== undefined).map((t) => t.name));
+  const components = input.components.map((c) => (unfinished.has(c.name) ? c : { ...c, hooks: [] }));
+  const hooks = components.filter((c) => c.hooks.length > 0).map((c) => c.name);
+  const undone = [...(hooks.length > 0 ? [`the hooks of ${hooks.join(', ')}`] : []), ...(install ? [`install (${command})`] : []), ...(commit ? ['the first commit'] : [])];
   reporter.set({ alreadyCreated: true, undone });
   if (undone.length === 0) {
     reporter.line(`${display} is already created from ${names} with these versions and answers: nothing to do.`);
     return ExitCode.ok;
   }
   reporter.line(`${display} is already created from ${names}; ${input.dryRun ? 'would finish' : 'finishing'} what an earlier run left undone: ${undone.join(', ')}.`);
-  // The install runs template code: the same trust decision as a first run (hooks never run again).
+  // Hooks and the install run template code: the same trust decision as a first run.
   const gate: InstallGate | undefined = install ? { command: command!, sources: input.components.map((c) => c.source) } : undefined;
-  const components = input.components.map((c) => ({ ...c, hooks: [] }));
   const trust = await trustSettings(ctx.fs, ctx.env);
   if (input.dryRun) {
+    for (const line of describeHooks(components)) reporter.line(`Then would run: ${line}`);
+    if (install) reporter.line(`Then would run: ${command}`);
     reporter.line('Dry run: nothing was run.');
     const needed = trustNeeded({ components, conflicts: false, install: gate, trust: input.trust, ...trust, root, dryRun: true });
     if (needed && !input.mayAsk) return reporter.fail(needed.refusal);
     return ExitCode.ok;
   }
-  const trusted = gate ? await runHooksAfterWrite(ctx, trust, { root, components, lockfile: plan.lockfile, trust: input.trust, mayAsk: input.mayAsk, conflicts: false, out: reporter, install: gate }) : ExitCode.ok;
+  // The recorded lockfile, so finished hooks clear their mark and nothing else in it changes.
+  const trusted = gate || hooks.length > 0 ? await runHooksAfterWrite(ctx, trust, { root, components, lockfile: input.lock, trust: input.trust, mayAsk: input.mayAsk, conflicts: false, out: reporter, ...(gate ? { install: gate } : {}) }) : ExitCode.ok;
   const results: StepResult[] = [];
   reporter.set({ steps: results });
   const installed: StepResult = !install

@@ -80,7 +80,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
 
   const targetName = basename(root);
   const hooks = changes.flatMap((change) =>
-    planHooks([{ template: change.target, source: change.source }], change.locked ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
+    planHooks([{ template: change.target, source: change.source }], change.locked && !rerun ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
   );
   const git = gitOf(ctx);
   const moved = (missing: string[]): Promise<ReadonlyMap<string, string>> => git.moved(root, missing);
@@ -88,7 +88,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   reporter.set(planJson(plan, dryRun));
   const display = relative(ctx.cwd, root) || '.';
   if (rerun && request.steps) {
-    return finishCreate(ctx, git, reporter, { plan, steps: request.steps, components: hooks, display, dryRun, trust: request.trust, mayAsk: request.mayAsk });
+    return finishCreate(ctx, git, reporter, { plan, lock, steps: request.steps, components: hooks, display, dryRun, trust: request.trust, mayAsk: request.mayAsk });
   }
   await printHeading(request, plan, changes, display, reporter);
 

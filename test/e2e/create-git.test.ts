@@ -4,7 +4,7 @@
  * so the machine's own identity never leaks into these tests.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir, type CliResult } from './harness.js';
@@ -177,5 +177,30 @@ describe('create-service run again (bootstrap scripts retry)', () => {
     const done = await cli('create-service', ['svc', '--template', tpl, '--yes', '--trust'], { cwd, env: { ...env, npm_config_user_agent: 'npm/10.0.0 node/v20.0.0', npm_config_offline: 'true' } });
     expect(done.code, out(done)).toBe(0);
     expect(done.stdout).toContain('nothing to do');
+  });
+});
+
+describe('create-service run again after its hooks were refused', () => {
+  it('the retry with --trust runs the pending hooks and clears the mark; then it is a no-op', async () => {
+    const cwd = tempDir();
+    const env = gitEnv(cwd, IDENTITY);
+    const tpl = join(cwd, 'tpl');
+    mkdirSync(join(tpl, 'files'), { recursive: true });
+    writeFileSync(join(tpl, 'template.yaml'), 'name: hooked\nversion: 1.0.0\nquestions:\n  - { name: name, type: string, default: hooked }\nhooks:\n  - run: [node, -e, "require(\'fs\').writeFileSync(\'hooked.txt\', \'ran\\\\n\')"]\n    description: mark that the hook ran\n    on: [create]\n');
+    writeFileSync(join(tpl, 'files', 'README.md.hbs'), '# {{name}}\n');
+    const refused = await cli('create-service', ['svc', '--template', tpl, '--yes', '--no-install', '--no-git'], { cwd, env });
+    expect(refused.code, out(refused)).toBe(4);
+    const dir = join(cwd, 'svc');
+    expect(readFileSync(join(dir, '.platform.yaml'), 'utf8')).toContain('hooks: pending');
+
+    const retry = await cli('create-service', ['svc', '--template', tpl, '--yes', '--no-install', '--no-git', '--trust'], { cwd, env });
+    expect(retry.code, out(retry)).toBe(0);
+    expect(retry.stdout).toContain('finishing what an earlier run left undone: the hooks of hooked');
+    expect(readFileSync(join(dir, 'hooked.txt'), 'utf8')).toBe('ran\n');
+    expect(readFileSync(join(dir, '.platform.yaml'), 'utf8')).not.toContain('hooks:');
+
+    const noop = await cli('create-service', ['svc', '--template', tpl, '--yes', '--no-install', '--no-git', '--trust'], { cwd, env });
+    expect(noop.code, out(noop)).toBe(0);
+    expect(noop.stdout).toContain('nothing to do');
   });
 });
