@@ -381,3 +381,24 @@ describe('markers the template itself wrote are not a conflict', () => {
     expect(vol.readFileSync('/work/svc/conflicts.md', 'utf8')).toBe(`${DOC}(v2)\n`);
   });
 });
+
+describe('an unattended upgrade prints a summary per component', () => {
+  it('file changes, the new questions with the answers they got, conflicts, and one line per version; --json carries the full changelog', async () => {
+    const files = await createdAt({
+      '/tpl/2.0.0/template.yaml': MANIFEST('2.0.0', '  - { name: region, type: string, default: eu-west-1 }\n'),
+      '/tpl/2.0.0/CHANGELOG.md': '## 2.0.0\n\nNotes gain a third line.\n\n### Added\n\n- A region question.\n',
+      '/work/svc/notes.txt': 'one\ntwo\nthree (mine)\n',
+    });
+    const { fs } = memoryFs(files);
+    const result = await runInProcess(fs, ['upgrade', '--yes'], { cwd: '/work/svc' });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stdout).toContain('  files: 1 updated, 1 created, 1 conflict');
+    expect(result.stdout).toContain('  new questions: region="eu-west-1"');
+    expect(result.stdout).toContain('  conflicts: notes.txt');
+    expect(result.stdout).toContain('  2.0.0: Notes gain a third line.');
+    expect(result.stdout).not.toContain('A region question.');
+
+    const json = await runInProcess(memoryFs(files).fs, ['upgrade', '--yes', '--json'], { cwd: '/work/svc' });
+    expect(JSON.parse(json.stdout).changelogs.thing[0].text).toContain('- A region question.');
+  });
+});
