@@ -3,6 +3,7 @@ import { canonicalSource } from '../sources/canonical.js';
 import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { expressionEvaluator } from '../answers/expressions.js';
+import { coerceAnswer } from '../answers/value.js';
 import type { ConflictStyle } from '../plan/decide.js';
 import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
@@ -50,6 +51,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       const given = await readGivenAnswers(options, ctx);
       const changes: ComponentChange[] = [];
       const upToDate: string[] = [];
+      // Names some component asks: a --set nobody asks is a typo, not an answer to ignore.
+      const asked = new Set<string>();
       for (const locked of chooseComponents(lock, component, options.to)) {
         const version = options.to ?? (await catalog.latest(locked.name, locked.source));
         if (!version) {
@@ -58,8 +61,13 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
           });
         }
         if (version === locked.version) {
-          upToDate.push(`${locked.name}@${locked.version}`);
-          continue;
+          // At its version, a component is rendered again only for a changed answer (a placeholder set).
+          const current = explicit(given).size > 0 ? await catalog.load(`${locked.name}@${version}`, locked.source) : undefined;
+          current?.manifest.questions.forEach((q) => asked.add(q.name));
+          if (!current || !answersChange(current, locked, given)) {
+            upToDate.push(`${locked.name}@${locked.version}`);
+            continue;
+          }
         }
         if (compareVersions(version, locked.version) < 0 && !options.force) {
           throw new UnsafeError('downgrade', `${locked.name} is at ${locked.version}; --to ${version} would go back.`, {
@@ -67,11 +75,18 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
           });
         }
         const target = await catalog.load(`${locked.name}@${version}`, locked.source);
+        target.manifest.questions.forEach((q) => asked.add(q.name));
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
         const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
         const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
         changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });
+      }
+      const unknown = [...explicit(given).keys()].filter((name) => !asked.has(name));
+      if (unknown.length > 0) {
+        throw new UsageError('answer-unknown', `No component of this repository asks ${unknown.map((n) => `"${n}"`).join(', ')}.${didYouMean(unknown[0]!, asked)}`, {
+          hint: `Their questions are: ${[...asked].sort().join(', ')}.`,
+        });
       }
       return { lock, changes, upToDate };
     },
@@ -103,6 +118,21 @@ function chooseComponents(lock: Lockfile, component: string | undefined, to: str
   return [found];
 }
 
+/** Answers given on purpose (--set, --answers), not from the environment. */
+function explicit(given: Map<string, GivenAnswer>): Map<string, GivenAnswer> {
+  return new Map([...given].filter(([, answer]) => !answer.ambient));
+}
+
+/** Whether a given answer differs from what the component recorded for one of its questions. */
+function answersChange(template: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>): boolean {
+  return template.manifest.questions.some((question) => {
+    const answer = explicit(given).get(question.name);
+    if (!answer || question.secret) return false;
+    const coerced = coerceAnswer(question, answer.value);
+    return !('error' in coerced) && JSON.stringify(coerced.value) !== JSON.stringify(locked.answers[question.name]);
+  });
+}
+
 /**
  * Recorded answers, then --answers/--set; questions new in the target are asked on a terminal,
  * or defaulted with --yes; otherwise the run stops (exit 2), dry run or not.
@@ -114,7 +144,8 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
   for (const [name, value] of Object.entries(locked.answers)) {
     if (names.has(name)) merged.set(name, { value, where: { file: '.platform.yaml' } });
   }
-  for (const [name, answer] of given) merged.set(name, answer);
+  // An answer for another component's question is that component's (ignored here, like the environment's).
+  for (const [name, answer] of given) merged.set(name, names.has(name) ? answer : { ...answer, ambient: true });
   return resolveAnswers({
     questions,
     given: merged,
