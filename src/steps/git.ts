@@ -33,3 +33,16 @@ export async function initRepository(dir: string, message: string, exclude: read
   if (commit.exitCode !== 0) return { name: 'git', status: 'failed', detail: 'git commit failed', output: String(commit.stderr) };
   return { name: 'git', status: 'done', detail: 'repository initialised with a first commit' };
 }
+
+/**
+ * The `remote.origin.url` of the repository dir is in, or undefined (no repository, no remote,
+ * git missing). Read only: the value is hostile input for its reader (answers/remote.ts).
+ */
+export async function originUrl(dir: string): Promise<string | undefined> {
+  try {
+    const result = await runGit(['config', '--get', 'remote.origin.url'], { cwd: dir });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
