@@ -12,11 +12,11 @@ import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
-import { gitOf, isInteractive, type CliContext } from './context.js';
+import { isInteractive, type CliContext } from './context.js';
+import { remoteDefaults } from './infer.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
-import { answersFromRemote } from '../answers/remote.js';
 
 const decoder = new TextDecoder();
 /** Entries that do not make a folder "non-empty". */
@@ -89,16 +89,3 @@ async function checkTarget(root: string, templates: Template[], options: CreateO
   return lock;
 }
 
-/**
- * Defaults from the git remote of the repository the new folder lands in (a monorepo, or a
- * clone made first): its web URL and, on GitHub, its organisation's registry. Nothing without a
- * remote (then those answers are asked, or placeholders with --yes); never the team's name.
- */
-async function remoteDefaults(root: string, ctx: CliContext): Promise<Map<string, unknown>> {
-  const git = gitOf(ctx);
-  if (!git.originUrl) return new Map();
-  let dir = root;
-  while (!(await statOrUndefined(ctx.fs, dir))?.isDirectory() && posix.dirname(dir) !== dir) dir = posix.dirname(dir);
-  const remote = answersFromRemote(await git.originUrl(dir));
-  return new Map<string, unknown>(remote ? Object.entries(remote).filter(([, value]) => value !== undefined) : []);
-}

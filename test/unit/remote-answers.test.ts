@@ -87,4 +87,12 @@ questions:
     expect(asked).toBe(false);
     expect(String(vol.readFileSync('/mono/svc/ci.yaml'))).toContain('<set-me:registry>');
   });
+
+  it('platform add takes them too; what package.json says wins over the remote', async () => {
+    const { fs, vol } = memoryFs({ ...TEMPLATE, '/mono/app/package.json': '{ "name": "app", "repository": "git+https://github.com/acme/app.git" }\n' });
+    const git = { ...recordingGit({ repository: '/mono' }), originUrl: async () => 'git@github.com:Acme/mono.git' };
+    const result = await runInProcess(fs, ['add', '/tpl', '--yes'], { cwd: '/mono/app', git });
+    expect(result.code, result.stderr).toBe(0);
+    expect(String(vol.readFileSync('/mono/app/ci.yaml'))).toBe('image: ghcr.io/acme/app\nrepo: https://github.com/acme/app\n');
+  });
 });
