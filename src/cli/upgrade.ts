@@ -84,7 +84,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       }
       const unknown = [...explicit(given).keys()].filter((name) => !asked.has(name));
       if (unknown.length > 0) {
-        throw new UsageError('answer-unknown', `No component of this repository asks ${unknown.map((n) => `"${n}"`).join(', ')}.${didYouMean(unknown[0]!, asked)}`, {
+        throw new UsageError('answer-unknown', `${component === undefined ? 'No component of this repository asks' : `${component} does not ask`} ${unknown.map((n) => `"${n}"`).join(', ')}.${didYouMean(unknown[0]!, asked)}`, {
           hint: `Their questions are: ${[...asked].sort().join(', ')}.`,
         });
       }

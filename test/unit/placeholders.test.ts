@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryFs } from '../helpers/memfs.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { findPlaceholders } from '../../src/answers/placeholder.js';
+import { templateManifestSchema } from '../../src/template/schema.js';
 
 const MANIFEST = `name: thing
 version: 1.0.0
@@ -152,6 +153,23 @@ describe('platform status --check and platform upgrade --set', () => {
     const status = await runInProcess(fs, ['status', '--check'], { cwd: '/work/svc' });
     expect(status.code, status.stdout).toBe(0);
     expect(status.stdout).not.toContain('secret.env');
+  });
+});
+
+describe('the placeholder field', () => {
+  it('is for string questions only: elsewhere template.yaml is refused', () => {
+    for (const type of ['number', 'boolean']) {
+      const parsed = templateManifestSchema.safeParse({ name: 'thing', version: '1.0.0', questions: [{ name: 'x', type, placeholder: true }] });
+      expect(parsed.success, type).toBe(false);
+    }
+    expect(templateManifestSchema.safeParse({ name: 'thing', version: '1.0.0', questions: [{ name: 'x', type: 'string', placeholder: true }] }).success).toBe(true);
+  });
+
+  it('platform upgrade COMPONENT --set names that component when it does not ask the question', async () => {
+    const { fs } = await created();
+    const result = await runInProcess(fs, ['upgrade', 'thing', '--set', 'region=eu-west-1'], { cwd: '/work/svc' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('thing does not ask "region".');
   });
 });
 
