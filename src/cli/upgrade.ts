@@ -129,7 +129,8 @@ function answersChange(template: Template, locked: LockedTemplate, given: Map<st
     const answer = explicit(given).get(question.name);
     if (!answer || question.secret) return false;
     const coerced = coerceAnswer(question, answer.value);
-    return !('error' in coerced) && JSON.stringify(coerced.value) !== JSON.stringify(locked.answers[question.name]);
+    // A value of the wrong type counts as a change, so resolving it reports the error (never ignored).
+    return 'error' in coerced || JSON.stringify(coerced.value) !== JSON.stringify(locked.answers[question.name]);
   });
 }
 

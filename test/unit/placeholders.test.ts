@@ -165,6 +165,13 @@ describe('the placeholder field', () => {
     expect(templateManifestSchema.safeParse({ name: 'thing', version: '1.0.0', questions: [{ name: 'x', type: 'string', placeholder: true }] }).success).toBe(true);
   });
 
+  it('upgrade --set of an invalid value is refused (exit 2), not ignored because the component is up to date', async () => {
+    const { fs } = await created();
+    const result = await runInProcess(fs, ['upgrade', '--yes', '--set', 'roleArn=arn:aws:iam::1:role/x'], { cwd: '/work/svc' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('must be an IAM role ARN');
+  });
+
   it('platform upgrade COMPONENT --set names that component when it does not ask the question', async () => {
     const { fs } = await created();
     const result = await runInProcess(fs, ['upgrade', 'thing', '--set', 'region=eu-west-1'], { cwd: '/work/svc' });
