@@ -1,6 +1,7 @@
 import { UsageError, didYouMean, type Location, formatLocation } from '../core/errors.js';
 import type { Question } from '../template/schema.js';
 import { answerProblem, coerceAnswer, displayValue, setFlagExample } from './value.js';
+import { holdsPlaceholder, placeholderOf } from './placeholder.js';
 
 /** An answer given up front, with where it came from for messages. */
 export interface GivenAnswer {
@@ -89,9 +90,11 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
   }
 
   if (missing.length > 0) {
-    const withoutDefault = missing.filter((q) => q.default === undefined);
+    const withoutDefault = missing.filter((q) => q.default === undefined && !(q.type === 'string' && q.placeholder));
     const lines = missing.map((q) => {
-      const fallback = missingDefaults.has(q.name)
+      const fallback = missingDefaults.get(q.name) === placeholderOf(q.name)
+        ? `with --yes the files get the placeholder ${placeholderOf(q.name)} until it is set`
+        : missingDefaults.has(q.name)
         ? `default with --yes: ${displayValue(q, missingDefaults.get(q.name))}`
         : q.default === undefined
           ? 'no default: must be given'
@@ -130,8 +133,18 @@ function checkGiven(question: Question, given: GivenAnswer): unknown {
   return coerced.value;
 }
 
-/** The question's default, typed; Handlebars defaults are evaluated over earlier answers. */
+/**
+ * The question's default, typed; Handlebars defaults are evaluated over earlier answers. A
+ * placeholder question without a real default (none, empty, or derived from another
+ * placeholder) defaults to its marker.
+ */
 function defaultOf(question: Question, answers: Record<string, unknown>, input: ResolveInput): unknown {
+  const value = declaredDefault(question, answers, input);
+  if (question.type === 'string' && question.placeholder && (value === undefined || value === '' || holdsPlaceholder(value))) return placeholderOf(question.name);
+  return value;
+}
+
+function declaredDefault(question: Question, answers: Record<string, unknown>, input: ResolveInput): unknown {
   if (input.defaults?.has(question.name)) {
     const inferred = coerceAnswer(question, input.defaults.get(question.name));
     if (!('error' in inferred) && answerProblem(question, inferred.value) === undefined) return inferred.value;

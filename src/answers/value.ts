@@ -1,5 +1,6 @@
 import { choiceValue, type Question } from '../template/schema.js';
 import { compilePattern } from '../template/pattern.js';
+import { isOwnPlaceholder } from './placeholder.js';
 
 /** No text answer is longer (a key, a certificate fits): bounds what a pattern or render sees. */
 export const MAX_STRING_ANSWER = 64 * 1024;
@@ -38,6 +39,8 @@ export function coerceAnswer(question: Question, raw: unknown): { value: unknown
 
 /** The rule a typed value breaks, said so a person can fix it; undefined when it is valid. */
 export function answerProblem(question: Question, value: unknown): string | undefined {
+  // Its own marker stands for "not given yet": the files say so, status --check and CI flag it.
+  if (isOwnPlaceholder(question, value)) return undefined;
   switch (question.type) {
     case 'string': {
       const text = value as string;

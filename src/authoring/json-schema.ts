@@ -38,6 +38,7 @@ const QUESTION_FIELDS: Record<string, string> = {
   default: 'A literal, or a Handlebars expression over earlier answers ({{@target}} is the target folder name).',
   when: 'Asked only when this Handlebars expression renders truthy; otherwise the default (or null) is taken.',
   secret: 'Never recorded in .platform.yaml, never printed; rendered only into the contents of files with policy secret.',
+  placeholder: 'string questions: an environment-specific value with no honest default; unanswered, files get <set-me:NAME> until set (platform status --check lists them).',
   pattern: 'A regular expression (Unicode) the answer must match.',
   patternHint: 'What the pattern means, in words, for error messages.',
   choices: 'The values to pick from: strings, or {value, label}.',

@@ -10,7 +10,7 @@ import { inquirerPrompter } from './prompter.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 import { newComponents, presetChecks, selectTemplates } from './compose.js';
-import { componentFlags, inferAnswers } from './infer.js';
+import { componentFlags, inferAnswers, remoteDefaults } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 
 export interface AddOptions extends AnswerOptions {
@@ -45,7 +45,8 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
       const given = new Map([...(await readGivenAnswers(options, ctx))].filter(([name]) => asked.has(name) || !elsewhere.has(name)));
       const adding = selection.templates.map((t) => t.manifest.name);
       const flags = componentFlags([...lock.templates.map((t) => t.name), ...adding], selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
-      const defaults = new Map([...flags, ...(await inferAnswers(ctx.fs, root, lock))]);
+      // What the repository says (package.json, other components) wins over its git remote.
+      const defaults = new Map([...flags, ...(await remoteDefaults(root, ctx)), ...(await inferAnswers(ctx.fs, root, lock))]);
       const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
       return { lock, changes: await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
     },

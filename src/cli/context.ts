@@ -19,6 +19,8 @@ export interface CliContext extends Streams {
   self: string[];
   /** This CLI's package (name and version), which generated repositories pin; absent in tests. */
   cli?: CliIdentity;
+  /** The Node.js version running the CLI (`22.15.0`); absent in tests: nothing is compared. */
+  node?: string;
   /** git on the repository; absent: the real one, spawned (tests hand in their own). */
   git?: GitPort;
   /** Compiled templates kept between runs; absent in tests. */

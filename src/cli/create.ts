@@ -13,6 +13,7 @@ import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.j
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
 import { cliOf, isInteractive, type CliContext } from './context.js';
+import { remoteDefaults } from './infer.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
@@ -36,7 +37,8 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     resolve: async () => {
       const lock = await checkTarget(root, selection.templates, options, ctx);
       const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
-      const changes = await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
+      const defaults = options.git === false ? new Map<string, unknown>() : await remoteDefaults(root, ctx);
+      const changes = await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
       if (!lock.templates.some((t) => selection.templates.some((s) => s.manifest.name === t.name))) return { lock, changes };
       // Run again on a folder this created: the same inputs finish the job, different ones are refused.
       return { lock, changes: await sameCreate(root, lock, changes, cliOf(ctx)), rerun: true };

@@ -3,6 +3,8 @@ import { statOrUndefined, type Fs } from '../core/fs.js';
 import { UnsafeError } from '../core/errors.js';
 import { readTarget } from '../core/target.js';
 import type { Lockfile } from '../lock/lockfile.js';
+import { answersFromRemote } from '../answers/remote.js';
+import { gitOf, type CliContext } from './context.js';
 
 const decoder = new TextDecoder();
 
@@ -70,4 +72,19 @@ async function readJson(fs: Fs, root: string, path: string): Promise<Record<stri
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Defaults from the git remote of the repository root is (or lands) in (a monorepo, a clone
+ * made first, the repository `platform add` runs in): its web URL and, on GitHub, its
+ * organisation's registry. Nothing without a remote (then those answers are asked, or
+ * placeholders with --yes); never the team's name.
+ */
+export async function remoteDefaults(root: string, ctx: CliContext): Promise<Map<string, unknown>> {
+  const git = gitOf(ctx);
+  if (!git.originUrl) return new Map();
+  let dir = root;
+  while (!(await statOrUndefined(ctx.fs, dir))?.isDirectory() && posix.dirname(dir) !== dir) dir = posix.dirname(dir);
+  const remote = answersFromRemote(await git.originUrl(dir));
+  return new Map<string, unknown>(remote ? Object.entries(remote).filter(([, value]) => value !== undefined) : []);
 }

@@ -278,6 +278,7 @@ export async function main(bin: BinName, version: string, packageName = 'create-
     fs: nodeFs,
     version,
     cli: installedCli(packageName, version),
+    node: process.versions.node,
     pid: process.pid,
     compiled: new CompiledStore(nodeFs, {
       shipped: fileURLToPath(new URL('../compiled/', import.meta.url)),

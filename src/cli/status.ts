@@ -9,6 +9,7 @@ import { hasConflictMarkers } from '../workflow/open-conflicts.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
 import { checkStaging, gitOf, type CliContext } from './context.js';
+import { findPlaceholders, groupPlaceholders, type PlaceholderHit } from '../answers/placeholder.js';
 
 const decoder = new TextDecoder();
 
@@ -23,6 +24,8 @@ interface ComponentStatus {
   /** moved: git sees the team moved it to `to` (modified: its content differs from what was written). */
   drifted: Array<{ path: string; policy: string; state: 'modified' | 'deleted' | 'moved'; to?: string; modified?: boolean }>;
   conflicts: string[];
+  /** Answers still `<set-me:NAME>` in the files (placeholder questions nobody answered). */
+  placeholders: Array<PlaceholderHit & { policy: string }>;
   changelog: Array<{ version: string; text: string }>;
 }
 
@@ -42,6 +45,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       behind: latest !== undefined && compareVersions(latest, locked.version) > 0,
       drifted: [],
       conflicts: [],
+      placeholders: [],
       changelog: latest ? await catalog.changelogs(locked.name, locked.version, latest, locked.source) : [],
     };
     for (const [path, file] of Object.entries(locked.files)) {
@@ -56,6 +60,8 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       // A secret file is never hashed: it is yours, and its content is never compared or shown.
       const hash = recordedHash(file);
       if (hash !== undefined && sha256(bytes) !== hash) status.drifted.push({ path, policy: file.policy, state: 'modified' });
+      // A secret file is never read into a report; any other text file may hold a placeholder.
+      if (file.policy !== 'secret' && isText(bytes)) status.placeholders.push(...findPlaceholders(path, decoder.decode(bytes)).map((hit) => ({ ...hit, policy: file.policy })));
       // Markers count only in a file that changed since it was written (a template may show some).
       const changed = hash === undefined || sha256(bytes) !== hash;
       if ((changed && isText(bytes) && hasConflictMarkers(decoder.decode(bytes))) || (await statOrUndefined(ctx.fs, `${full}.rej`)) || (await statOrUndefined(ctx.fs, `${full}${SIDE_SUFFIX}`))) {
@@ -81,8 +87,9 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
   const unmerged = await gitOf(ctx).unmerged(root);
   // An owned file moved as it was is not drift: its content is the platform's.
   const ownedDrift = components.flatMap((c) => c.drifted.filter((d) => d.policy === 'owned' && !(d.state === 'moved' && !d.modified)).map((d) => `${c.name}: ${d.path}`));
-  const failing = components.some((c) => c.behind) || ownedDrift.length > 0 || components.some((c) => c.conflicts.length > 0) || unmerged.length > 0;
-  reporter.set({ root, components, unmerged, check: options.check ? { passed: !failing, ownedDrift } : undefined });
+  const placeholders = components.flatMap((c) => c.placeholders);
+  const failing = components.some((c) => c.behind) || ownedDrift.length > 0 || components.some((c) => c.conflicts.length > 0) || unmerged.length > 0 || placeholders.length > 0;
+  reporter.set({ root, components, unmerged, check: options.check ? { passed: !failing, ownedDrift, placeholders: placeholders.map((p) => `${p.path}:${p.line}: ${p.name}`) } : undefined });
 
   const c = reporter.color;
   reporter.line(`${relative(ctx.cwd, root) || '.'}: ${components.length} component(s)`);
@@ -95,10 +102,19 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       reporter.line(`  ${d.state.padEnd(9)}${d.path}${d.to !== undefined ? ` → ${d.to}${d.modified ? ', modified' : ''}` : ''} (${tag})`);
     }
     for (const path of s.conflicts) reporter.line(`  ${c.red('conflict')} ${path}: unresolved markers, .rej or .platform-new`);
+    for (const p of s.placeholders) reporter.line(`  ${c.yellow('placeholder')} ${p.path}:${p.line}: ${p.name} is not set`);
+  }
+  if (placeholders.length > 0) {
+    reporter.line(c.yellow(`Answers still placeholders (<set-me:NAME> in the files; deploys fail until they are set):`));
+    for (const [name, where] of groupPlaceholders(placeholders)) {
+      const once = placeholders.filter((p) => p.name === name && p.policy === 'once').map((p) => p.path);
+      const edit = once.length > 0 ? `; edit ${[...new Set(once)].join(', ')} yourself (written once, upgrades leave it to you)` : '';
+      reporter.line(`  ${name} (${where.length} place${where.length === 1 ? '' : 's'}): platform upgrade --set ${name}=VALUE${edit}`);
+    }
   }
   for (const path of unmerged) reporter.line(`  ${c.red('unmerged')} ${path}: resolve it, then git add it`);
   if (options.check && failing) {
-    reporter.line(c.red('check failed: a component is behind, an owned file drifted, or a conflict is unresolved (markers, .rej, .platform-new, or unmerged in git).'));
+    reporter.line(c.red('check failed: a component is behind, an owned file drifted, a conflict is unresolved (markers, .rej, .platform-new, or unmerged in git), or an answer is still a placeholder.'));
     return ExitCode.checkFailed;
   }
   return ExitCode.ok;

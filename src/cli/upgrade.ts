@@ -3,6 +3,7 @@ import { canonicalSource } from '../sources/canonical.js';
 import { ExitCode, PlatformError, UnsafeError, UsageError, didYouMean, formatLocation } from '../core/errors.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { expressionEvaluator } from '../answers/expressions.js';
+import { coerceAnswer } from '../answers/value.js';
 import type { ConflictStyle } from '../plan/decide.js';
 import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
@@ -63,8 +64,12 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
           });
         }
         if (version === locked.version) {
-          upToDate.push(`${locked.name}@${locked.version}`);
-          continue;
+          // At its version, a component is rendered again only for a changed answer (a placeholder set).
+          const current = explicit(given).size > 0 ? await catalog.load(`${locked.name}@${version}`, locked.source) : undefined;
+          if (!current || !answersChange(current, locked, given)) {
+            upToDate.push(`${locked.name}@${locked.version}`);
+            continue;
+          }
         }
         if (compareVersions(version, locked.version) < 0 && !options.force) {
           throw new UnsafeError('downgrade', `${locked.name} is at ${locked.version}; --to ${version} would go back.`, {
@@ -75,7 +80,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       }
       // Before anything is asked: every answer given must have a component that asks it.
       const targets = moving.map((m) => m.target);
-      await refuseUnaskedAnswers(given, targets, lock.templates.filter((t) => !moving.some((m) => m.locked === t)), catalog);
+      await refuseUnaskedAnswers(given, targets, lock.templates.filter((t) => !moving.some((m) => m.locked === t) && (component === undefined || t.name === component)), catalog, component);
       for (const { locked, target } of moving) {
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
         const asked = new Set(target.manifest.questions.map((q) => q.name));
@@ -116,6 +121,22 @@ function chooseComponents(lock: Lockfile, component: string | undefined, to: str
   return [found];
 }
 
+/** Answers given on purpose (--set, --answers), not from the environment. */
+function explicit(given: Map<string, GivenAnswer>): Map<string, GivenAnswer> {
+  return new Map([...given].filter(([, answer]) => !answer.ambient));
+}
+
+/** Whether a given answer differs from what the component recorded for one of its questions. */
+function answersChange(template: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>): boolean {
+  return template.manifest.questions.some((question) => {
+    const answer = explicit(given).get(question.name);
+    if (!answer || question.secret) return false;
+    const coerced = coerceAnswer(question, answer.value);
+    // A value of the wrong type counts as a change, so resolving it reports the error (never ignored).
+    return 'error' in coerced || JSON.stringify(coerced.value) !== JSON.stringify(locked.answers[question.name]);
+  });
+}
+
 /**
  * Recorded answers, then --answers/--set; questions new in the target are asked on a terminal,
  * or defaulted with --yes; otherwise the run stops (exit 2), dry run or not.
@@ -127,7 +148,8 @@ async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, g
   for (const [name, value] of Object.entries(locked.answers)) {
     if (names.has(name)) merged.set(name, { value, where: { file: '.platform.yaml' } });
   }
-  for (const [name, answer] of given) merged.set(name, answer);
+  // An answer for another component's question is that component's (ignored here, like the environment's).
+  for (const [name, answer] of given) merged.set(name, names.has(name) ? answer : { ...answer, ambient: true });
   return resolveAnswers({
     questions,
     given: merged,
@@ -154,7 +176,7 @@ async function refuseOpenConflicts(ctx: CliContext, root: string, lock: Lockfile
  * --set/--answers go to whichever components ask them; a name no component of the repository
  * asks is an error listing each component's questions (as create does for its components).
  */
-async function refuseUnaskedAnswers(given: ReadonlyMap<string, GivenAnswer>, targets: readonly Template[], others: readonly LockedTemplate[], catalog: Catalog): Promise<void> {
+async function refuseUnaskedAnswers(given: ReadonlyMap<string, GivenAnswer>, targets: readonly Template[], others: readonly LockedTemplate[], catalog: Catalog, component?: string): Promise<void> {
   const asked = (templates: readonly Template[]): Set<string> => new Set(templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
   let known = asked(targets);
   const unasked = (): Array<[string, GivenAnswer]> => [...given].filter(([name, answer]) => !answer.ambient && !known.has(name));
@@ -170,7 +192,8 @@ async function refuseUnaskedAnswers(given: ReadonlyMap<string, GivenAnswer>, tar
   if (left.length === 0) return;
   const [name, answer] = left[0]!;
   const where = 'flag' in answer.where ? answer.where.flag : formatLocation(answer.where);
-  throw new UsageError('answer-unknown', `${where}: "${name}" is not a question of any component here.${didYouMean(name, known)}`, {
+  const nobody = component === undefined ? 'is not a question of any component here' : `is not a question of ${component} (upgrade without a component name to answer the others)`;
+  throw new UsageError('answer-unknown', `${where}: "${name}" ${nobody}.${didYouMean(name, known)}`, {
     ...('flag' in answer.where ? {} : { where: answer.where }),
     problems: all.map((t) => `${t.manifest.name}@${t.manifest.version}: ${t.manifest.questions.map((q) => q.name).join(', ') || 'no questions'}`),
     hint: `Give only questions the components ask${left.length > 1 ? ` (also unknown: ${left.slice(1).map(([n]) => n).join(', ')})` : ''}.`,

@@ -23,6 +23,8 @@ export interface GitPort {
   firstCommitPending(dir: string): Promise<boolean>;
   /** git init and a first commit of everything but `exclude`. */
   initRepository(dir: string, message: string, exclude: readonly string[]): Promise<StepResult>;
+  /** The `remote.origin.url` of the repository dir is in (undefined outside git or without one); optional in tests. */
+  originUrl?(dir: string): Promise<string | undefined>;
 }
 
 /** The real git, each part loaded on first use (a create with only new files and --no-git spawns nothing). */
@@ -35,4 +37,5 @@ export const spawnedGit: GitPort = {
   insideRepository: async (dir) => (await import('./git.js')).insideGitRepo(dir),
   firstCommitPending: async (dir) => (await import('./git.js')).firstCommitPending(dir),
   initRepository: async (dir, message, exclude) => (await import('./git.js')).initRepository(dir, message, exclude),
+  originUrl: async (dir) => (await import('./git.js')).originUrl(dir),
 };

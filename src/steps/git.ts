@@ -47,3 +47,16 @@ export async function firstCommitPending(dir: string): Promise<boolean> {
   const head = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir });
   return head.exitCode !== 0;
 }
+
+/**
+ * The `remote.origin.url` of the repository dir is in, or undefined (no repository, no remote,
+ * git missing). Read only: the value is hostile input for its reader (answers/remote.ts).
+ */
+export async function originUrl(dir: string): Promise<string | undefined> {
+  try {
+    const result = await runGit(['config', '--get', 'remote.origin.url'], { cwd: dir });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}

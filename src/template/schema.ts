@@ -39,6 +39,12 @@ const stringQuestion = z.strictObject({
   patternHint: z.string().optional(),
   minLength: z.number().int().min(0).optional(),
   maxLength: z.number().int().min(1).optional(),
+  /**
+   * An environment-specific value (an account, a role, a registry) with no honest default:
+   * unanswered (--yes, or Enter at the prompt) the files get `<set-me:NAME>`, which create's
+   * warnings, `platform status --check` and the generated CI's deploy jobs point at.
+   */
+  placeholder: z.boolean().optional(),
 });
 
 const numberQuestion = z.strictObject({

@@ -7,6 +7,10 @@ import type { GitPort } from '../steps/git-port.js';
 import type { Reporter } from '../ui/report.js';
 import { startProgress } from '../ui/progress.js';
 import type { CliContext } from '../cli/context.js';
+import { findPlaceholders, groupPlaceholders } from '../answers/placeholder.js';
+import { writes } from '../plan/plan.js';
+
+const decoder = new TextDecoder();
 
 /** What create does after writing: a first commit, then the dependency install. */
 export interface CreateSteps {
@@ -103,3 +107,44 @@ function pinsCli(plan: Plan, name: string): boolean {
   }
 }
 
+
+/**
+ * The answers still `<set-me:NAME>` in the files this plan writes (never read from secret files),
+ * one warning each, in the human output and --json `warnings`; `placeholders` in --json lists
+ * them with file:line. Deploys fail until they are set.
+ */
+export function warnPlaceholders(plan: Plan, reporter: Reporter): void {
+  const hits = plan.operations.flatMap((op) =>
+    writes(op) && op.policy !== 'secret' ? findPlaceholders(op.path, decoder.decode(op.bytes)) : [],
+  );
+  if (hits.length === 0) return;
+  const grouped = groupPlaceholders(hits);
+  reporter.set({ placeholders: [...grouped].map(([name, where]) => ({ name, marker: `<set-me:${name}>`, where })) });
+  for (const [name, where] of grouped) {
+    const shown = where.length > 2 ? `${where.slice(0, 2).join(', ')} and ${where.length - 2} more` : where.join(', ');
+    reporter.warn(`${name} has no value yet: the files hold <set-me:${name}> (${shown}); set it with \`platform upgrade --set ${name}=VALUE\` before the first deploy (\`platform status --check\` lists every place).`);
+  }
+}
+
+/**
+ * The Node.js the generated package.json asks for (engines.node, `>=MAJOR[.MINOR]`) against the
+ * one running this CLI: said before the install, because the service would not build or start.
+ */
+export function warnNodeVersion(plan: Plan, running: string | undefined, reporter: Reporter): void {
+  if (running === undefined) return;
+  const op = plan.operations.find((o) => o.path === 'package.json');
+  if (!op || !writes(op)) return;
+  let engines: unknown;
+  try {
+    engines = (JSON.parse(decoder.decode(op.bytes)) as { engines?: { node?: unknown } }).engines?.node;
+  } catch {
+    return;
+  }
+  const wanted = typeof engines === 'string' ? /^>=\s*(\d+)(?:\.(\d+))?/.exec(engines.trim()) : null;
+  const have = /^v?(\d+)\.(\d+)/.exec(running);
+  if (!wanted || !have) return;
+  const [needMajor, needMinor] = [Number(wanted[1]), Number(wanted[2] ?? 0)];
+  const [major, minor] = [Number(have[1]), Number(have[2])];
+  if (major > needMajor || (major === needMajor && minor >= needMinor)) return;
+  reporter.warn(`The new service needs Node.js ${String(engines)} (engines.node in package.json; .nvmrc names the major); this is Node.js ${running.replace(/^v/, '')}. Install Node.js ${needMajor} or newer (for example \`nvm install ${needMajor}\`) before installing, building or starting it.`);
+}

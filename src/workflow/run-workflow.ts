@@ -16,7 +16,7 @@ import type { GitPort } from '../steps/git-port.js';
 import type { ComponentChange } from './change.js';
 import type { PresetCheck } from '../template/preset.js';
 import { checkPlan } from './check-plan.js';
-import { gitStep, installCommand, installStep, printNextSteps, type CreateSteps } from './create-steps.js';
+import { gitStep, installCommand, installStep, printNextSteps, warnNodeVersion, warnPlaceholders, type CreateSteps } from './create-steps.js';
 import { formatPlan, planJson } from './format-plan.js';
 import { planChanges } from './plan-changes.js';
 import { howToFinish } from './conflict-help.js';
@@ -107,6 +107,8 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
     const commands = describeHooks(hooks);
     if (commands.length > 0) reporter.line(`Then would run (template hooks; not built-in templates only with --trust or a trust list entry):\n${commands.map((l) => `  ${l}`).join('\n')}`);
     if (installLine) reporter.line(`Then would run: ${installLine}`);
+    if (request.steps) warnNodeVersion(plan, ctx.node, reporter);
+    warnPlaceholders(plan, reporter);
     reporter.line('Dry run: nothing was written.');
     // The same trust decision as the real run, so the same exit code.
     const needed = trustNeeded({ components: hooks, conflicts, install, trust: request.trust, ...trust, root, dryRun: true });
@@ -145,6 +147,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   }
   const installed = stepResults.find((step) => step.name === 'install');
   if (installed) printNextSteps(display, plan, installed, ctx, reporter);
+  warnPlaceholders(plan, reporter);
   if (hooksExit !== ExitCode.ok) return hooksExit;
   if (conflicts) return ExitCode.conflicts;
   return stepResults.some((step) => step.status === 'failed') ? ExitCode.unexpected : ExitCode.ok;
@@ -158,6 +161,7 @@ async function runCreateSteps(ctx: CliContext, git: GitPort, reporter: Reporter,
   const results: StepResult[] = [];
   reporter.set({ steps: results });
   const names = plan.components.map((c) => `${c.name}@${c.to}`).join(', ');
+  warnNodeVersion(plan, ctx.node, reporter);
   results.push(
     install && install.allowed !== true
       ? { name: 'install', status: 'skipped', detail: 'untrusted' }
@@ -175,7 +179,8 @@ async function printHeading(request: WorkflowRequest, plan: Plan, changes: reado
   else if (fresh.length > 0) reporter.line(`${would ? 'Would add' : 'Adding'} ${names(fresh)} to ${display}`);
   const changelogs: Record<string, ChangelogEntry[]> = {};
   for (const component of plan.components.filter((c) => c.from !== undefined)) {
-    reporter.line(`${would ? 'Would upgrade' : 'Upgrading'} ${component.name} ${component.from} → ${component.to} in ${display}`);
+    if (component.from === component.to) reporter.line(`${would ? 'Would render' : 'Rendering'} ${component.name}@${component.to} again with the new answers in ${display}`);
+    else reporter.line(`${would ? 'Would upgrade' : 'Upgrading'} ${component.name} ${component.from} → ${component.to} in ${display}`);
     const entries = (await request.changelog?.(component)) ?? [];
     changelogs[component.name] = entries;
     const change = changes.find((c) => c.target.manifest.name === component.name);

@@ -15,11 +15,16 @@ const pairs = catalog.flatMap((entry) =>
 );
 const textMerger = await gitTextMerger();
 
-/** A repository created at NAME@VERSION with default answers, on memfs. */
-async function createAt(name: string, version: string) {
+/**
+ * A repository created at NAME@VERSION on memfs, with default answers or the given ones (those
+ * the version asks): an upgraded repository equals a fresh create with the same answers. (A
+ * default that became a placeholder does not change a recorded answer.)
+ */
+async function createAt(name: string, version: string, given: Record<string, unknown> = {}) {
   const { fs, vol } = memoryFs();
   const template = await builtinTemplate(`${name}@${version}`);
-  const { values } = await renderBuiltin(`${name}@${version}`, {}, 'repo');
+  const asked = new Set(template.manifest.questions.map((q) => q.name));
+  const { values } = await renderBuiltin(`${name}@${version}`, Object.fromEntries(Object.entries(given).filter(([key]) => asked.has(key))), 'repo');
   const answers = { values, secrets: new Set(template.manifest.questions.filter((q) => q.secret).map((q) => q.name)) };
   await applyPlan(fs, await planCreate({ fs, root: '/repo', template, sourceLabel: 'builtin', answers, lock: EMPTY_LOCKFILE }), { pid: 1 });
   return { fs, vol };
@@ -29,6 +34,11 @@ function files(vol: ReturnType<typeof memoryFs>['vol']): Record<string, string |
   const all = vol.toJSON('/repo');
   delete all['/repo/.platform.yaml'];
   return all;
+}
+
+async function recordedAnswers(fs: ReturnType<typeof memoryFs>['fs'], name: string): Promise<Record<string, unknown>> {
+  const lock = parseLockfile(String(await fs.readFile('/repo/.platform.yaml')), '.platform.yaml');
+  return lock.templates.find((t) => t.name === name)!.answers;
 }
 
 async function upgrade(fs: ReturnType<typeof memoryFs>['fs'], name: string, to: string) {
@@ -48,16 +58,17 @@ describe('every pair of built-in versions', () => {
 
   it.each(pairs)('%s: an untouched repo upgraded from %s to %s equals a fresh create', async (name, from, to) => {
     const upgraded = await createAt(name, from);
+    const answers = await recordedAnswers(upgraded.fs, name);
     const plan = await upgrade(upgraded.fs, name, to);
     expect(plan.conflicts).toEqual([]);
     await applyPlan(upgraded.fs, plan, { pid: 1 });
-    const fresh = await createAt(name, to);
+    const fresh = await createAt(name, to, answers);
     expect(files(upgraded.vol)).toEqual(files(fresh.vol));
   });
 
   it.each(pairs)("%s: a team's edit survives the upgrade from %s to %s, with no conflict", async (name, from, to) => {
     const repo = await createAt(name, from);
-    const fresh = await createAt(name, to);
+    const fresh = await createAt(name, to, await recordedAnswers(repo.fs, name));
     // A merge-policy text file both versions end alike (the template's changes are elsewhere):
     // the team's note appended to it, away from what the template changed.
     const lock = parseLockfile(String(await repo.fs.readFile('/repo/.platform.yaml')), '.platform.yaml');

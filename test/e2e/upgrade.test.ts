@@ -525,8 +525,8 @@ describe('platform status', () => {
     command: string;
     ok: boolean;
     exitCode: number;
-    components: Array<{ name: string; version: string; latest: string; behind: boolean; drifted: Array<{ path: string; policy: string; state: string }>; conflicts: string[]; changelog: Array<{ version: string; text: string }> }>;
-    check?: { passed: boolean; ownedDrift: string[] };
+    components: Array<{ name: string; version: string; latest: string; behind: boolean; drifted: Array<{ path: string; policy: string; state: string }>; conflicts: string[]; placeholders: Array<{ path: string; line: number; name: string; policy: string }>; changelog: Array<{ version: string; text: string }> }>;
+    check?: { passed: boolean; ownedDrift: string[]; placeholders: string[] };
   }
 
   it('an up-to-date repository: exit 0, also with --check', async () => {
@@ -570,6 +570,7 @@ describe('platform status', () => {
         behind: true,
         drifted: [{ path: 'package.json', policy: 'merge', state: 'modified' }],
         conflicts: [],
+        placeholders: [],
         changelog: SERVICE_VERSIONS.slice(1).reverse().map((version) => ({ version, text: readFileSync(join(REPO_ROOT, 'templates/service', version, 'CHANGELOG.md'), 'utf8').trim() })),
       },
     ]);

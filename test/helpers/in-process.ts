@@ -22,6 +22,8 @@ export interface InProcessOptions {
   bin?: BinName;
   /** git on the repository (default: the real one, which finds no repository on memfs paths). */
   git?: GitPort;
+  /** The Node.js version the CLI "runs on" (compared with a generated package.json's engines). */
+  node?: string;
 }
 
 /** `platform ARGS` (or create-service) on fs, with no terminal and colour off. */
@@ -41,6 +43,7 @@ export async function runInProcess(fs: Fs, args: string[], options: InProcessOpt
     self: [],
     onCancel: () => undefined,
     ...(options.git ? { git: options.git } : {}),
+    ...(options.node ? { node: options.node } : {}),
   };
   const code = await run(options.bin ?? 'platform', args, ctx);
   return { code, stdout, stderr };
