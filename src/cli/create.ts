@@ -1,11 +1,11 @@
-import { posix, resolve, basename } from 'node:path';
+import { posix, resolve, basename, relative, isAbsolute } from 'node:path';
 import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
 import { readGivenAnswers } from './project.js';
 import { Catalog } from '../sources/catalog.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
-import { newComponents, presetChecks, selectTemplates } from './compose.js';
+import { componentChanges, composeQuestions, newComponents, presetChecks, resolveComposition, selectTemplates, type ComposeInput, type Selection } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
 import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
@@ -14,7 +14,12 @@ import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
 import { isInteractive, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
-import { askText, inquirerPrompter } from './prompter.js';
+import { askText, inquirerPrompter, type TerminalPrompter } from './prompter.js';
+import { chalkFor } from '../ui/colors.js';
+import { hasEssentials, shortPathPrompter } from '../answers/short-path.js';
+import { answerProblem } from '../answers/value.js';
+import { REVIEW_CHOICES, reviewLines } from './review.js';
+import type { ComponentChange } from '../workflow/change.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 
 const decoder = new TextDecoder();
@@ -26,15 +31,18 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
   const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
-  const root = await chooseTarget(directory, given, interactive, ctx);
+  const prompter = interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined;
+  const root = await chooseTarget(directory, given, selection, prompter, ctx);
   return runWorkflow(ctx, reporter, {
     command: 'create',
     root,
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = await checkTarget(root, selection.templates, options, ctx);
-      const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
-      return { lock, changes: await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
+      const compose = { selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), targetName: basename(root) };
+      const { questions } = composeQuestions(selection.templates);
+      if (!prompter || !hasEssentials(questions)) return { lock, changes: await newComponents({ ...compose, prompter }) };
+      return { lock, changes: await shortPath(compose, prompter, relative(ctx.cwd, root) || '.', ctx.stderr) };
     },
     conflictStyle: 'markers',
     force: false,
@@ -46,11 +54,47 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   });
 }
 
-async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, interactive: boolean, ctx: CliContext): Promise<string> {
+/**
+ * The short path on a terminal: the essential questions, then a review screen (create, customise,
+ * cancel); customise walks the other questions component by component, each group skippable, and
+ * comes back to the review. Cancel writes nothing (exit 130, as Ctrl-C).
+ */
+async function shortPath(compose: Omit<ComposeInput, 'prompter'>, terminal: TerminalPrompter, folder: string, output: NodeJS.WritableStream): Promise<ComponentChange[]> {
+  const prompter = shortPathPrompter(terminal, (group) => terminal.confirmGroup(group));
+  for (;;) {
+    const composition = await resolveComposition({ ...compose, prompter });
+    const included = new Set(composition.included);
+    const lines = reviewLines({
+      folder: folder.startsWith('..') || isAbsolute(folder) ? folder : `./${folder}`,
+      included: composition.included,
+      left: compose.selection.templates.filter((t) => !included.has(t)).map((t) => t.manifest.name),
+      groups: composeQuestions(composition.included).groups,
+      answers: composition.answers,
+      given: composition.given,
+    });
+    output.write(`\n${lines.join('\n')}\n\n`);
+    const choice = await terminal.choose('Create, customise or cancel?', REVIEW_CHOICES, 'create');
+    if (choice === 'create') return componentChanges(composition);
+    if (choice === 'cancel') throw new CancelledError();
+    prompter.customise();
+  }
+}
+
+async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, selection: Selection, prompter: TerminalPrompter | undefined, ctx: CliContext): Promise<string> {
   if (directory !== undefined && directory.trim() !== '') return resolve(ctx.cwd, directory);
   const name = given.get('name')?.value;
   if (typeof name === 'string' && name !== '') return resolve(ctx.cwd, name);
-  if (interactive) {
+  // Name first, the folder after it: one question instead of two, and a folder that is a valid name.
+  const nameQuestion = composeQuestions(selection.templates).questions.find((q) => q.name === 'name' && q.type === 'string');
+  if (prompter && nameQuestion) {
+    const answer = await prompter.ask(nameQuestion, 'my-service', (value) => {
+      const problem = answerProblem(nameQuestion, value);
+      return problem ? `name ${problem}` : true;
+    });
+    given.set('name', { value: answer, where: { flag: '--set name' } });
+    return resolve(ctx.cwd, String(answer));
+  }
+  if (prompter) {
     const answer = await askText(ctx.stderr, 'Folder for the new service', 'my-service', (value) =>
       value.trim() === '' ? 'Enter a folder name' : true,
     );
