@@ -1,6 +1,7 @@
 /**
- * create-service at a real terminal (pty, no CI variables): the folder prompt, each
- * question, validation with retry, Ctrl-C, and questions answered up front.
+ * create-service at a real terminal (pty, no CI variables): the name first (it names the folder),
+ * each question of a template that marks none essential, validation with retry, Ctrl-C, and
+ * questions answered up front. The golden path's short path is in create-short-path.test.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,18 +28,16 @@ async function prompt(s: PtySession, pattern: string | RegExp): Promise<void> {
 }
 
 describe('create-service at a terminal', () => {
-  it('asks for the folder, then each question; Enter takes defaults, typed and selected answers are used', async () => {
+  it('asks for the name (the folder is named after it), then each question; Enter takes defaults, typed and selected answers are used', async () => {
     const cwd = tempDir();
     const s = await ptySession('create-service', [...V1, ...NO_STEPS], { cwd });
 
-    await prompt(s, 'Folder for the new service');
+    await prompt(s, 'Service name');
+    await prompt(s, '(my-service)');
     s.write('orders-api');
     await prompt(s, 'orders-api');
     s.write(keys.enter);
-
-    await prompt(s, 'Service name');
-    await prompt(s, 'orders-api'); // default: the folder
-    s.write(keys.enter);
+    await prompt(s, '✔ Service name orders-api');
 
     await prompt(s, 'Owning team');
     await prompt(s, 'orders-api-team'); // default derived from the name
@@ -114,7 +113,7 @@ describe('create-service at a terminal', () => {
     expect(answersIn(join(cwd, 'svc'))).toMatchObject({ name: 'good-name', owner: 'good-name-team', port: 9000 });
   });
 
-  for (const where of ['the folder prompt', 'a question'] as const) {
+  for (const where of ['the name prompt', 'a question'] as const) {
     it(`Ctrl-C at ${where}: exit 130, "Cancelled", nothing written, no stack trace`, async () => {
       const cwd = tempDir();
       const s = await ptySession('create-service', where === 'a question' ? ['svc', ...V1, ...NO_STEPS] : [...V1, ...NO_STEPS], { cwd });
@@ -123,7 +122,7 @@ describe('create-service at a terminal', () => {
         s.write(keys.enter);
         await prompt(s, 'Owning team');
       } else {
-        await prompt(s, 'Folder for the new service');
+        await prompt(s, 'Service name');
       }
       s.write(keys.ctrlC);
       expect(await s.exit()).toEqual({ code: 130, signal: null });
