@@ -87,8 +87,10 @@ async function chooseTarget(directory: string | undefined, given: Map<string, Gi
   // Name first, the folder after it: one question instead of two, and a folder that is a valid name.
   const nameQuestion = composeQuestions(selection.templates).questions.find((q) => q.name === 'name' && q.type === 'string');
   if (prompter && nameQuestion) {
-    const answer = await prompter.ask(nameQuestion, 'my-service', (value) => {
-      const problem = answerProblem(nameQuestion, value);
+    // The template's default, unless it is derived from the folder we are about to name.
+    const literal = typeof nameQuestion.default === 'string' && !nameQuestion.default.includes('{{') ? nameQuestion.default : undefined;
+    const answer = await prompter.ask(nameQuestion, literal ?? 'my-service', (value) => {
+      const problem = answerProblem(nameQuestion, value) ?? folderProblem(String(value));
       return problem ? `name ${problem}` : true;
     });
     given.set('name', { value: answer, where: { flag: '--set name' } });
@@ -103,6 +105,14 @@ async function chooseTarget(directory: string | undefined, given: Map<string, Gi
   throw new UsageError('target-missing', 'No directory given for the new service, and no terminal to ask for one.', {
     hint: 'Name it: create-service payments-api (or pass --set name=payments-api).',
   });
+}
+
+/** A template's name rule may allow anything: the name also names the folder, here, in one piece. */
+function folderProblem(name: string): string | undefined {
+  if (name.trim() === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    return 'also names the new folder: give a plain folder name (no slashes, not . or ..), or pass the folder as an argument';
+  }
+  return undefined;
 }
 
 /** The target must be a folder that is empty (or --force), and not already hold this template. */

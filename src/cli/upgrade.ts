@@ -11,6 +11,7 @@ import type { Reporter } from '../ui/report.js';
 import { cliOf, isInteractive, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
+import { chalkFor } from '../ui/colors.js';
 import { componentFlags } from './infer.js';
 import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
 import { Catalog } from '../sources/catalog.js';
@@ -68,7 +69,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
         }
         const target = await catalog.load(`${locked.name}@${version}`, locked.source);
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
-        const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
+        const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
         const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
         changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });

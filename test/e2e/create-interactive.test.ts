@@ -3,7 +3,7 @@
  * each question of a template that marks none essential, validation with retry, Ctrl-C, and
  * questions answered up front. The golden path's short path is in create-short-path.test.ts.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -111,6 +111,27 @@ describe('create-service at a terminal', () => {
     }
     expect(await s.exit()).toEqual({ code: 0, signal: null });
     expect(answersIn(join(cwd, 'svc'))).toMatchObject({ name: 'good-name', owner: 'good-name-team', port: 9000 });
+  });
+
+  it('the name names the folder: a template whose name rule allows "../escape" still gets a plain folder (retry), never one outside', async () => {
+    const cwd = tempDir();
+    const template = join(cwd, 'loose');
+    mkdirSync(join(template, 'files'), { recursive: true });
+    writeFileSync(join(template, 'template.yaml'), 'name: loose\nversion: 1.0.0\nquestions:\n  - { name: name, type: string, default: svc }\n');
+    writeFileSync(join(template, 'files', 'README.md.hbs'), '# {{name}}\n');
+    const work = join(cwd, 'work');
+    mkdirSync(work);
+    const s = await ptySession('create-service', ['--template', template, ...NO_STEPS], { cwd: work });
+    await prompt(s, '? name (svc)');
+    s.write('../escape');
+    s.write(keys.enter);
+    await prompt(s, 'also names the new folder');
+    s.write(keys.backspace.repeat(12));
+    s.write('inside');
+    s.write(keys.enter);
+    expect(await s.exit()).toEqual({ code: 0, signal: null });
+    expect(readdirSync(cwd).sort()).toEqual(['loose', 'work']);
+    expect(readFileSync(join(work, 'inside', 'README.md'), 'utf8')).toBe('# inside\n');
   });
 
   for (const where of ['the name prompt', 'a question'] as const) {
