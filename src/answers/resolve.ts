@@ -85,8 +85,9 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
     } else if (input.useDefaults && defaultValue !== undefined) {
       const problem = answerProblem(question, defaultValue);
       if (problem) {
+        const fromFolder = typeof question.default === 'string' && question.default.includes('@target');
         throw new UsageError('default-invalid', `The default of "${question.name}" (${displayValue(question, defaultValue)}) ${problem}.`, {
-          hint: `Give it with ${setFlagExample(question)}.`,
+          hint: `Give it with ${setFlagExample(question)}${fromFolder ? " (the default comes from the folder's name, which has nothing usable for it)" : ''}.`,
         });
       }
       values[question.name] = defaultValue;

@@ -197,4 +197,13 @@ describe('create-service on the golden path at a terminal: the short path', () =
     expect(r.code, r.stderr).toBe(0);
     expect(answersOf(join(cwd, 'My Service'), 'service')).toMatchObject({ name: 'my-service' });
   });
+
+  it('a folder with nothing usable for a name (2024) and --yes: exit 2 saying so, nothing written', async () => {
+    const cwd = tempDir();
+    const r = await cli('create-service', ['2024', '--yes', ...NO_STEPS], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--set name=');
+    expect(r.stderr).toContain("the default comes from the folder's name");
+    expect(readdirSync(cwd)).toEqual([]);
+  });
 });
