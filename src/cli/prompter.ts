@@ -19,9 +19,9 @@ export function inquirerPrompter(output: NodeJS.WritableStream, color: ChalkInst
   const context = { output, clearPromptOnDone: false };
   const theme = (question: { help?: string | undefined }, shownDefault?: string) => ({
     // The help rides on the idle prefix: above the question while it is open, not on the answered line.
-    prefix: { idle: `${question.help ? `${color.dim(`  ${question.help}`)}\n` : ''}${color.blue('?')}`, done: color.green('✔') },
+    prefix: { idle: `${question.help ? `${color.dim(`  ${printable(question.help)}`)}\n` : ''}${color.blue('?')}`, done: color.green('✔') },
     style: {
-      defaultAnswer: (text: string) => color.dim(`(${text})`),
+      defaultAnswer: (text: string) => color.dim(`(${printable(text)})`),
       message: (text: string, status: string) =>
         status === 'done' || shownDefault === undefined ? color.bold(text) : `${color.bold(text)} ${color.dim(`(${shownDefault})`)}`,
     },
@@ -30,7 +30,7 @@ export function inquirerPrompter(output: NodeJS.WritableStream, color: ChalkInst
   return {
     async ask(question, defaultValue, validate) {
       const prompts = await import('@inquirer/prompts');
-      const message = question.message ?? question.name;
+      const message = printable(question.message ?? question.name);
       const check = (value: unknown): string | true => validate(value);
       try {
         switch (question.type) {
@@ -63,7 +63,7 @@ export function inquirerPrompter(output: NodeJS.WritableStream, color: ChalkInst
                 message,
                 choices: question.choices.map((c) => ({ value: choiceValue(c), name: labelWithValue(c) })),
                 ...(typeof defaultValue === 'string' ? { default: defaultValue } : {}),
-                theme: theme(question, typeof defaultValue === 'string' ? defaultValue : undefined),
+                theme: theme(question, typeof defaultValue === 'string' ? printable(defaultValue) : undefined),
               },
               context,
             );
@@ -78,7 +78,7 @@ export function inquirerPrompter(output: NodeJS.WritableStream, color: ChalkInst
                   checked: selected.includes(choiceValue(c)),
                 })),
                 validate: (items) => check(items.map((item) => item.value)),
-                theme: theme(question, selected.length > 0 ? selected.join(', ') : 'none'),
+                theme: theme(question, selected.length > 0 ? printable(selected.join(', ')) : 'none'),
               },
               context,
             );
@@ -128,7 +128,13 @@ function asCancel(error: unknown): unknown {
 
 /** A choice as the user sees it: its label, and the value --set and answers files take. */
 function labelWithValue(choice: Parameters<typeof choiceLabel>[0]): string {
-  const label = choiceLabel(choice);
-  const value = choiceValue(choice);
+  const label = printable(choiceLabel(choice));
+  const value = printable(choiceValue(choice));
   return label === value ? value : `${label} (${value})`;
+}
+
+/** Template text reaches the terminal as text: a template from elsewhere cannot send escape sequences. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' || c === '\t' ? ' ' : '?'));
 }

@@ -1,5 +1,4 @@
 import type { QuestionGroup, ResolvedAnswers } from '../answers/resolve.js';
-import { displayValue } from '../answers/value.js';
 import type { Question } from '../template/schema.js';
 import type { Template } from '../template/template.js';
 
@@ -39,7 +38,7 @@ export function reviewLines(input: ReviewInput): string[] {
     const shown: string[] = [];
     for (const question of group?.questions ?? []) {
       if (!isActive(question)) continue;
-      if (!secrets.has(question.name) && isNotable(question)) shown.push(`${question.name}=${displayValue(question, values[question.name]).replace(/^"(.*)"$/, '$1')}`);
+      if (!secrets.has(question.name) && isNotable(question)) shown.push(`${question.name}=${shortValue(values[question.name])}`);
       else if (!input.given.has(question.name)) others += 1;
     }
     lines.push(`  ${template.manifest.name.padEnd(width)}  ${template.manifest.version.padEnd(6)} ${shown.join('  ')}`.trimEnd());
@@ -48,6 +47,12 @@ export function reviewLines(input: ReviewInput): string[] {
   lines.push('');
   if (others > 0) lines.push(`${others} more setting${others === 1 ? '' : 's'} keep${others === 1 ? 's its default' : ' their defaults'}; "Customise" goes through them.`);
   return lines;
+}
+
+/** A value on one line, escaped (no control characters reach the terminal), cut at 60 characters. */
+function shortValue(value: unknown): string {
+  const text = (Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(v ?? null).replace(/^"(.*)"$/, '$1')).join(',');
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 /** Worth seeing before creating: what the user answered first, and the choices and numbers that shape the files. */

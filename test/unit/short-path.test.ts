@@ -9,6 +9,7 @@ import { nameFromFolder } from '../../src/answers/folder-name.js';
 import { hasEssentials, shortPathPrompter } from '../../src/answers/short-path.js';
 import type { Prompter, QuestionGroup } from '../../src/answers/resolve.js';
 import { reviewLines } from '../../src/cli/review.js';
+import { printable } from '../../src/cli/prompter.js';
 import { makeTemplate } from '../helpers/template.js';
 
 const SERVICE = `name: service
@@ -125,6 +126,21 @@ describe('the review screen', () => {
     expect(text).toContain('3 more settings keep their defaults');
     expect(text).not.toContain('s3cr3t');
     expect(text).not.toContain('orgId');
+  });
+});
+
+describe('hostile text on the terminal', () => {
+  it('an answer with escape sequences is shown escaped on the review screen, and cut to one short line', async () => {
+    const inner = scripted({ owner: '\u001b[2J\u001b]0;pwned\u0007' + 'x'.repeat(500) });
+    const { answers, included, given } = await walk(shortPathPrompter(inner, async () => false));
+    const text = reviewLines({ folder: './orders', included, left: [], groups: composeQuestions(included).groups, answers, given }).join('\n');
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(text).toContain('owner=\\u001b[2J');
+    expect(text.split('\n').every((line) => line.length < 300)).toBe(true);
+  });
+
+  it('a template\'s messages, help and labels cannot send control characters to the terminal', () => {
+    expect(printable('Name\u001b[31m red\u0007\nnext')).toBe('Name?[31m red? next');
   });
 });
 
