@@ -31,7 +31,10 @@ export function inquirerPrompter(output: NodeJS.WritableStream, color: ChalkInst
     async ask(question, defaultValue, validate) {
       const prompts = await import('@inquirer/prompts');
       const message = printable(question.message ?? question.name);
-      const check = (value: unknown): string | true => validate(value);
+      const check = (value: unknown): string | true => {
+        const verdict = validate(value);
+        return verdict === true ? true : printable(verdict);
+      };
       try {
         switch (question.type) {
           case 'string':
