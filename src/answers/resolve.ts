@@ -11,9 +11,17 @@ export interface GivenAnswer {
   ambient?: boolean;
 }
 
+/** Questions asked together: one component's (or a preset's choice of components). */
+export interface QuestionGroup {
+  label: string;
+  questions: Question[];
+}
+
 /** Asks one question on a terminal. Tests answer from a map. */
 export interface Prompter {
   ask(question: Question, defaultValue: unknown, validate: (value: unknown) => string | true): Promise<unknown>;
+  /** Told which component asks what before a walk (the short path asks group by group). */
+  groups?(groups: QuestionGroup[]): void;
 }
 
 export interface ResolveInput {
@@ -37,6 +45,8 @@ export interface ResolvedAnswers {
   values: Record<string, unknown>;
   /** Names of secret questions: never persisted nor shown. */
   secrets: Set<string>;
+  /** Names of the questions whose `when` held (the ones that shape the output), for summaries. */
+  active?: Set<string>;
 }
 
 const describe = (where: GivenAnswer['where']): string => ('flag' in where ? where.flag : formatLocation(where));
@@ -54,6 +64,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
   }
 
   const values: Record<string, unknown> = {};
+  const active = new Set<string>();
   const missing: Question[] = [];
   const missingDefaults = new Map<string, unknown>();
   for (const question of input.questions) {
@@ -63,6 +74,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
       values[question.name] = defaultValue ?? null;
       continue;
     }
+    active.add(question.name);
     const given = input.given.get(question.name);
     if (given) {
       values[question.name] = checkGiven(question, given);
@@ -74,8 +86,9 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
     } else if (input.useDefaults && defaultValue !== undefined) {
       const problem = answerProblem(question, defaultValue);
       if (problem) {
+        const fromFolder = typeof question.default === 'string' && question.default.includes('@target');
         throw new UsageError('default-invalid', `The default of "${question.name}" (${displayValue(question, defaultValue)}) ${problem}.`, {
-          hint: `Give it with ${setFlagExample(question)}.`,
+          hint: `Give it with ${setFlagExample(question)}${fromFolder ? " (the default comes from the folder's name, which has nothing usable for it)" : ''}.`,
         });
       }
       values[question.name] = defaultValue;
@@ -110,7 +123,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<ResolvedAnswe
     });
   }
 
-  return { values, secrets: new Set(input.questions.filter((q) => q.secret).map((q) => q.name)) };
+  return { values, secrets: new Set(input.questions.filter((q) => q.secret).map((q) => q.name)), active };
 }
 
 function checkGiven(question: Question, given: GivenAnswer): unknown {

@@ -7,6 +7,7 @@ import type { Reporter } from '../ui/report.js';
 import { isInteractive, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
+import { chalkFor } from '../ui/colors.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { Catalog } from '../sources/catalog.js';
 import { newComponents, presetChecks, selectTemplates } from './compose.js';
@@ -47,7 +48,7 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
       const flags = componentFlags([...lock.templates.map((t) => t.name), ...adding], selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
       // What the repository says (package.json, other components) wins over its git remote.
       const defaults = new Map([...flags, ...(await remoteDefaults(root, ctx)), ...(await inferAnswers(ctx.fs, root, lock))]);
-      const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
+      const prompter = interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined;
       return { lock, changes: await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
     },
     conflictStyle: 'markers',

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
-import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
+import { resolveAnswers, type GivenAnswer, type Prompter, type QuestionGroup, type ResolvedAnswers } from '../answers/resolve.js';
 import { createRenderer } from '../render/handlebars.js';
 import { BUILTIN_ROOT } from '../template/builtin.js';
 import { DEFAULT_PRESET, inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
@@ -12,6 +12,7 @@ import { canonicalSource } from '../sources/canonical.js';
 import { isGitSpec, redact } from '../sources/spec.js';
 import { isNpmSpec } from '../sources/npm-spec.js';
 import { newComponent, type ComponentChange } from '../workflow/change.js';
+import { nameFromFolder } from '../answers/folder-name.js';
 
 /** What a create or add renders: one template, or a preset's components. */
 export interface Selection {
@@ -58,9 +59,10 @@ export interface ComposeInput {
 }
 
 /** Which components are in, and one answer per question name across them. */
-export async function resolveComposition(input: ComposeInput): Promise<{ included: Template[]; answers: ResolvedAnswers }> {
+export async function resolveComposition(input: ComposeInput): Promise<{ included: Template[]; answers: ResolvedAnswers; given: Set<string> }> {
   const { selection } = input;
-  const renderer = createRenderer({ templateId: selection.label, data: { target: input.targetName } });
+  // {{@target}} in defaults is the folder's name made a valid name: "My Service" gives my-service.
+  const renderer = createRenderer({ templateId: selection.label, data: { target: nameFromFolder(input.targetName) } });
   const evaluate = (expression: string, answers: Record<string, unknown>): string =>
     renderer.render(expression, JSON.parse(JSON.stringify(answers)) as object, `${selection.label} (template.yaml)`);
 
@@ -71,6 +73,7 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
   if (selection.preset) {
     const optional = selection.preset.components.filter((c) => c.optional).map((c) => ({ component: c.template, question: inclusionQuestion(c) }));
     const names = new Set(optional.map((o) => o.question.name));
+    input.prompter?.groups?.([{ label: 'components', questions: optional.map((o) => o.question).filter((q) => !input.given.has(q.name)) }]);
     const picked = await resolveAnswers({
       questions: optional.map((o) => o.question),
       given: new Map([...input.given].filter(([name]) => names.has(name))),
@@ -90,16 +93,8 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
 
   // Shared questions are asked once: the first component to declare a name asks it, with the
   // strictest bounds any component sets (deploy's shorter name limit holds for the whole path).
-  const questions: Question[] = [];
-  const seen = new Set<string>();
-  for (const template of included) {
-    for (const question of template.manifest.questions) {
-      const first = questions.findIndex((q) => q.name === question.name);
-      if (first === -1) questions.push(question);
-      else questions[first] = strictest(questions[first]!, question);
-      seen.add(question.name);
-    }
-  }
+  const { questions, groups } = composeQuestions(included);
+  const seen = new Set(questions.map((q) => q.name));
   // Answers for left-out components' questions are dropped, not errors.
   const everyQuestion = new Set(selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
   const given = new Map([...input.given].filter(([name]) => !(name in inclusion) && (seen.has(name) || !everyQuestion.has(name))));
@@ -107,6 +102,8 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
   for (const [name, value] of Object.entries(inclusion)) {
     if (seen.has(name)) given.set(name, input.given.get(name) ?? { value, where: { flag: `--set ${name}` } });
   }
+  // The short path offers, per component, what is still to answer.
+  input.prompter?.groups?.(groups.map((g) => ({ ...g, questions: g.questions.filter((q) => !given.has(q.name)) })));
   const answers = await resolveAnswers({
     questions,
     given,
@@ -120,17 +117,52 @@ export async function resolveComposition(input: ComposeInput): Promise<{ include
     throw error;
   });
   if (missingInclusion) throw missingInclusion;
-  return { included, answers };
+  return { included, answers, given: new Set(given.keys()) };
 }
 
 /** create and add: the selection's components, new to the folder, with one answer per question name. */
 export async function newComponents(input: ComposeInput): Promise<ComponentChange[]> {
-  const { included, answers } = await resolveComposition(input);
+  return componentChanges(await resolveComposition(input));
+}
+
+/** A resolved composition as the new components the workflow plans. */
+export function componentChanges({ included, answers }: { included: Template[]; answers: ResolvedAnswers }): ComponentChange[] {
   return included.map((template) => newComponent(template, sourceLabel(template), answers));
+}
+
+/**
+ * Shared questions are asked once: the first component to declare a name asks it (its group),
+ * with the strictest bounds any component sets (deploy's shorter name limit holds for the whole
+ * path), and essential if any component says so.
+ */
+export function composeQuestions(templates: readonly Template[]): { questions: Question[]; groups: QuestionGroup[] } {
+  const questions: Question[] = [];
+  const groups: QuestionGroup[] = [];
+  for (const template of templates) {
+    const group: QuestionGroup = { label: template.manifest.name, questions: [] };
+    for (const question of template.manifest.questions) {
+      const first = questions.findIndex((q) => q.name === question.name);
+      if (first === -1) {
+        questions.push(question);
+        group.questions.push(question);
+      } else {
+        const merged = strictest(questions[first]!, question);
+        for (const g of groups) g.questions = g.questions.map((q) => (q === questions[first] ? merged : q));
+        questions[first] = merged;
+      }
+    }
+    groups.push(group);
+  }
+  return { questions, groups: groups.filter((g) => g.questions.length > 0) };
 }
 
 /** A shared question with the tighter of two declarations' length and range bounds. */
 function strictest(asked: Question, other: Question): Question {
+  const essential = asked.essential === true || other.essential === true ? { essential: true } : {};
+  return { ...tighter(asked, other), ...essential };
+}
+
+function tighter(asked: Question, other: Question): Question {
   if (asked.type === 'string' && other.type === 'string') {
     const maxLength = [asked.maxLength, other.maxLength].filter((n) => n !== undefined);
     const minLength = [asked.minLength, other.minLength].filter((n) => n !== undefined);

@@ -1,11 +1,11 @@
-import { posix, resolve, basename } from 'node:path';
+import { posix, resolve, basename, relative, isAbsolute } from 'node:path';
 import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
 import { readGivenAnswers } from './project.js';
 import { Catalog } from '../sources/catalog.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
-import { newComponents, presetChecks, selectTemplates } from './compose.js';
+import { componentChanges, composeQuestions, newComponents, presetChecks, resolveComposition, selectTemplates, type ComposeInput, type Selection } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
 import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
@@ -15,7 +15,11 @@ import type { Reporter } from '../ui/report.js';
 import { cliOf, isInteractive, type CliContext } from './context.js';
 import { remoteDefaults } from './infer.js';
 import type { CreateOptions } from './options.js';
-import { askText, inquirerPrompter } from './prompter.js';
+import { askText, inquirerPrompter, type TerminalPrompter } from './prompter.js';
+import { chalkFor } from '../ui/colors.js';
+import { hasEssentials, shortPathPrompter } from '../answers/short-path.js';
+import { answerProblem } from '../answers/value.js';
+import { REVIEW_CHOICES, reviewLines } from './review.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 import { renderChange, renderRecorded, type ComponentChange } from '../workflow/change.js';
 import type { CliIdentity } from '../render/render.js';
@@ -29,18 +33,21 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
   const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
-  const root = await chooseTarget(directory, given, interactive, ctx);
+  const prompter = interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined;
+  const root = await chooseTarget(directory, given, selection, prompter, ctx);
   return runWorkflow(ctx, reporter, {
     command: 'create',
     root,
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = await checkTarget(root, selection.templates, options, ctx);
-      const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
       const defaults = options.git === false ? new Map<string, unknown>() : await remoteDefaults(root, ctx);
-      const changes = await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
-      if (!lock.templates.some((t) => selection.templates.some((s) => s.manifest.name === t.name))) return { lock, changes };
-      // Run again on a folder this created: the same inputs finish the job, different ones are refused.
+      const compose = { selection, given, defaults, useDefaults: Boolean(options.yes), targetName: basename(root) };
+      const { questions } = composeQuestions(selection.templates);
+      const rerun = lock.templates.some((t) => selection.templates.some((s) => s.manifest.name === t.name));
+      // A re-run asks nothing new: the same inputs finish the job, different ones are refused.
+      const changes = !prompter || rerun || !hasEssentials(questions) ? await newComponents({ ...compose, prompter }) : await shortPath(compose, prompter, relative(ctx.cwd, root) || '.', ctx.stderr);
+      if (!rerun) return { lock, changes };
       return { lock, changes: await sameCreate(root, lock, changes, cliOf(ctx)), rerun: true };
     },
     conflictStyle: 'markers',
@@ -53,11 +60,49 @@ export async function runCreate(directory: string | undefined, options: CreateOp
   });
 }
 
-async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, interactive: boolean, ctx: CliContext): Promise<string> {
+/**
+ * The short path on a terminal: the essential questions, then a review screen (create, customise,
+ * cancel); customise walks the other questions component by component, each group skippable, and
+ * comes back to the review. Cancel writes nothing (exit 130, as Ctrl-C).
+ */
+async function shortPath(compose: Omit<ComposeInput, 'prompter'>, terminal: TerminalPrompter, folder: string, output: NodeJS.WritableStream): Promise<ComponentChange[]> {
+  const prompter = shortPathPrompter(terminal, (group) => terminal.confirmGroup(group));
+  for (;;) {
+    const composition = await resolveComposition({ ...compose, prompter });
+    const included = new Set(composition.included);
+    const lines = reviewLines({
+      folder: folder.startsWith('..') || isAbsolute(folder) ? folder : `./${folder}`,
+      included: composition.included,
+      left: compose.selection.templates.filter((t) => !included.has(t)).map((t) => t.manifest.name),
+      groups: composeQuestions(composition.included).groups,
+      answers: composition.answers,
+      given: composition.given,
+    });
+    output.write(`\n${lines.join('\n')}\n\n`);
+    const choice = await terminal.choose('Create, customise or cancel?', REVIEW_CHOICES, 'create');
+    if (choice === 'create') return componentChanges(composition);
+    if (choice === 'cancel') throw new CancelledError();
+    prompter.customise();
+  }
+}
+
+async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, selection: Selection, prompter: TerminalPrompter | undefined, ctx: CliContext): Promise<string> {
   if (directory !== undefined && directory.trim() !== '') return resolve(ctx.cwd, directory);
   const name = given.get('name')?.value;
   if (typeof name === 'string' && name !== '') return resolve(ctx.cwd, name);
-  if (interactive) {
+  // Name first, the folder after it: one question instead of two, and a folder that is a valid name.
+  const nameQuestion = composeQuestions(selection.templates).questions.find((q) => q.name === 'name' && q.type === 'string');
+  if (prompter && nameQuestion) {
+    // The template's default, unless it is derived from the folder we are about to name.
+    const literal = typeof nameQuestion.default === 'string' && !nameQuestion.default.includes('{{') ? nameQuestion.default : undefined;
+    const answer = await prompter.ask(nameQuestion, literal ?? 'my-service', (value) => {
+      const problem = answerProblem(nameQuestion, value) ?? folderProblem(String(value));
+      return problem ? `name ${problem}` : true;
+    });
+    given.set('name', { value: answer, where: { flag: '--set name' } });
+    return resolve(ctx.cwd, String(answer));
+  }
+  if (prompter) {
     const answer = await askText(ctx.stderr, 'Folder for the new service', 'my-service', (value) =>
       value.trim() === '' ? 'Enter a folder name' : true,
     );
@@ -66,6 +111,14 @@ async function chooseTarget(directory: string | undefined, given: Map<string, Gi
   throw new UsageError('target-missing', 'No directory given for the new service, and no terminal to ask for one.', {
     hint: 'Name it: create-service payments-api (or pass --set name=payments-api).',
   });
+}
+
+/** A template's name rule may allow anything: the name also names the folder, here, in one piece. */
+function folderProblem(name: string): string | undefined {
+  if (name.trim() === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    return 'also names the new folder: give a plain folder name (no slashes, not . or ..), or pass the folder as an argument';
+  }
+  return undefined;
 }
 
 /** The target must be a folder that is empty (or --force), and not already hold this template. */

@@ -12,6 +12,7 @@ import type { Reporter } from '../ui/report.js';
 import { cliOf, gitOf, isInteractive, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
+import { chalkFor } from '../ui/colors.js';
 import { componentFlags } from './infer.js';
 import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
 import { Catalog } from '../sources/catalog.js';
@@ -84,7 +85,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       for (const { locked, target } of moving) {
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
         const asked = new Set(target.manifest.questions.map((q) => q.name));
-        const answers = await resolveUpgradeAnswers(target, locked, new Map([...given].filter(([name]) => asked.has(name))), { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
+        const answers = await resolveUpgradeAnswers(target, locked, new Map([...given].filter(([name]) => asked.has(name))), { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
         const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
         changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });

@@ -23,6 +23,8 @@ const questionFields = {
   help: z.string().optional(),
   when: z.string().optional(),
   secret: z.boolean().optional(),
+  /** Asked on the short interactive path (before the review screen); the rest keep their defaults unless customised. */
+  essential: z.boolean().optional(),
 };
 
 const stringQuestion = z.strictObject({

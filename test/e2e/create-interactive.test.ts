@@ -1,8 +1,9 @@
 /**
- * create-service at a real terminal (pty, no CI variables): the folder prompt, each
- * question, validation with retry, Ctrl-C, and questions answered up front.
+ * create-service at a real terminal (pty, no CI variables): the name first (it names the folder),
+ * each question of a template that marks none essential, validation with retry, Ctrl-C, and
+ * questions answered up front. The golden path's short path is in create-short-path.test.ts.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -27,18 +28,16 @@ async function prompt(s: PtySession, pattern: string | RegExp): Promise<void> {
 }
 
 describe('create-service at a terminal', () => {
-  it('asks for the folder, then each question; Enter takes defaults, typed and selected answers are used', async () => {
+  it('asks for the name (the folder is named after it), then each question; Enter takes defaults, typed and selected answers are used', async () => {
     const cwd = tempDir();
     const s = await ptySession('create-service', [...V1, ...NO_STEPS], { cwd });
 
-    await prompt(s, 'Folder for the new service');
+    await prompt(s, 'Service name');
+    await prompt(s, '(my-service)');
     s.write('orders-api');
     await prompt(s, 'orders-api');
     s.write(keys.enter);
-
-    await prompt(s, 'Service name');
-    await prompt(s, 'orders-api'); // default: the folder
-    s.write(keys.enter);
+    await prompt(s, '✔ Service name orders-api');
 
     await prompt(s, 'Owning team');
     await prompt(s, 'orders-api-team'); // default derived from the name
@@ -114,7 +113,28 @@ describe('create-service at a terminal', () => {
     expect(answersIn(join(cwd, 'svc'))).toMatchObject({ name: 'good-name', owner: 'good-name-team', port: 9000 });
   });
 
-  for (const where of ['the folder prompt', 'a question'] as const) {
+  it('the name names the folder: a template whose name rule allows "../escape" still gets a plain folder (retry), never one outside', async () => {
+    const cwd = tempDir();
+    const template = join(cwd, 'loose');
+    mkdirSync(join(template, 'files'), { recursive: true });
+    writeFileSync(join(template, 'template.yaml'), 'name: loose\nversion: 1.0.0\nquestions:\n  - { name: name, type: string, default: svc }\n');
+    writeFileSync(join(template, 'files', 'README.md.hbs'), '# {{name}}\n');
+    const work = join(cwd, 'work');
+    mkdirSync(work);
+    const s = await ptySession('create-service', ['--template', template, ...NO_STEPS], { cwd: work });
+    await prompt(s, '? name (svc)');
+    s.write('../escape');
+    s.write(keys.enter);
+    await prompt(s, 'also names the new folder');
+    s.write(keys.backspace.repeat(12));
+    s.write('inside');
+    s.write(keys.enter);
+    expect(await s.exit()).toEqual({ code: 0, signal: null });
+    expect(readdirSync(cwd).sort()).toEqual(['loose', 'work']);
+    expect(readFileSync(join(work, 'inside', 'README.md'), 'utf8')).toBe('# inside\n');
+  });
+
+  for (const where of ['the name prompt', 'a question'] as const) {
     it(`Ctrl-C at ${where}: exit 130, "Cancelled", nothing written, no stack trace`, async () => {
       const cwd = tempDir();
       const s = await ptySession('create-service', where === 'a question' ? ['svc', ...V1, ...NO_STEPS] : [...V1, ...NO_STEPS], { cwd });
@@ -123,7 +143,7 @@ describe('create-service at a terminal', () => {
         s.write(keys.enter);
         await prompt(s, 'Owning team');
       } else {
-        await prompt(s, 'Folder for the new service');
+        await prompt(s, 'Service name');
       }
       s.write(keys.ctrlC);
       expect(await s.exit()).toEqual({ code: 130, signal: null });
