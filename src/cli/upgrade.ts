@@ -107,7 +107,7 @@ function chooseComponents(lock: Lockfile, component: string | undefined, to: str
  * Recorded answers, then --answers/--set; questions new in the target are asked on a terminal,
  * or defaulted with --yes; otherwise the run stops (exit 2), dry run or not.
  */
-async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, asking: { useDefaults: boolean; prompter: Prompter | undefined; defaults: ReadonlyMap<string, unknown> }, root: string): Promise<ResolvedAnswers> {
+export async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, asking: { useDefaults: boolean; prompter: Prompter | undefined; defaults: ReadonlyMap<string, unknown> }, root: string): Promise<ResolvedAnswers> {
   const questions = target.manifest.questions;
   const names = new Set(questions.map((q) => q.name));
   const merged = new Map<string, GivenAnswer>();
