@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/report.js';
 import type { CliContext } from './context.js';
 
@@ -61,6 +62,8 @@ Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render
     .allowExcessArguments(false)
     .action((dir: string | undefined, options: { update?: boolean; against?: string[]; markdown?: boolean }) =>
       setExitCode(async () => {
+        if (options.against && options.update) throw new UsageError('against-update', '--against reports on repositories; it writes no snapshots, so --update does not go with it.', { hint: 'Run them separately.' });
+        if (options.markdown && !options.against) throw new UsageError('markdown-needs-against', '--markdown formats the release-impact report of --against.', { hint: 'platform template test NAME/VERSION --against PATH... --markdown' });
         if (options.against) {
           const { runTemplateImpact } = await import('../authoring/impact-command.js');
           return runTemplateImpact(dir, { against: options.against, markdown: Boolean(options.markdown) }, ctx, reporter);
