@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { CliContext } from '../cli/context.js';
 import type { Reporter } from '../ui/report.js';
+import { startProgress, type Progress } from '../ui/progress.js';
 import { readTargets, releaseImpact, type ImpactReport, type RepositoryImpact } from './impact.js';
 import { findTemplateDirs } from './template-dir.js';
 
@@ -14,7 +15,12 @@ export interface ImpactOptions {
 export async function runTemplateImpact(dir: string | undefined, options: ImpactOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const templateDir = await oneTemplate(ctx, dir ?? '.');
   const targets = await readTargets(ctx.fs, ctx.cwd, options.against);
-  const report = await releaseImpact(ctx, templateDir, targets);
+  // A fleet takes a while: a spinner on a terminal, nothing in CI or a pipe.
+  let progress: Progress | undefined;
+  const report = await releaseImpact(ctx, templateDir, targets, (index, entry) => {
+    progress?.stop();
+    progress = startProgress(ctx.stderr, `Dry-running the upgrade in ${entry.shown} (${index + 1}/${targets.length})…`, true);
+  }).finally(() => progress?.stop());
   reporter.set({ command: 'template test --against', ...report });
   if (!reporter.json) for (const line of options.markdown ? markdown(report) : human(report, reporter)) reporter.line(line);
   return report.totals.conflicts > 0 || report.totals.failed > 0 ? ExitCode.checkFailed : ExitCode.ok;

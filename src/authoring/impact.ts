@@ -115,7 +115,7 @@ export async function readTargets(fs: Fs, cwd: string, entries: string[]): Promi
 }
 
 /** Runs the upgrade to the template in dir as a dry run on every target. */
-export async function releaseImpact(ctx: CliContext, dir: string, targets: ImpactTarget[]): Promise<ImpactReport> {
+export async function releaseImpact(ctx: CliContext, dir: string, targets: ImpactTarget[], onRepository: (index: number, entry: ImpactTarget) => void = () => undefined): Promise<ImpactReport> {
   const pins = (await findPins(ctx.fs, dir)).pins;
   const target = await loadTemplate(ctx.fs, dir, { kind: 'dir', path: dir }, pins);
   const { name, version } = target.manifest;
@@ -123,7 +123,10 @@ export async function releaseImpact(ctx: CliContext, dir: string, targets: Impac
   const previous = previousDir ? await loadTemplate(ctx.fs, previousDir, { kind: 'dir', path: previousDir }, pins).catch(() => undefined) : undefined;
   const askedBefore = new Set(previous?.manifest.questions.map((q) => q.name) ?? []);
   const repositories: RepositoryImpact[] = [];
-  for (const entry of targets) repositories.push(await impactOn(ctx, dir, target, entry));
+  for (const [index, entry] of targets.entries()) {
+    onRepository(index, entry);
+    repositories.push(await impactOn(ctx, dir, target, entry));
+  }
   const totals = { repositories: repositories.length, conflictedFiles: 0, clean: 0, conflicts: 0, failed: 0, 'up-to-date': 0, 'not-using': 0 };
   for (const repo of repositories) {
     totals[repo.status]++;

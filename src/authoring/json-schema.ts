@@ -13,6 +13,7 @@ import { templateManifestSchema } from '../template/schema.js';
 export const SCHEMA_FILES = {
   template: 'template.schema.json',
   lockfile: 'lockfile.schema.json',
+  questions: 'questions.schema.json',
 } as const;
 
 /** The package the schemas ship in (package.json "name"). */
@@ -96,6 +97,25 @@ export function templateJsonSchema(): JsonObject {
   };
 }
 
+/** The JSON Schema of a catalog's questions.yaml: name -> a question's fields (without name). */
+export function questionsJsonSchema(): JsonObject {
+  const questions = (templateJsonSchema().properties as Record<string, JsonObject>).questions!;
+  const variants = ((questions.items as JsonObject).oneOf as JsonObject[])
+    .filter((variant) => variant !== QUESTION_REFERENCE)
+    .map((variant) => {
+      const { name: _name, ...properties } = variant.properties as Record<string, unknown>;
+      return { ...variant, properties, required: ((variant.required ?? []) as string[]).filter((field) => field !== 'name') };
+    });
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'questions.yaml',
+    description: "A catalog's shared questions, keyed by name; a template asks one with `- use: NAME` in its questions. See templates/README.md.",
+    type: 'object',
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    additionalProperties: { oneOf: variants },
+  };
+}
+
 /** The JSON Schema of .platform.yaml. */
 export function lockfileJsonSchema(): JsonObject {
   const schema = z.toJSONSchema(lockfileSchema, { target: 'draft-7', io: 'input' }) as JsonObject;
@@ -113,6 +133,7 @@ export function jsonSchemaFiles(): Record<string, string> {
   return {
     [SCHEMA_FILES.template]: `${JSON.stringify(templateJsonSchema(), null, 2)}\n`,
     [SCHEMA_FILES.lockfile]: `${JSON.stringify(lockfileJsonSchema(), null, 2)}\n`,
+    [SCHEMA_FILES.questions]: `${JSON.stringify(questionsJsonSchema(), null, 2)}\n`,
   };
 }
 
