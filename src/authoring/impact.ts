@@ -144,7 +144,9 @@ export async function releaseImpact(ctx: CliContext, dir: string, targets: Impac
 async function impactOn(ctx: CliContext, dir: string, target: Template, entry: ImpactTarget): Promise<RepositoryImpact> {
   const result: RepositoryImpact = { repository: entry.shown, status: 'failed', from: null, to: target.manifest.version, files: {}, conflicts: [], newQuestions: [], twoWay: [], error: null };
   const fail = (error: PlatformError): RepositoryImpact => ({ ...result, status: 'failed', error: errorRecord(error) });
-  if (!entry.path) return fail(new UsageError('against-outside', `${entry.shown}: ${entry.refusal ?? 'refused'}.`));
+  if (!entry.path) {
+    return fail(new UsageError('against-outside', `${entry.shown}: ${entry.refusal ?? 'refused'}.`, { hint: 'Move the list beside the repositories, or give the folder on the command line.' }));
+  }
   const stat = await ctx.fs.lstat(entry.path).catch(() => undefined);
   if (!stat) return fail(new UsageError('against-missing', `${entry.shown} does not exist.`, { hint: 'Check the path (list files: relative to the list).' }));
   if (stat.isSymbolicLink()) return fail(new UsageError('against-symlink', `${entry.shown} is a symbolic link; it is not followed.`, { hint: 'Give the repository folder itself.' }));
