@@ -103,6 +103,18 @@ describe('release impact (template test --against)', () => {
     expect((JSON.parse(result.stdout) as Report).repositories[0]!.status).toBe('up-to-date');
   });
 
+  it('a repository whose lockfile is a link out of it is reported, not followed', async () => {
+    const { fs, vol } = await fleet();
+    vol.writeFileSync('/secret.yaml', 'schemaVersion: 1\ntemplates: []\n');
+    vol.rmSync('/repos/a/.platform.yaml');
+    vol.symlinkSync('/secret.yaml', '/repos/a/.platform.yaml');
+    const result = await runInProcess(fs, ['template', 'test', '/tpl/2.0.0', '--against', 'a', '--json'], { cwd: '/repos' });
+    expect(result.code, result.stderr).toBe(6);
+    const repo = (JSON.parse(result.stdout) as Report).repositories[0]!;
+    expect(repo.status).toBe('failed');
+    expect(repo.error!.message).toMatch(/link/i);
+  });
+
   it('a list file that is a FIFO is refused before it is opened (exit 2)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'impact-'));
     try {
