@@ -13,6 +13,7 @@ import { templateManifestSchema } from '../template/schema.js';
 export const SCHEMA_FILES = {
   template: 'template.schema.json',
   lockfile: 'lockfile.schema.json',
+  questions: 'questions.schema.json',
 } as const;
 
 /** The package the schemas ship in (package.json "name"). */
@@ -50,8 +51,29 @@ const TEMPLATE_FIELDS: Record<string, string> = {
   version: 'A semantic version; the name of the version folder. A released version is never edited again.',
   description: 'One paragraph: what the template writes.',
   questions: 'What the template asks, in order; defaults and conditions may use earlier answers only.',
-  files: 'Per-file policy by glob, first match wins; files matching no rule merge. secret: the only files a secret answer may be rendered into; never committed, hashed, shown or rewritten by the CLI.',
+  files:
+    'Rules by glob over rendered paths. policy: the first matching rule with one wins; files matching none merge. secret: the only files a secret answer may be rendered into; never committed, hashed, shown or rewritten by the CLI. when: the file is written only if the when of every matching rule renders truthy.',
   renames: 'Files this version moved (paths may use Handlebars): local edits follow them on upgrade.',
+};
+
+const FILE_RULE_FIELDS: Record<string, string> = {
+  glob: 'Rendered paths it applies to: * within a name, ** across folders, ?, {a,b}.',
+  policy: 'merge (default) | once | owned | secret; the first matching rule with a policy wins.',
+  when: 'A Handlebars condition over the answers: the file is written only if it renders truthy (every matching rule\'s when must hold).',
+};
+
+/**
+ * `- use: NAME`: a shared question of the catalog (questions.yaml beside pins.yaml), resolved
+ * when the template is read; any field but name and type may be reworded here.
+ */
+const QUESTION_REFERENCE: JsonObject = {
+  type: 'object',
+  description: 'A shared question declared once in the catalog\'s questions.yaml; the fields given here (message, help, when...) replace its own.',
+  properties: {
+    use: { description: 'The name of a question in questions.yaml at the catalog\'s root.', type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+  },
+  required: ['use'],
+  not: { anyOf: [{ required: ['name'] }, { required: ['type'] }] },
 };
 
 const LOCKFILE_FIELDS: Record<string, string> = {
@@ -64,12 +86,35 @@ export function templateJsonSchema(): JsonObject {
   const schema = z.toJSONSchema(templateManifestSchema, { target: 'draft-7', io: 'input' }) as JsonObject;
   describeProperties(schema, TEMPLATE_FIELDS);
   const questions = (schema.properties as Record<string, JsonObject>).questions!;
-  for (const variant of ((questions.items as JsonObject).oneOf ?? []) as JsonObject[]) describeProperties(variant, QUESTION_FIELDS);
+  const variants = ((questions.items as JsonObject).oneOf ?? []) as JsonObject[];
+  for (const variant of variants) describeProperties(variant, QUESTION_FIELDS);
+  variants.push(QUESTION_REFERENCE);
+  const rule = ((schema.properties as Record<string, JsonObject>).files!.items ?? {}) as JsonObject;
+  describeProperties(rule, FILE_RULE_FIELDS);
   return {
     $schema: schema.$schema,
     title: 'template.yaml',
     description: 'A template of the platform CLI (create-service, platform): what it is and what it asks. See templates/README.md.',
     ...withoutKey(schema, '$schema'),
+  };
+}
+
+/** The JSON Schema of a catalog's questions.yaml: name -> a question's fields (without name). */
+export function questionsJsonSchema(): JsonObject {
+  const questions = (templateJsonSchema().properties as Record<string, JsonObject>).questions!;
+  const variants = ((questions.items as JsonObject).oneOf as JsonObject[])
+    .filter((variant) => variant !== QUESTION_REFERENCE)
+    .map((variant) => {
+      const { name: _name, ...properties } = variant.properties as Record<string, unknown>;
+      return { ...variant, properties, required: ((variant.required ?? []) as string[]).filter((field) => field !== 'name') };
+    });
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'questions.yaml',
+    description: "A catalog's shared questions, keyed by name; a template asks one with `- use: NAME` in its questions. See templates/README.md.",
+    type: 'object',
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    additionalProperties: { oneOf: variants },
   };
 }
 
@@ -90,6 +135,7 @@ export function jsonSchemaFiles(): Record<string, string> {
   return {
     [SCHEMA_FILES.template]: `${JSON.stringify(templateJsonSchema(), null, 2)}\n`,
     [SCHEMA_FILES.lockfile]: `${JSON.stringify(lockfileJsonSchema(), null, 2)}\n`,
+    [SCHEMA_FILES.questions]: `${JSON.stringify(questionsJsonSchema(), null, 2)}\n`,
   };
 }
 

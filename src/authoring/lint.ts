@@ -11,7 +11,9 @@ import { parseAnswersFile } from '../answers/file.js';
 import { unsafePathReason } from '../render/paths.js';
 import { TEMPLATE_NAME, templateManifestSchema, type TemplateManifest } from '../template/schema.js';
 import { isVersion } from '../template/semver.js';
+import { globMatcher } from '../template/glob.js';
 import { secretMisuses } from '../template/secret-refs.js';
+import { findSharedQuestions, resolveQuestionRefs, SHARED_QUESTIONS_FILE } from '../template/shared-questions.js';
 import {
   analyze,
   findForeignExpressions,
@@ -75,7 +77,18 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
   }
   let manifest: TemplateManifest | undefined;
   if (source) {
-    const result = templateManifestSchema.safeParse(source.data);
+    // `- use: NAME` questions: resolved from the catalog's questions.yaml, each unknown name reported where it is used.
+    let data = source.data;
+    try {
+      const found = resolveQuestionRefs(data, await findSharedQuestions(fs, dir));
+      data = found.data;
+      for (const problem of found.problems) {
+        add('error', 'question-reference', `${problem.message} ${problem.hint}`, 'template.yaml', source.locate(['questions', problem.index, problem.field]));
+      }
+    } catch (error) {
+      fromError(error, SHARED_QUESTIONS_FILE);
+    }
+    const result = templateManifestSchema.safeParse(data);
     if (result.success) manifest = result.data;
     else {
       for (const issue of result.error.issues) {
@@ -258,6 +271,25 @@ export async function lintTemplate(fs: Fs, dir: string): Promise<LintProblem[]> 
       const parsed = parseHandlebars(rename[side]);
       if ('error' in parsed) add('error', 'handlebars-syntax', `renames.${index}.${side}: ${parsed.error.message}`, 'template.yaml', at);
       else collect(analyze(parsed.ast, ROOT_SCOPE), 'template.yaml', { at, kind: 'name' });
+    }
+  });
+
+  // ---------------------------------------------------------------- files: rules' when
+  (manifest?.files ?? []).forEach((rule, index) => {
+    if (rule.when === undefined) return;
+    const at = locate(['files', index, 'when']);
+    const parsed = parseHandlebars(rule.when);
+    if ('error' in parsed) {
+      incomplete = true;
+      add('error', 'handlebars-syntax', `files.${index}.when: ${parsed.error.message}`, 'template.yaml', at);
+    } else {
+      collect(analyze(parsed.ast, ROOT_SCOPE), 'template.yaml', { at, kind: 'content' });
+    }
+    // A condition over no file is a typo in the glob (the file is then written unconditionally).
+    const matches = globMatcher(rule.glob);
+    const targets = fileTree.files.map((file) => file.path.replace(/\.hbs$/, '')).filter((target) => !target.includes('{{'));
+    if (!targets.some(matches) && !fileTree.files.some((file) => file.path.includes('{{'))) {
+      add('warning', 'rule-matches-nothing', `files.${index}: "${rule.glob}" matches no file under files/, so its when: applies to nothing.`, 'template.yaml', locate(['files', index, 'glob']));
     }
   });
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/report.js';
 import type { CliContext } from './context.js';
 
@@ -16,6 +17,8 @@ Examples:
   platform template lint payments-worker     schema, undeclared or unused answers, unescaped {{ }}, unsafe paths
   platform template test payments-worker     render every fixture and compare with the snapshots
   platform template test templates --update  accept new output for every NAME/VERSION below templates/
+  platform template test ci/1.3.0 --against ../repos/a ../repos/b --markdown
+                                             what releasing ci 1.3.0 does to those repositories (dry runs)
 
 lint and test take a template folder, a folder of VERSION/ folders, or a catalog of NAME/VERSION/.
 Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render), 6 a check failed.
@@ -53,10 +56,18 @@ Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render
     .description('render with the defaults and every tests/*.yaml fixture; compare with snapshots; check the upgrade from the previous version')
     .argument('[dir]', 'the template folder (default: here)')
     .option('--update', 'rewrite snapshots that differ (review the diff first)')
+    .option('--against <repository...>', 'release impact: dry-run the upgrade to this version in each repository folder (or @FILE listing them, one a line) and report merges, conflicts and new questions; exit 6 if any conflicts or fails')
+    .option('--markdown', 'with --against: print the report as Markdown (for a pull request)')
     .option('--json', 'print one JSON document on stdout')
     .allowExcessArguments(false)
-    .action((dir: string | undefined, options: { update?: boolean }) =>
+    .action((dir: string | undefined, options: { update?: boolean; against?: string[]; markdown?: boolean }) =>
       setExitCode(async () => {
+        if (options.against && options.update) throw new UsageError('against-update', '--against reports on repositories; it writes no snapshots, so --update does not go with it.', { hint: 'Run them separately.' });
+        if (options.markdown && !options.against) throw new UsageError('markdown-needs-against', '--markdown formats the release-impact report of --against.', { hint: 'platform template test NAME/VERSION --against PATH... --markdown' });
+        if (options.against) {
+          const { runTemplateImpact } = await import('../authoring/impact-command.js');
+          return runTemplateImpact(dir, { against: options.against, markdown: Boolean(options.markdown) }, ctx, reporter);
+        }
         const { runTemplateTest } = await import('../authoring/commands.js');
         return runTemplateTest(dir, options, ctx, reporter);
       }),

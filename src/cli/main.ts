@@ -105,6 +105,9 @@ Examples:
   create-service payments-api --yes --set owner=team-payments --set port=8080
   create-service payments-api --answers answers.yaml --dry-run
   create-service payments-api --yes --json --no-install --no-git
+
+Every question and its answers-file key: platform templates golden-path (or a template's name);
+an answers file with every default: platform answers golden-path > answers.yaml
 `;
 
 function platformProgram(ctx: CliContext, reporter: Reporter, outcome: Outcome): Command {
@@ -129,16 +132,39 @@ Examples:
   program.addCommand(configure(create, ctx, CREATE_EXAMPLES.replaceAll('create-service', 'platform new')));
 
   const templates = new Command('templates')
-    .description('list the built-in templates and their versions')
+    .description('list the built-in templates and their versions, or the questions of one template or preset')
+    .argument('[name]', 'a template (NAME[@VERSION], a folder) or preset: list its questions (key, type, default, choices, when, who asks)')
     .option('--json', 'print one JSON document on stdout')
     .allowExcessArguments(false)
     .action(
-      action(outcome, async () => {
+      action(outcome, async (name: string | undefined) => {
         const { runTemplates } = await import('./templates.js');
-        return runTemplates(ctx, reporter);
+        return runTemplates(ctx, reporter, name);
       }),
     );
-  program.addCommand(configure(templates, ctx, ''));
+  program.addCommand(configure(templates, ctx, `
+Examples:
+  platform templates                     the built-in templates and presets
+  platform templates golden-path         the questions create-service asks, and their answers-file keys
+  platform templates ci@1.3.0 --json     one version's questions, as JSON
+`));
+
+  const answers = new Command('answers')
+    .description('print a commented answers file with every default, for create-service --answers FILE --yes')
+    .argument('<name>', 'a template (NAME[@VERSION], a folder) or preset, such as golden-path')
+    .option('--json', 'print one JSON document on stdout (the file as "text")')
+    .allowExcessArguments(false)
+    .action(
+      action(outcome, async (name: string) => {
+        const { runAnswers } = await import('./answers.js');
+        return runAnswers(ctx, reporter, name);
+      }),
+    );
+  program.addCommand(configure(answers, ctx, `
+Examples:
+  platform answers golden-path > answers.yaml
+  create-service payments-api --answers answers.yaml --yes
+`));
 
   const add = addAnswerOptions(
     new Command('add')

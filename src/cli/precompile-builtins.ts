@@ -31,6 +31,7 @@ for (const entry of await listCatalog(nodeFs, BUILTIN_ROOT)) {
         if (typeof expression === 'string' && expression.includes('{{')) precompileInto(cache, expression);
       }
     }
+    for (const rule of template.manifest.files) if (rule.when?.includes('{{')) precompileInto(cache, rule.when);
     writeFileSync(posix.join(out, `${template.digest}.json`), JSON.stringify(cache.added));
     count++;
   }

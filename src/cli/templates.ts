@@ -2,12 +2,16 @@ import { posix } from 'node:path';
 import { ExitCode } from '../core/errors.js';
 import { BUILTIN_ROOT, listCatalog } from '../template/builtin.js';
 import { loadTemplate } from '../template/load.js';
-import { DEFAULT_PRESET, loadPreset } from '../template/preset.js';
+import { DEFAULT_PRESET, inclusionQuestion, loadPreset } from '../template/preset.js';
+import { choiceLabel, choiceValue, type Question } from '../template/schema.js';
+import { Catalog } from '../sources/catalog.js';
 import type { Reporter } from '../ui/report.js';
 import type { CliContext } from './context.js';
+import { selectTemplates, type Selection } from './compose.js';
 
-/** platform templates: the built-in catalog, newest version first in the description. */
-export async function runTemplates(ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
+/** platform templates [NAME]: the catalog, or the questions one template or preset asks. */
+export async function runTemplates(ctx: CliContext, reporter: Reporter, name?: string): Promise<ExitCode> {
+  if (name !== undefined) return runTemplateQuestions(ctx, reporter, name);
   const catalog = await listCatalog(ctx.fs, BUILTIN_ROOT);
   const templates = [];
   for (const entry of catalog) {
@@ -18,6 +22,8 @@ export async function runTemplates(ctx: CliContext, reporter: Reporter): Promise
   const preset = await loadPreset(ctx.fs, BUILTIN_ROOT, DEFAULT_PRESET);
   const presets = preset ? [{ name: preset.name, components: preset.components.map((c) => c.template), default: true }] : [];
   reporter.set({ templates, presets });
+  // --json: the document on stdout is the whole answer; nothing on stderr.
+  if (reporter.json) return ExitCode.ok;
   const width = Math.max(8, ...templates.map((t) => t.name.length));
   for (const t of templates) {
     reporter.line(`${reporter.color.bold(t.name.padEnd(width))}  ${t.latest.padEnd(8)}  ${t.description}`);
@@ -27,5 +33,88 @@ export async function runTemplates(ctx: CliContext, reporter: Reporter): Promise
     reporter.line();
     reporter.line(`${reporter.color.bold(p.name)} (what create-service applies without --template): ${p.components.join(', ')}`);
   }
+  reporter.line();
+  reporter.line(reporter.color.dim('`platform templates NAME` lists the questions of a template or preset; `platform answers NAME` writes an answers file.'));
+  return ExitCode.ok;
+}
+
+/** One question as a script author needs it: the answers-file key and what it accepts. */
+export interface ListedQuestion {
+  key: string;
+  type: Question['type'];
+  message: string | undefined;
+  help: string | undefined;
+  /** As written in template.yaml: a value, or a Handlebars expression over earlier answers. */
+  default: unknown;
+  choices: Array<{ value: string; label: string }> | undefined;
+  when: string | undefined;
+  secret: boolean;
+  /** The preset (for its inclusion questions) and the components that ask it, in order. */
+  askedBy: string[];
+  /** Bounds and shape an answer must fit. */
+  constraints: Record<string, unknown>;
+}
+
+/**
+ * Every question of a selection once, in the order create-service asks them: a preset's
+ * inclusion questions first, then each component's, a shared name listed at its first asker.
+ */
+export function listQuestions(selection: Selection): ListedQuestion[] {
+  const listed = new Map<string, ListedQuestion>();
+  const add = (question: Question, asker: string): void => {
+    const known = listed.get(question.name);
+    if (known) {
+      if (!known.askedBy.includes(asker)) known.askedBy.push(asker);
+      return;
+    }
+    const { name, type, message, help, default: value, when, secret, ...rest } = question as Question & Record<string, unknown>;
+    const choices = 'choices' in question ? question.choices.map((c) => ({ value: choiceValue(c), label: choiceLabel(c) })) : undefined;
+    delete rest.choices;
+    listed.set(name, { key: name, type, message, help, default: value, choices, when, secret: secret === true, askedBy: [asker], constraints: rest });
+  };
+  if (selection.preset) {
+    for (const component of selection.preset.components) if (component.optional) add(inclusionQuestion(component), selection.preset.name);
+  }
+  for (const template of selection.templates) for (const question of template.manifest.questions) add(question, template.manifest.name);
+  return [...listed.values()];
+}
+
+/** What the selection is, for both commands' headers and JSON. */
+export function describeSelection(selection: Selection): { name: string; kind: 'preset' | 'template'; components: Array<{ name: string; version: string }> } {
+  return {
+    name: selection.label,
+    kind: selection.preset ? 'preset' : 'template',
+    components: selection.templates.map((t) => ({ name: t.manifest.name, version: t.manifest.version })),
+  };
+}
+
+async function runTemplateQuestions(ctx: CliContext, reporter: Reporter, name: string): Promise<ExitCode> {
+  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, name, ctx.cwd);
+  const questions = listQuestions(selection);
+  const described = describeSelection(selection);
+  reporter.set({ ...described, questions });
+  if (reporter.json) return ExitCode.ok;
+  const { color } = reporter;
+  const header = selection.preset
+    ? `${color.bold(described.name)} (preset): ${described.components.map((c) => `${c.name}@${c.version}`).join(', ')}`
+    : `${color.bold(`${described.components[0]!.name}@${described.components[0]!.version}`)}`;
+  reporter.line(header);
+  const description = selection.preset?.description ?? selection.templates[0]?.manifest.description;
+  if (description) reporter.line(color.dim(description));
+  reporter.line();
+  reporter.line(`${questions.length} question${questions.length === 1 ? '' : 's'}, in the order they are asked (answers-file key; or --set KEY=VALUE):`);
+  for (const q of questions) {
+    reporter.line();
+    const kind = q.choices ? `${q.type}: ${q.choices.map((c) => c.value).join(' | ')}` : q.type;
+    reporter.line(`${color.bold(q.key)}  ${color.dim(`(${kind}${q.secret ? ', secret' : ''})`)}  ${q.message ?? ''}`);
+    if (q.help) reporter.line(`    ${q.help}`);
+    if (q.default !== undefined) reporter.line(`    default: ${JSON.stringify(q.default)}`);
+    if (q.when !== undefined) reporter.line(`    asked when: ${q.when}`);
+    const bounds = Object.entries(q.constraints).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    if (bounds.length > 0) reporter.line(`    ${bounds.join('; ')}`);
+    reporter.line(`    ${color.dim(`asked by: ${q.askedBy.join(', ')}`)}`);
+  }
+  reporter.line();
+  reporter.line(color.dim(`\`platform answers ${name} > answers.yaml\` writes these with their defaults, for \`create-service --answers answers.yaml --yes\`.`));
   return ExitCode.ok;
 }

@@ -142,7 +142,7 @@ function answersChange(template: Template, locked: LockedTemplate, given: Map<st
  * Recorded answers, then --answers/--set; questions new in the target are asked on a terminal,
  * or defaulted with --yes; otherwise the run stops (exit 2), dry run or not.
  */
-async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, asking: { useDefaults: boolean; prompter: Prompter | undefined; defaults: ReadonlyMap<string, unknown> }, root: string): Promise<ResolvedAnswers> {
+export async function resolveUpgradeAnswers(target: Template, locked: LockedTemplate, given: Map<string, GivenAnswer>, asking: { useDefaults: boolean; prompter: Prompter | undefined; defaults: ReadonlyMap<string, unknown> }, root: string): Promise<ResolvedAnswers> {
   const questions = target.manifest.questions;
   const names = new Set(questions.map((q) => q.name));
   const merged = new Map<string, GivenAnswer>();

@@ -1,6 +1,7 @@
 import { UnsafeError } from '../core/errors.js';
 import type { Policy } from '../template/schema.js';
-import { policyResolver, templateId, type Template } from '../template/template.js';
+import { isTruthy } from '../answers/resolve.js';
+import { conditionResolver, policyResolver, templateId, type Template } from '../template/template.js';
 import { createRenderer } from './handlebars.js';
 import { assertSafePath, findCollision } from './paths.js';
 import { fileTooLarge, resolveLimits, templateTooLarge, type RenderLimits } from './limits.js';
@@ -68,6 +69,15 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   // compared, so an unknown secret renders empty there (create and add always have it).
   for (const name of secrets) if (!Object.hasOwn(withSecrets, name)) withSecrets[name] = null;
   const policyOf = policyResolver(template.manifest);
+  const conditionsOf = conditionResolver(template.manifest);
+  const manifestFile = `${template.root}/template.yaml`;
+  const holds = new Map<string, boolean>();
+  /** A file rule's `when`, rendered once per render over the non-secret answers. */
+  const conditionHolds = (when: string): boolean => {
+    let result = holds.get(when);
+    if (result === undefined) holds.set(when, (result = isTruthy(renderer.render(when, data, manifestFile))));
+    return result;
+  };
   const tree: RenderedTree = new Map();
   let totalBytes = 0;
 
@@ -75,6 +85,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
     const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
     if (path === undefined) continue;
     assertSafePath(path, id, file.path);
+    if (!conditionsOf(path).every(conditionHolds)) continue;
     const policy = policyOf(path);
     let bytes = file.bytes;
     if (file.path.endsWith('.hbs')) {

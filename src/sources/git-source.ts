@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.js';
 import { statOrUndefined } from '../core/fs.js';
 import { nodeFs } from '../core/node-fs.js';
 import { loadPins, loadTemplate } from '../template/load.js';
+import { sharedQuestionsWithin } from '../template/shared-questions.js';
 import type { Template } from '../template/template.js';
 import { checkout, listRemote, resolveRef, taggedVersions, type Env, type RemoteRef } from './git.js';
 import { gitSourceLabel, parseGitSource, parseGitSpec, redact, type GitSpec } from './spec.js';
@@ -90,7 +91,7 @@ export class GitSources {
       });
     }
     const pinsRoot = (await statOrUndefined(nodeFs, posix.join(dir, 'pins.yaml'))) ? dir : repo;
-    const template = await loadTemplate(nodeFs, dir, { kind: 'git', source: gitSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot));
+    const template = await loadTemplate(nodeFs, dir, { kind: 'git', source: gitSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot), await sharedQuestionsWithin(nodeFs, dir, repo));
     if (version !== undefined && template.manifest.version !== version) {
       throw new UsageError('git-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but its tag says ${version}.`, {
         hint: 'Set version: in template.yaml to the tagged version before tagging.',

@@ -8,6 +8,7 @@ import { statOrUndefined } from '../core/fs.js';
 import { nodeFs } from '../core/node-fs.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
+import { sharedQuestionsWithin } from '../template/shared-questions.js';
 import { moveIntoCache } from './cache-folder.js';
 import type { Template } from '../template/template.js';
 import { cacheRoot, type Env } from './git.js';
@@ -193,7 +194,7 @@ export class NpmSources {
       throw new UsageError('template-missing', `${where} holds no template.yaml.`, { hint: 'Point at the folder holding template.yaml and files/ with //SUB/FOLDER.' });
     }
     const pinsRoot = (await statOrUndefined(nodeFs, join(dir, 'pins.yaml'))) ? dir : pkg;
-    const template = await loadTemplate(nodeFs, dir, { kind: 'npm', source: npmSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot));
+    const template = await loadTemplate(nodeFs, dir, { kind: 'npm', source: npmSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot), await sharedQuestionsWithin(nodeFs, dir, pkg));
     if (template.manifest.version !== version) {
       throw new UsageError('npm-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but the package version is ${version}.`, {
         hint: 'For npm templates, set version: in template.yaml to the package version before publishing.',

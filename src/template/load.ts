@@ -7,16 +7,21 @@ import { readInputFile } from '../core/input-file.js';
 import { RENDER_LIMITS } from '../render/limits.js';
 import { pinsSchema, templateManifestSchema } from './schema.js';
 import { secretMisuses, type SecretCheckInput } from './secret-refs.js';
+import { findSharedQuestions, referenceError, resolveQuestionRefs, type SharedQuestions } from './shared-questions.js';
 import type { Template, TemplateFile, TemplateSource } from './template.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-/** Reads one template folder (template.yaml, files/, partials/) into memory. */
+/**
+ * Reads one template folder (template.yaml, files/, partials/) into memory. Its `- use: NAME`
+ * questions come from `shared` (by default the questions.yaml beside it or in its catalog).
+ */
 export async function loadTemplate(
   fs: Fs,
   root: string,
   source: TemplateSource,
   pins: Record<string, Record<string, unknown>> = {},
+  shared?: SharedQuestions,
 ): Promise<Template> {
   const manifestPath = posix.join(root, 'template.yaml');
   for (const name of ['template.yaml', 'files', 'partials', 'CHANGELOG.md']) await refuseSymlink(fs, posix.join(root, name));
@@ -32,7 +37,9 @@ export async function loadTemplate(
   }
   const text = decoder.decode(manifestBytes);
   const parsed = parseYamlSource(text, manifestPath, 'Template');
-  const manifest = validateSource(templateManifestSchema, parsed, manifestPath, 'Template');
+  const resolved = resolveQuestionRefs(parsed.data, shared ?? (await findSharedQuestions(fs, root)));
+  if (resolved.problems[0]) throw referenceError(resolved.problems[0], manifestPath, (path) => parsed.locate(path));
+  const manifest = validateSource(templateManifestSchema, { data: resolved.data, locate: (path) => parsed.locate(path) }, manifestPath, 'Template');
   const files = await readTree(fs, posix.join(root, 'files'));
   const partials: Record<string, string> = {};
   for (const file of await readTree(fs, posix.join(root, 'partials'))) {
@@ -41,7 +48,8 @@ export async function loadTemplate(
   }
   refuseSecretMisuse({ manifest, files, partials, locate: (path) => parsed.locate(path) }, root);
   const changelogBytes = await readTemplatePart(fs, posix.join(root, 'CHANGELOG.md'));
-  const hash = createHash('sha256').update(text).update(JSON.stringify(pins));
+  // The resolved questions too: a change in the catalog's questions.yaml is a change of the template.
+  const hash = createHash('sha256').update(text).update(JSON.stringify(pins)).update(JSON.stringify(manifest.questions));
   for (const file of files) hash.update(`\0${file.path}\0${file.executable}\0`).update(file.bytes);
   for (const [name, partial] of Object.entries(partials)) hash.update(`\0partial:${name}\0${partial}`);
   return {

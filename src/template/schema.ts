@@ -88,10 +88,18 @@ export const questionSchema = z.discriminatedUnion('type', [
 export type Question = z.infer<typeof questionSchema>;
 export type QuestionType = Question['type'];
 
-export const fileRuleSchema = z.strictObject({
-  glob: z.string().min(1),
-  policy: z.enum(POLICIES),
-});
+/**
+ * A rule over rendered paths: `policy` (the first matching rule that sets one wins, merge by
+ * default) and `when` (a file is written only if the `when` of every matching rule holds), so a
+ * conditional file keeps a plain name instead of Handlebars in it.
+ */
+export const fileRuleSchema = z
+  .strictObject({
+    glob: z.string().min(1),
+    policy: z.enum(POLICIES).optional(),
+    when: z.string().min(1).optional(),
+  })
+  .refine((rule) => rule.policy !== undefined || rule.when !== undefined, 'a file rule needs a policy, a when, or both');
 export type FileRule = z.infer<typeof fileRuleSchema>;
 
 export const templateManifestSchema = z

@@ -97,6 +97,9 @@ export function secretMisuses(input: SecretCheckInput): SecretMisuse[] {
       check(value, 'template.yaml', `${question.name}.${String(field[2])} (the question is not secret, so its answer is recorded)`, located(locate(field)));
     }
   });
+  manifest.files.forEach((rule, index) => {
+    if (rule.when !== undefined) check(rule.when, 'template.yaml', `files.${index}.when (which files exist is committed)`, located(locate(['files', index, 'when'])));
+  });
   manifest.renames.forEach((rename, index) => {
     for (const side of ['from', 'to'] as const) check(rename[side], 'template.yaml', `renames.${index}.${side}`, located(locate(['renames', index, side])));
   });

@@ -43,6 +43,12 @@ export function templateId(template: Pick<Template, 'manifest'>): string {
 
 /** The policy of a rendered path: the first matching rule wins, merge by default. */
 export function policyResolver(manifest: TemplateManifest): (path: string) => Policy {
-  const rules = manifest.files.map((rule) => ({ matches: globMatcher(rule.glob), policy: rule.policy }));
+  const rules = manifest.files.flatMap((rule) => (rule.policy === undefined ? [] : [{ matches: globMatcher(rule.glob), policy: rule.policy }]));
   return (path) => rules.find((rule) => rule.matches(path))?.policy ?? 'merge';
+}
+
+/** The `when` conditions of every file rule matching a rendered path (all must hold to write it). */
+export function conditionResolver(manifest: TemplateManifest): (path: string) => string[] {
+  const rules = manifest.files.flatMap((rule) => (rule.when === undefined ? [] : [{ matches: globMatcher(rule.glob), when: rule.when }]));
+  return (path) => rules.filter((rule) => rule.matches(path)).map((rule) => rule.when);
 }

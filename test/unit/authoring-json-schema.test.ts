@@ -34,7 +34,7 @@ describe('JSON Schemas', () => {
   it('accept every built-in template.yaml by their top-level keys and question types', () => {
     const template = templateJsonSchema() as { properties: Record<string, unknown>; };
     const questionTypes = new Set(
-      (((template.properties.questions as { items: { oneOf: Array<{ properties: { type: { const: string } } }> } }).items.oneOf).map((v) => v.properties.type.const)),
+      (((template.properties.questions as { items: { oneOf: Array<{ properties: { type?: { const: string } } }> } }).items.oneOf).map((v) => v.properties.type?.const)),
     );
     for (const name of readdirSync(BUILTIN_ROOT)) {
       if (name === 'schemas' || name === 'presets') continue;
@@ -45,14 +45,15 @@ describe('JSON Schemas', () => {
         continue;
       }
       for (const version of versions) {
-        let manifest: { questions?: Array<{ type: string }> } & Record<string, unknown>;
+        let manifest: { questions?: Array<{ type?: string; use?: string }> } & Record<string, unknown>;
         try {
           manifest = parseYaml(readFileSync(join(BUILTIN_ROOT, name, version, 'template.yaml'), 'utf8')) as typeof manifest;
         } catch {
           continue;
         }
         for (const key of Object.keys(manifest)) expect(Object.keys(template.properties), `${name}/${version}: ${key}`).toContain(key);
-        for (const question of manifest.questions ?? []) expect(questionTypes.has(question.type)).toBe(true);
+        // A shared question (`- use: NAME`) takes its type from questions.yaml.
+        for (const question of manifest.questions ?? []) expect(question.use !== undefined || questionTypes.has(question.type)).toBe(true);
       }
     }
   });
