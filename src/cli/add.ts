@@ -4,11 +4,11 @@ import { statOrUndefined } from '../core/fs.js';
 import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, type CliContext } from './context.js';
+import { isInteractive, openCatalog, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
-import { Catalog } from '../sources/catalog.js';
+import { recordPortably } from '../catalog/portable.js';
 import { newComponents, presetChecks, selectTemplates } from './compose.js';
 import { componentFlags, inferAnswers } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
@@ -23,13 +23,14 @@ export interface AddOptions extends AnswerOptions {
 export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx, { orCwd: true });
   const interactive = isInteractive(ctx) && !options.yes;
+  const { catalog } = await openCatalog(ctx, options.catalog, root);
   return runWorkflow(ctx, reporter, {
     command: 'add',
     root,
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
-      const selection = await selectTemplates(new Catalog(ctx), ctx.fs, spec, ctx.cwd);
+      const selection = await selectTemplates(catalog, ctx.fs, spec, ctx.cwd);
       for (const template of selection.templates) {
         const existing = lock.templates.find((t) => t.name === template.manifest.name);
         if (existing) {
@@ -43,13 +44,15 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
       const flags = componentFlags([...lock.templates.map((t) => t.name), ...adding], selection.templates.flatMap((t) => t.manifest.questions.map((q) => q.name)));
       const defaults = new Map([...flags, ...(await inferAnswers(ctx.fs, root, lock))]);
       const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
-      return { lock, changes: await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
+      const changes = await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
+      await recordPortably(ctx.fs, root, changes, (text) => reporter.warn(text));
+      return { lock, changes };
     },
     conflictStyle: 'markers',
     force: false,
     allowDirty: Boolean(options.allowDirty),
     trust: Boolean(options.trust),
     mayAsk: interactive,
-    presetChecks: await presetChecks(ctx.fs, undefined),
+    presetChecks: await presetChecks(catalog, undefined),
   });
 }

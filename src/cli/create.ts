@@ -2,7 +2,7 @@ import { posix, resolve, basename } from 'node:path';
 import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
 import { readGivenAnswers } from './project.js';
-import { Catalog } from '../sources/catalog.js';
+import { recordPortably } from '../catalog/portable.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
 import { newComponents, presetChecks, selectTemplates } from './compose.js';
@@ -12,7 +12,7 @@ import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, type CliContext } from './context.js';
+import { isInteractive, openCatalog, type CliContext } from './context.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter } from './prompter.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
@@ -25,7 +25,8 @@ const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
-  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
+  const { catalog } = await openCatalog(ctx, options.catalog);
+  const selection = await selectTemplates(catalog, ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
   const root = await chooseTarget(directory, given, interactive, ctx);
   return runWorkflow(ctx, reporter, {
     command: 'create',
@@ -34,7 +35,9 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     resolve: async () => {
       const lock = await checkTarget(root, selection.templates, options, ctx);
       const prompter = interactive ? inquirerPrompter(ctx.stderr) : undefined;
-      return { lock, changes: await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
+      const changes = await newComponents({ selection, given, defaults: new Map(), useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
+      await recordPortably(ctx.fs, root, changes, (text) => reporter.warn(text));
+      return { lock, changes };
     },
     conflictStyle: 'markers',
     force: false,
@@ -42,7 +45,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     trust: Boolean(options.trust),
     mayAsk: interactive,
     steps: { git: options.git, install: options.install },
-    presetChecks: await presetChecks(ctx.fs, selection.preset),
+    presetChecks: await presetChecks(catalog, selection.preset),
   });
 }
 

@@ -8,7 +8,7 @@ import type { ChalkInstance } from 'chalk';
 import type { CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
 import { CompiledStore, userCacheDir } from './compiled-store.js';
-import { ANSWER_ENV_PREFIX, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
+import { ANSWER_ENV_PREFIX, CATALOG_FLAG, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { AddOptions } from './add.js';
 import type { MergeFileOptions } from './merge-file.js';
@@ -129,13 +129,14 @@ Examples:
   program.addCommand(configure(create, ctx, CREATE_EXAMPLES.replaceAll('create-service', 'platform new')));
 
   const templates = new Command('templates')
-    .description('list the built-in templates and their versions')
+    .description('list the templates of the catalog (built in, or --catalog) and their versions')
     .option('--json', 'print one JSON document on stdout')
+    .option(...CATALOG_FLAG)
     .allowExcessArguments(false)
     .action(
-      action(outcome, async () => {
+      action(outcome, async (options: { catalog?: string }) => {
         const { runTemplates } = await import('./templates.js');
-        return runTemplates(ctx, reporter);
+        return runTemplates(options, ctx, reporter);
       }),
     );
   program.addCommand(configure(templates, ctx, ''));
@@ -191,9 +192,10 @@ Examples:
     .option('--json', 'print one JSON document on stdout')
     .option('--offline', 'use cached template sources only (git and npm)')
     .option('--check', 'exit 6 when a component is behind, an owned file drifted or a conflict is unresolved')
+    .option(...CATALOG_FLAG)
     .allowExcessArguments(false)
     .action(
-      action(outcome, async (options: { check?: boolean }) => {
+      action(outcome, async (options: { check?: boolean; catalog?: string }) => {
         const { runStatus } = await import('./status.js');
         return runStatus(options, ctx, reporter);
       }),

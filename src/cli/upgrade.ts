@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
-import { canonicalSource } from '../sources/canonical.js';
+import { canonicalSource, resolveRelativeSource } from '../sources/canonical.js';
+import { componentSource, sourceNotFound } from '../catalog/lookup.js';
+import { recordPortably } from '../catalog/portable.js';
 import { ExitCode, UnsafeError, UsageError, didYouMean } from '../core/errors.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { expressionEvaluator } from '../answers/expressions.js';
@@ -8,12 +10,11 @@ import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, isInteractive, type CliContext } from './context.js';
+import { cliOf, isInteractive, openCatalog, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { componentFlags } from './infer.js';
 import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
-import { Catalog } from '../sources/catalog.js';
 import { presetChecks } from './compose.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 import type { ComponentChange } from '../workflow/change.js';
@@ -38,7 +39,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     throw new UsageError('to-empty', '--to was given an empty version.', { hint: 'Give a version (platform upgrade COMPONENT --to 1.2.0), or leave --to out for the latest.' });
   }
   const root = await findProjectRoot(ctx);
-  const catalog = new Catalog(ctx);
+  const { catalog, explicit } = await openCatalog(ctx, options.catalog, root);
   const interactive = isInteractive(ctx) && !options.yes;
   const cli = cliOf(ctx);
   return runWorkflow(ctx, reporter, {
@@ -51,12 +52,10 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       const changes: ComponentChange[] = [];
       const upToDate: string[] = [];
       for (const locked of chooseComponents(lock, component, options.to)) {
-        const version = options.to ?? (await catalog.latest(locked.name, locked.source));
-        if (!version) {
-          throw new UsageError('template-unknown', `${locked.name} (in .platform.yaml) is not a built-in template of this CLI.`, {
-            hint: 'Update the CLI (npx create-service@latest …), or remove the component from .platform.yaml.',
-          });
-        }
+        const found = await componentSource(catalog, locked, explicit, ctx.env);
+        if (found.note) reporter.warn(found.note);
+        const version = options.to ?? (await catalog.latest(locked.name, found.source));
+        if (!version) throw sourceNotFound(locked.name, found.source, undefined, ctx.env);
         if (version === locked.version) {
           upToDate.push(`${locked.name}@${locked.version}`);
           continue;
@@ -66,12 +65,19 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
             hint: 'Pass --force to move to an older version on purpose.',
           });
         }
-        const target = await catalog.load(`${locked.name}@${version}`, locked.source);
+        const target = await catalog.load(`${locked.name}@${version}`, found.source);
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
         const answers = await resolveUpgradeAnswers(target, locked, given, { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
-        const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
-        changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });
+        // A component that moved catalogs: the recorded version from where it was, else from where it is now.
+        const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli)
+          .catch(() => (found.moved ? renderRecordedVersion(catalog, { ...locked, source: found.source }, root, lock.cli ?? cli) : undefined))
+          .catch(() => undefined);
+        const change: ComponentChange = { target, source: resolveRelativeSource(found.source, root), locked, base, answers };
+        // Recorded as it was (a relative folder stays relative), or in its portable form where it moved.
+        if (found.moved) await recordPortably(ctx.fs, root, [change], (text) => reporter.warn(text));
+        else change.recorded = canonicalSource(locked.source);
+        changes.push(change);
       }
       return { lock, changes, upToDate };
     },
@@ -80,8 +86,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     allowDirty: Boolean(options.allowDirty),
     trust: Boolean(options.trust),
     mayAsk: interactive,
-    presetChecks: await presetChecks(ctx.fs, undefined),
-    changelog: async (c) => (await catalog.changelogs(c.name, c.from!, c.to, c.source)).map((entry) => entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')),
+    presetChecks: await presetChecks(catalog, undefined),
+    changelog: async (c) => (await catalog.changelogs(c.name, c.from!, c.to, resolveRelativeSource(c.source, root))).map((entry) => entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')),
   });
 }
 

@@ -47,6 +47,12 @@ export class GitSources {
     return template;
   }
 
+  /** The local folder of a `git:` source at its newest release (highest version tag, else the default branch). */
+  async folder(source: string): Promise<string> {
+    const spec = parseGitSource(source);
+    return posix.join(await checkout(this.env, spec, await this.newestRef(spec)), spec.subpath);
+  }
+
   /** A --template git spec (git+https://…, github:ORG/REPO, …, with //SUB, #REF or @VERSION). */
   async loadSpec(text: string): Promise<Template> {
     return this.loadSpecWith(parseGitSpec(text));

@@ -89,6 +89,12 @@ export class NpmSources {
     return template;
   }
 
+  /** The local folder of an `npm:` source at its newest version (unpacked in the cache). */
+  async folder(source: string): Promise<string> {
+    const spec = parseNpmSource(source);
+    return join((await this.newest(spec)).dir, spec.subpath);
+  }
+
   /** A --template npm spec. */
   async loadSpec(text: string): Promise<Template> {
     return this.loadSpecWith(parseNpmSpec(text));
