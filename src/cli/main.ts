@@ -5,7 +5,7 @@ import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/er
 import { nodeFs } from '../core/node-fs.js';
 import { Reporter } from '../ui/report.js';
 import type { ChalkInstance } from 'chalk';
-import type { CliContext } from './context.js';
+import type { BrandedCatalog, CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
 import { CompiledStore, userCacheDir } from './compiled-store.js';
 import { ANSWER_ENV_PREFIX, CATALOG_FLAG, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
@@ -261,7 +261,7 @@ function commandName(bin: BinName, argv: string[]): string {
 }
 
 /** The real process: streams, environment and file system of this machine. */
-export async function main(bin: BinName, version: string, packageName = 'create-service'): Promise<void> {
+export async function main(bin: BinName, version: string, packageName = 'create-service', branded?: { catalog: BrandedCatalog }): Promise<void> {
   let cancelMessage = new CancelledError().message;
   // PLATFORM_ANSWER_* may hold secrets: the CLI reads its own copy, and no child process
   // (git, hooks, package managers) inherits them.
@@ -279,6 +279,7 @@ export async function main(bin: BinName, version: string, packageName = 'create-
     fs: nodeFs,
     version,
     cli: installedCli(packageName, version),
+    ...(branded ? { catalog: branded.catalog } : {}),
     pid: process.pid,
     compiled: new CompiledStore(nodeFs, {
       shipped: fileURLToPath(new URL('../compiled/', import.meta.url)),
