@@ -1,7 +1,7 @@
 /** `platform template bump NAME`: the next version of a template, as a copy of the latest, so a release is a reviewed diff. */
 import { posix } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { readFileOrUndefined, type Fs } from '../core/fs.js';
+import { readFileOrUndefined, statOrUndefined, type Fs } from '../core/fs.js';
 import { layoutOf } from '../catalog/layout.js';
 import { copyTree, requireNewFolder } from '../catalog/copy.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
@@ -38,7 +38,11 @@ export async function bumpTemplate(fs: Fs, versionsDir: string, options: { level
       hint: 'Run it in a catalog (`platform catalog init DIR` makes one) with a template name, or give the path of NAME/.',
     });
   }
-  const from = layout.versions.at(-1)!;
+  // The latest version that is one: a VERSION/ folder someone started by hand is not.
+  const released: string[] = [];
+  for (const v of layout.versions) if ((await statOrUndefined(fs, posix.join(versionsDir, v, 'template.yaml')))?.isFile()) released.push(v);
+  const from = released.at(-1);
+  if (from === undefined) throw new UsageError('bump-not-versions', `${versionsDir} holds no VERSION/template.yaml to copy.`, { hint: 'Start the template with `platform template init NAME/1.0.0`.' });
   const to = options.to ?? nextVersion(from, options.level ?? 'minor');
   if (!isVersion(to)) throw new UsageError('bump-version', `--to ${to} is not a version (such as 1.4.0).`, { hint: 'Give a semver: MAJOR.MINOR.PATCH.' });
   if (compareVersions(to, from) <= 0) {
