@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { PlatformError, UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { createRenderer } from '../render/handlebars.js';
@@ -162,7 +162,12 @@ function strictest(asked: Question, other: Question): Question {
  * default preset's (add, upgrade, a single template), which hold for any of its components.
  */
 export async function presetChecks(catalog: Catalog, preset: Preset | undefined): Promise<{ name: string; checks: Preset['checks'] } | undefined> {
-  const used = preset ?? (await catalog.preset(DEFAULT_PRESET));
+  // The catalog's default preset may be out of reach (offline, a moved folder): its checks then
+  // wait for a run that can read it, rather than stopping an upgrade of components found elsewhere.
+  const used = preset ?? (await catalog.preset(DEFAULT_PRESET).catch((error: unknown) => {
+    if (error instanceof PlatformError && catalog.home.kind !== 'builtin') return undefined;
+    throw error;
+  }));
   return used && used.checks.length > 0 ? { name: used.name, checks: used.checks } : undefined;
 }
 
