@@ -187,6 +187,9 @@ describe('an organisation catalog, from init to upgraded repositories', () => {
     expect(r.code, out(r)).toBe(0);
     expect(service(moved)).toMatchObject({ version: '1.4.0', source: `git:file://${ACME}//service` });
     expect(readFileSync(join(moved, 'ACME.md'), 'utf8')).toBe('# from-git at Acme\n\nOn-call: #acme-platform.\n');
+    // What was fetched is enough offline.
+    const offline = await cli('platform', ['status', '--offline', '--check'], { cwd: moved, env: ENV });
+    expect(offline.code, out(offline)).toBe(0);
   });
 
   it('upgrades the npm repository to the next tarball with --catalog', async () => {

@@ -14,6 +14,10 @@ import { initCatalog } from '../../src/catalog/init.js';
 import { bumpTemplate, nextVersion } from '../../src/authoring/bump.js';
 import { parseLockfile } from '../../src/lock/lockfile.js';
 import { isTrusted } from '../../src/hooks/hooks.js';
+import { brandedCatalog } from '../../src/api.js';
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { memoryFs, text } from '../helpers/memfs.js';
 import { thrownPlatformError } from '../helpers/in-process.js';
 
@@ -237,5 +241,27 @@ describe('platform catalog init and template bump', () => {
     await expect(bumpTemplate(fs, '/org/acme/svc/1.1.0', {})).rejects.toMatchObject({ code: 'bump-not-versions' });
     const { fs: started } = orgCatalog({ '/org/acme/svc/1.2.0/template.yaml': manifest('svc', '1.2.0'), '/org/acme/svc/1.3.0/notes.txt': 'x' });
     await expect(bumpTemplate(started, '/org/acme/svc', { to: '1.3.0' })).rejects.toMatchObject({ code: 'target-not-empty' });
+  });
+});
+
+describe('the engine API for a branded CLI', () => {
+  it('records npm:NAME//FOLDER by default, reads the installed copy first, and refuses a catalog outside the package', async () => {
+    const pkg = realpathSync(mkdtempSync(join(tmpdir(), 'branded-')));
+    try {
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/create-service', version: '1.1.0' }));
+      mkdirSync(join(pkg, 'catalog', 'svc', '1.0.0', 'files'), { recursive: true });
+      writeFileSync(join(pkg, 'catalog', 'svc', '1.0.0', 'template.yaml'), manifest('svc', '1.0.0'));
+      const branded = brandedCatalog({ bin: 'platform', packageJson: join(pkg, 'package.json'), catalog: new URL(`file://${pkg}/catalog/`) });
+      expect(branded).toMatchObject({ name: '@acme/create-service', version: '1.1.0', catalog: { home: { kind: 'npm', root: 'npm:@acme/create-service//catalog' }, mirror: { dir: join(pkg, 'catalog') } } });
+      const { nodeFs } = await import('../../src/core/node-fs.js');
+      // Offline, the registry is not asked: the installed copy answers, recorded as the published source.
+      const catalog = new Catalog({ fs: nodeFs, env: { PLATFORM_OFFLINE: '1', PLATFORM_CACHE_DIR: join(pkg, 'cache') } }, { home: branded.catalog.home, mirror: branded.catalog.mirror });
+      const template = await catalog.loadFromHome('svc');
+      expect(template.source).toEqual({ kind: 'npm', source: 'npm:@acme/create-service//catalog/svc' });
+      expect(() => brandedCatalog({ bin: 'platform', packageJson: join(pkg, 'package.json'), catalog: tmpdir() })).toThrow(/inside the package/);
+      expect(() => brandedCatalog({ bin: 'platform', packageJson: join(pkg, 'package.json'), catalog: join(pkg, 'catalog'), source: 'dir:/srv/x' })).toThrow(/npm: or git:/);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
   });
 });
