@@ -41,7 +41,9 @@ export function parseCatalogSpec(spec: string, base: string, origin: string): Ca
     return { kind: 'git', root: canonicalSource(gitSourceLabel(git)), origin, shown: redact(text) };
   }
   if (isNpmSpec(text)) {
-    const npm = parseNpmSpec(text);
+    // A packed tarball may be named relative to here (npm:file:./acme-1.0.0.tgz).
+    const tarball = /^npm:file:(\.\.?\/.*)$/.exec(text);
+    const npm = parseNpmSpec(tarball ? `npm:file:${posix.resolve(base, tarball[1]!)}` : text);
     if (npm.range !== undefined) {
       throw new UsageError('catalog-ref', `${origin}: a catalog is followed at its newest release, so "${text}" may not name a version range.`, {
         hint: 'Leave the range out: the latest published version is read; pick a template version with NAME@VERSION.',

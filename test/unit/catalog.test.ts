@@ -71,6 +71,7 @@ describe('catalog sources as users name them', () => {
     const tgz = parseCatalogSpec('npm:file:/packs/acme-1.0.0.tgz', '/', '--catalog');
     expect(templateSourceIn(tgz, 'deploy')).toBe('npm:file:/packs/acme-1.0.0.tgz//deploy');
     expect(parseCatalogSpec('builtin', '/', '--catalog').kind).toBe('builtin');
+    expect(parseCatalogSpec('npm:file:./packs/acme-1.0.0.tgz', '/work', '--catalog')).toMatchObject({ root: 'npm:file:/work/packs/acme-1.0.0.tgz' });
   });
 
   it('the flag beats PLATFORM_CATALOG, which beats the config file; a relative config path is the file\'s', async () => {
