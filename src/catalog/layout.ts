@@ -10,7 +10,8 @@ import { compareVersions, isVersion } from '../template/semver.js';
 export type Layout = { kind: 'template' } | { kind: 'versions'; versions: string[] } | { kind: 'none' };
 
 export async function layoutOf(fs: Fs, dir: string): Promise<Layout> {
-  if ((await statOrUndefined(fs, posix.join(dir, 'template.yaml')))?.isFile()) return { kind: 'template' };
+  // Anything named template.yaml makes it a template: loading refuses a FIFO, link or folder there by name.
+  if (await statOrUndefined(fs, posix.join(dir, 'template.yaml'))) return { kind: 'template' };
   const stat = await statOrUndefined(fs, dir);
   if (!stat?.isDirectory()) return { kind: 'none' };
   const entries = await fs.readdir(dir, { withFileTypes: true });
