@@ -1,6 +1,5 @@
 import { posix } from 'node:path';
 import { ExitCode } from '../core/errors.js';
-import { nodeFs } from '../core/node-fs.js';
 import { describeHome } from '../catalog/home.js';
 import { loadTemplate } from '../template/load.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
@@ -11,7 +10,7 @@ import { openCatalog, type CliContext } from './context.js';
 export async function runTemplates(options: { catalog?: string }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const { catalog } = await openCatalog(ctx, options.catalog);
   const folder = await catalog.folder();
-  const fs = catalog.home.kind === 'builtin' || catalog.home.kind === 'dir' ? ctx.fs : nodeFs;
+  const fs = catalog.homeFs();
   const templates = [];
   for (const entry of await catalog.list()) {
     const latest = entry.versions[entry.versions.length - 1]!;

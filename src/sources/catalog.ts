@@ -75,7 +75,7 @@ export class Catalog {
     if (options.mirror) {
       const mirror = { ...options.mirror, source: canonicalSource(options.mirror.source) };
       const remote = driverFor(this.drivers, mirror.source).driver;
-      this.mirrorDriver = new MirrorDriver(mirror, new DirDriver(nodeFs, attach), remote);
+      this.mirrorDriver = new MirrorDriver(mirror, new DirDriver(ctx.fs, attach), remote);
     }
   }
 
@@ -145,7 +145,7 @@ export class Catalog {
   /** The templates of the run's catalog with their versions. */
   async list(): Promise<CatalogEntry[]> {
     const folder = await this.folder();
-    const entries = await listCatalog(this.fsOfHome(), folder).catch((error: unknown) => {
+    const entries = await listCatalog(this.homeFs(), folder).catch((error: unknown) => {
       if ((error as { code?: string }).code === undefined || error instanceof PlatformError) throw error;
       return [];
     });
@@ -159,12 +159,13 @@ export class Catalog {
 
   /** presets/NAME.yaml of the run's catalog, if it has one. */
   async preset(name: string): Promise<Preset | undefined> {
-    return loadPreset(this.fsOfHome(), await this.folder(), name);
+    return loadPreset(this.homeFs(), await this.folder(), name);
   }
 
-  /** Folders are read through the run's fs (memfs in tests); checkouts and packages live on disk. */
-  private fsOfHome(): Fs {
-    return this.home.kind === 'builtin' || this.home.kind === 'dir' ? this.ctx.fs : nodeFs;
+  /** The fs the run's catalog folder is read with: the run's (memfs in tests) for folders and a branded CLI's copy; checkouts and packages live on disk. */
+  homeFs(): Fs {
+    const local = this.home.kind === 'builtin' || this.home.kind === 'dir' || this.mirrorDriver?.covers(this.home.root);
+    return local ? this.ctx.fs : nodeFs;
   }
 
   /** CHANGELOG.md of each version after `from` up to `to`, newest first. */

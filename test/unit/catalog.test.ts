@@ -266,3 +266,42 @@ describe('the engine API for a branded CLI', () => {
     }
   });
 });
+
+describe("a branded CLI's own catalog and trust", () => {
+  /** `platform new app --dry-run` on memfs, as the plain CLI or as a branded one whose package ships /pkg/catalog. */
+  async function dryRunCreate(branded: boolean, catalogFlag: string[] = []): Promise<{ code: number; stderr: string }> {
+    const { run } = await import('../../src/cli/main.js');
+    const { fs } = memoryFs({
+      '/pkg/catalog/hooked/1.0.0/template.yaml': `${manifest('hooked', '1.0.0')}hooks:\n  - description: say hello\n    run: [echo, hello]\n    on: [create]\n`,
+      '/pkg/catalog/hooked/1.0.0/files/README.md': 'hooked\n',
+      '/work/.keep': '',
+    });
+    let stderr = '';
+    const sink = { isTTY: false, write: (chunk: string) => ((stderr += chunk), true) };
+    const mirror = { source: 'npm:@acme/create-service//catalog', dir: '/pkg/catalog' };
+    const ctx = {
+      cwd: '/work',
+      env: { NO_COLOR: '1', PLATFORM_OFFLINE: '1', PLATFORM_CACHE_DIR: '/cache', PLATFORM_CONFIG: '/nowhere/config.yaml' },
+      stdin: { isTTY: false },
+      stdout: sink,
+      stderr: sink,
+      fs,
+      version: '9.9.9',
+      pid: 1,
+      isRunning: () => false,
+      self: [],
+      onCancel: () => undefined,
+      ...(branded ? { catalog: { home: { kind: 'npm' as const, root: mirror.source, origin: 'the @acme/create-service CLI', shown: mirror.source }, mirror } } : {}),
+    } as unknown as import('../../src/cli/context.js').CliContext;
+    const code = await run('platform', ['new', 'app', '--template', 'hooked', '--yes', '--no-install', '--no-git', '--dry-run', ...catalogFlag], ctx);
+    return { code, stderr };
+  }
+
+  it('the branded CLI runs its own catalog\'s hooks; the same templates through --catalog need trust (exit 4)', async () => {
+    const own = await dryRunCreate(true);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stderr).toMatch(/Then would run[\s\S]*echo hello/);
+    const other = await dryRunCreate(false, ['--catalog', '/pkg/catalog']);
+    expect(other.code, other.stderr).toBe(4);
+  });
+});
