@@ -6,7 +6,7 @@
  *
  *   #!/usr/bin/env node
  *   import { runBrandedCli } from 'create-service';
- *   runBrandedCli({ bin: 'create-service', packageJson: new URL('../package.json', import.meta.url), catalog: new URL('../catalog/', import.meta.url) });
+ *   runBrandedCli({ bin: 'create-service', packageJson: new URL('../package.json', import.meta.url), catalog: new URL('../templates/', import.meta.url) });
  */
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';

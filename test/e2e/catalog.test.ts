@@ -61,15 +61,15 @@ function release(version: string): string {
 function brandedPackage(version: string): string {
   const dir = join(HOME, `branded-${version}`);
   mkdirSync(join(dir, 'bin'), { recursive: true });
-  cpSync(ACME, join(dir, 'catalog'), { recursive: true, filter: (src) => !src.includes('/.git') && !src.endsWith('package.json') });
+  cpSync(ACME, join(dir, 'templates'), { recursive: true, filter: (src) => !src.includes('/.git') && !src.endsWith('package.json') });
   writeFileSync(
     join(dir, 'package.json'),
-    `${JSON.stringify({ name: '@acme/create-service', version, type: 'module', bin: { 'create-service': 'bin/create-service.js', platform: 'bin/platform.js' }, files: ['bin', 'catalog'], dependencies: { 'create-service': `file:${ENGINE_TGZ}` } }, null, 2)}\n`,
+    `${JSON.stringify({ name: '@acme/create-service', version, type: 'module', bin: { 'create-service': 'bin/create-service.js', platform: 'bin/platform.js' }, files: ['bin', 'templates'], dependencies: { 'create-service': `file:${ENGINE_TGZ}` } }, null, 2)}\n`,
   );
   for (const bin of ['create-service', 'platform']) {
     writeFileSync(
       join(dir, 'bin', `${bin}.js`),
-      `#!/usr/bin/env node\nimport { runBrandedCli } from 'create-service';\nrunBrandedCli({ bin: '${bin}', packageJson: new URL('../package.json', import.meta.url), catalog: new URL('../catalog/', import.meta.url) });\n`,
+      `#!/usr/bin/env node\nimport { runBrandedCli } from 'create-service';\nrunBrandedCli({ bin: '${bin}', packageJson: new URL('../package.json', import.meta.url), catalog: new URL('../templates/', import.meta.url) });\n`,
     );
   }
   return pack(dir);
@@ -162,8 +162,12 @@ describe('an organisation catalog, from init to upgraded repositories', () => {
     repos.branded = join(team, 'from-branded');
     const lock = lockOf(repos.branded);
     expect(lock.cli).toEqual({ package: '@acme/create-service', version: '1.0.0' });
-    expect(service(repos.branded)).toMatchObject({ version: '1.3.0', source: 'npm:@acme/create-service//catalog/service' });
+    expect(service(repos.branded)).toMatchObject({ version: '1.3.0', source: 'npm:@acme/create-service//templates/service' });
     expect(JSON.parse(readFileSync(join(repos.branded, 'package.json'), 'utf8')).devDependencies['@acme/create-service']).toBe('1.0.0');
+    // Editors check the lockfile against the schema in the pinned CLI: the branded package ships it.
+    const schema = /\$schema=\.\/(node_modules\/\S+)/.exec(readFileSync(join(repos.branded, '.platform.yaml'), 'utf8'))?.[1];
+    expect(schema).toBe('node_modules/@acme/create-service/templates/schemas/lockfile.schema.json');
+    expect(existsSync(join(team, schema!))).toBe(true);
   });
 
   it('releases service 1.4.0: bump, a new file, tag v1.1.0, npm 1.1.0, branded 1.1.0', async () => {
@@ -205,7 +209,7 @@ describe('an organisation catalog, from init to upgraded repositories', () => {
     const platform = join(team, 'node_modules', '@acme', 'create-service', 'bin', 'platform.js');
     const r = await runNode(platform, ['upgrade', '--yes'], { cwd: repos.branded, env: { ...ENV, PLATFORM_OFFLINE: '1' } });
     expect(r.code, out(r)).toBe(0);
-    expect(service(repos.branded)).toMatchObject({ version: '1.4.0', source: 'npm:@acme/create-service//catalog/service' });
+    expect(service(repos.branded)).toMatchObject({ version: '1.4.0', source: 'npm:@acme/create-service//templates/service' });
     expect(lockOf(repos.branded).cli).toEqual({ package: '@acme/create-service', version: '1.1.0' });
     expect(existsSync(join(repos.branded, 'ACME.md'))).toBe(true);
   });
