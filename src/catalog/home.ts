@@ -92,13 +92,15 @@ export interface CatalogChoice {
   flag?: string | undefined;
   /** A branded CLI's own catalog (the engine API), below the flag and PLATFORM_CATALOG. */
   branded?: CatalogHome | undefined;
+  /** The catalog a repository's components came from (platform add), below everything set. */
+  recorded?: CatalogHome | undefined;
 }
 
-/** --catalog, else PLATFORM_CATALOG, else a branded CLI's catalog, else the config file's, else built in. */
+/** --catalog, else PLATFORM_CATALOG, else a branded CLI's catalog, else the config file's, else the repository's, else built in. */
 export async function chooseHome(fs: Fs, env: NodeJS.ProcessEnv, cwd: string, choice: CatalogChoice): Promise<{ home: CatalogHome; explicit: boolean }> {
   if (choice.flag !== undefined) return { home: parseCatalogSpec(choice.flag, cwd, '--catalog'), explicit: true };
   const fromEnv = env.PLATFORM_CATALOG;
   if (fromEnv !== undefined && fromEnv !== '') return { home: parseCatalogSpec(fromEnv, cwd, 'PLATFORM_CATALOG'), explicit: false };
   if (choice.branded) return { home: choice.branded, explicit: false };
-  return { home: (await configuredCatalog(fs, env)) ?? BUILTIN_HOME, explicit: false };
+  return { home: (await configuredCatalog(fs, env)) ?? choice.recorded ?? BUILTIN_HOME, explicit: false };
 }

@@ -2,9 +2,9 @@ import { PlatformError, UsageError } from '../core/errors.js';
 import { configPath } from '../hooks/hooks.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Catalog } from '../sources/catalog.js';
-import { canonicalSource } from '../sources/canonical.js';
+import { canonicalSource, resolveRelativeSource, sourceKind } from '../sources/canonical.js';
 import { redact } from '../sources/spec.js';
-import { describeHome } from './home.js';
+import { describeHome, type CatalogHome } from './home.js';
 
 export interface ComponentSource {
   /** Where the component's versions come from now (a lockfile spelling: may be relative). */
@@ -53,4 +53,24 @@ export function sourceNotFound(name: string, source: string, cause: string | und
   return new UsageError('source-not-found', `${name}: its source ${redact(source)} (in ${LOCKFILE_NAME}) cannot be found${cause ? `: ${cause}` : ''}.`, {
     hint: `If the catalog moved or lives elsewhere on this machine, ${fixes}; if an earlier run fetched it into your cache, add --offline; or fix the source of ${name} in ${LOCKFILE_NAME}.`,
   });
+}
+
+/**
+ * The catalog a repository's components were created from, when they all name one: `ROOT/NAME`
+ * (a folder) or `ROOT//NAME` (git, npm) for every component NAME. `platform add` then takes new
+ * components from it when no catalog is set, so a repository made from an organisation's catalog
+ * grows from the same one.
+ */
+export function recordedCatalog(templates: ReadonlyArray<{ name: string; source: string }>, root: string): CatalogHome | undefined {
+  const roots = new Set<string>();
+  for (const t of templates) {
+    const source = resolveRelativeSource(t.source, root);
+    if (source === 'builtin' || !source.endsWith(`/${t.name}`)) return undefined;
+    roots.add(source.slice(0, -t.name.length - 1).replace(/\/$/, ''));
+  }
+  if (roots.size !== 1) return undefined;
+  const catalogRoot = [...roots][0]!;
+  const kind = sourceKind(catalogRoot);
+  if (kind === 'builtin') return undefined;
+  return { kind, root: canonicalSource(catalogRoot), origin: `the catalog ${LOCKFILE_NAME} records`, shown: redact(catalogRoot) };
 }

@@ -9,6 +9,8 @@ import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { recordPortably } from '../catalog/portable.js';
+import { recordedCatalog } from '../catalog/lookup.js';
+import type { Catalog } from '../sources/catalog.js';
 import { newComponents, presetChecks, selectTemplates } from './compose.js';
 import { componentFlags, inferAnswers } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
@@ -23,7 +25,14 @@ export interface AddOptions extends AnswerOptions {
 export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx, { orCwd: true });
   const interactive = isInteractive(ctx) && !options.yes;
-  const { catalog } = await openCatalog(ctx, options.catalog, root);
+  // A repository made from one catalog takes new components from it when no catalog is set.
+  // (A lockfile that cannot be read is reported by resolve, after recovery, as always.)
+  const recorded = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME)))
+    ? await readLockfile(ctx, root).then((lock) => recordedCatalog(lock.templates, root), () => undefined)
+    : undefined;
+  let { catalog } = await openCatalog(ctx, options.catalog, root, recorded);
+  // Only if it is a catalog holding what is asked for (a repository made from one git template is not).
+  if (recorded && catalog.home === recorded && !(await holds(catalog, spec))) catalog = (await openCatalog(ctx, options.catalog, root)).catalog;
   return runWorkflow(ctx, reporter, {
     command: 'add',
     root,
@@ -55,4 +64,11 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
     mayAsk: interactive,
     presetChecks: await presetChecks(catalog, undefined),
   });
+}
+
+/** Whether a catalog holds COMPONENT[@VERSION] (or a preset of that name); false when it cannot be read. */
+async function holds(catalog: Catalog, spec: string): Promise<boolean> {
+  const name = spec.split('@')[0]!;
+  const entries = await catalog.list().catch(() => []);
+  return entries.some((e) => e.name === name) || (await catalog.preset(name).catch(() => undefined)) !== undefined;
 }

@@ -97,12 +97,13 @@ export interface BrandedCatalog {
 
 /**
  * The run's catalog: --catalog, else PLATFORM_CATALOG, else a branded CLI's, else `catalog:` in
- * the config file, else built in. `base` is the repository whose relative `dir:./…` sources it reads.
+ * the config file, else the one the repository's components came from (`recorded`), else built
+ * in. `base` is the repository whose relative `dir:./…` sources it reads.
  */
-export async function openCatalog(ctx: CliContext, flag: string | undefined, base?: string): Promise<{ catalog: Catalog; explicit: boolean }> {
+export async function openCatalog(ctx: CliContext, flag: string | undefined, base?: string, recorded?: CatalogHome): Promise<{ catalog: Catalog; explicit: boolean }> {
   const { chooseHome } = await import('../catalog/home.js');
   const { Catalog } = await import('../sources/catalog.js');
-  const { home, explicit } = await chooseHome(ctx.fs, ctx.env, ctx.cwd, { flag, branded: ctx.catalog?.home });
+  const { home, explicit } = await chooseHome(ctx.fs, ctx.env, ctx.cwd, { flag, branded: ctx.catalog?.home, recorded });
   const catalog = new Catalog(ctx, { home, ...(base !== undefined ? { base } : {}), ...(ctx.catalog ? { mirror: ctx.catalog.mirror } : {}) });
   return { catalog, explicit };
 }

@@ -305,3 +305,44 @@ describe("a branded CLI's own catalog and trust", () => {
     expect(other.code, other.stderr).toBe(4);
   });
 });
+
+describe('the catalog a repository was made from', () => {
+  it('is the one its components all name; mixed, built-in or foreign-named sources give none', async () => {
+    const { recordedCatalog } = await import('../../src/catalog/lookup.js');
+    expect(recordedCatalog([{ name: 'service', source: 'git:https://h.example/acme/gp.git//service' }, { name: 'ci', source: 'git:https://h.example/acme/gp.git//ci' }], '/r')).toMatchObject({ kind: 'git', root: 'git:https://h.example/acme/gp.git' });
+    expect(recordedCatalog([{ name: 'service', source: 'npm:@acme/create-service//templates/service' }], '/r')).toMatchObject({ kind: 'npm', root: 'npm:@acme/create-service//templates' });
+    expect(recordedCatalog([{ name: 'service', source: 'dir:../catalog/service' }], '/mono/r')).toMatchObject({ kind: 'dir', root: 'dir:/mono/catalog' });
+    expect(recordedCatalog([{ name: 'service', source: 'builtin' }], '/r')).toBeUndefined();
+    expect(recordedCatalog([{ name: 'service', source: 'dir:/a/service' }, { name: 'ci', source: 'dir:/b/ci' }], '/r')).toBeUndefined();
+    expect(recordedCatalog([{ name: 'service', source: 'git:https://h.example/acme/service.git' }], '/r')).toBeUndefined();
+  });
+
+  it('platform add takes a new component from it when no catalog is set', async () => {
+    const { fs } = orgCatalog({
+      '/repo/.platform.yaml': 'schemaVersion: 1\ntemplates:\n  - name: svc\n    version: 1.0.0\n    source: dir:/org/acme/svc\n    answers: {}\n    files: {}\n',
+    });
+    const { runInProcess } = await import('../helpers/in-process.js');
+    const r = await runInProcess(fs, ['add', 'extra', '--yes', '--dry-run', '--json'], { cwd: '/repo', env: { PLATFORM_CONFIG: '/nowhere/config.yaml' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { components: Array<{ name: string; source: string }> }).components).toEqual([expect.objectContaining({ name: 'extra', source: 'dir:/org/acme/extra' })]);
+  });
+});
+
+describe('platform add in a repository made from one template of a folder', () => {
+  it('still takes built-in components: the folder is not a catalog holding them', async () => {
+    const { runInProcess } = await import('../helpers/in-process.js');
+    const { nodeFs } = await import('../../src/core/node-fs.js');
+    const top = realpathSync(mkdtempSync(join(tmpdir(), 'add-recorded-')));
+    try {
+      mkdirSync(join(top, 'tpl', 'svc', 'files'), { recursive: true });
+      mkdirSync(join(top, 'repo'));
+      writeFileSync(join(top, 'tpl', 'svc', 'template.yaml'), manifest('svc', '1.0.0'));
+      writeFileSync(join(top, 'repo', '.platform.yaml'), `schemaVersion: 1\ntemplates:\n  - name: svc\n    version: 1.0.0\n    source: dir:${top}/tpl/svc\n    answers: {}\n    files: {}\n`);
+      const r = await runInProcess(nodeFs, ['add', 'secrets', '--yes', '--dry-run', '--json'], { cwd: join(top, 'repo'), env: { PLATFORM_CONFIG: join(top, 'none.yaml') } });
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { components: Array<{ name: string; source: string }> }).components).toEqual([expect.objectContaining({ name: 'secrets', source: 'builtin' })]);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  });
+});
