@@ -266,6 +266,9 @@ describe('catalog folders', () => {
     const up = await cli('platform', ['upgrade', '--yes'], { cwd: join(parent, 'mono-moved', 'services', 'api'), env: ENV });
     expect(up.code, out(up)).toBe(0);
     expect(service(join(parent, 'mono-moved', 'services', 'api'))).toMatchObject({ version: '1.3.0', source: 'dir:../../catalog/service' });
+    const diff = await cli('platform', ['diff', '--json'], { cwd: join(parent, 'mono-moved', 'services', 'api'), env: ENV });
+    expect(diff.code, out(diff)).toBe(0);
+    expect((JSON.parse(diff.stdout) as { changed: unknown[] }).changed).toEqual([]);
   });
 
   it('refuses a catalog that is not one, naming it', async () => {
