@@ -186,7 +186,7 @@ async function impactOn(ctx: CliContext, dir: string, target: Template, entry: I
       // Nothing runs in a dry run; hooks of a folder template would only be listed.
       trust: true,
       mayAsk: false,
-      presetChecks: await presetChecks(ctx.fs, undefined),
+      presetChecks: await presetChecks(catalog, undefined),
     });
     const document = silent.document as { upToDate?: string[]; files?: Array<{ path: string; action: string; reason: string }>; errors: ErrorRecord[]; components?: Array<{ twoWay?: string[] }> };
     if (!using) return { ...result, status: 'not-using' };

@@ -4,12 +4,14 @@ import { statOrUndefined } from '../core/fs.js';
 import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
-import { isInteractive, type CliContext } from './context.js';
+import { isInteractive, openCatalog, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { chalkFor } from '../ui/colors.js';
 import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
-import { Catalog } from '../sources/catalog.js';
+import { recordPortably } from '../catalog/portable.js';
+import { recordedCatalog } from '../catalog/lookup.js';
+import type { Catalog } from '../sources/catalog.js';
 import { newComponents, presetChecks, selectTemplates } from './compose.js';
 import { componentFlags, inferAnswers, remoteDefaults } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
@@ -24,13 +26,21 @@ export interface AddOptions extends AnswerOptions {
 export async function runAdd(spec: string, options: AddOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx, { orCwd: true });
   const interactive = isInteractive(ctx) && !options.yes;
+  // A repository made from one catalog takes new components from it when no catalog is set.
+  // (A lockfile that cannot be read is reported by resolve, after recovery, as always.)
+  const recorded = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME)))
+    ? await readLockfile(ctx, root).then((lock) => recordedCatalog(lock.templates, root), () => undefined)
+    : undefined;
+  let { catalog } = await openCatalog(ctx, options.catalog, root, recorded);
+  // Only if it is a catalog holding what is asked for (a repository made from one git template is not).
+  if (recorded && catalog.home === recorded && !(await holds(catalog, spec))) catalog = (await openCatalog(ctx, options.catalog, root)).catalog;
   return runWorkflow(ctx, reporter, {
     command: 'add',
     root,
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = (await statOrUndefined(ctx.fs, join(root, LOCKFILE_NAME))) ? await readLockfile(ctx, root) : EMPTY_LOCKFILE;
-      const selection = await selectTemplates(new Catalog(ctx), ctx.fs, spec, ctx.cwd);
+      const selection = await selectTemplates(catalog, ctx.fs, spec, ctx.cwd);
       for (const template of selection.templates) {
         const existing = lock.templates.find((t) => t.name === template.manifest.name);
         if (existing) {
@@ -49,13 +59,22 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
       // What the repository says (package.json, other components) wins over its git remote.
       const defaults = new Map([...flags, ...(await remoteDefaults(root, ctx)), ...(await inferAnswers(ctx.fs, root, lock))]);
       const prompter = interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined;
-      return { lock, changes: await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) }) };
+      const changes = await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
+      await recordPortably(ctx.fs, root, changes, (text) => reporter.warn(text));
+      return { lock, changes };
     },
     conflictStyle: 'markers',
     force: false,
     allowDirty: Boolean(options.allowDirty),
     trust: Boolean(options.trust),
     mayAsk: interactive,
-    presetChecks: await presetChecks(ctx.fs, undefined),
+    presetChecks: await presetChecks(catalog, undefined),
   });
+}
+
+/** Whether a catalog holds COMPONENT[@VERSION] (or a preset of that name); false when it cannot be read. */
+async function holds(catalog: Catalog, spec: string): Promise<boolean> {
+  const name = spec.split('@')[0]!;
+  const entries = await catalog.list().catch(() => []);
+  return entries.some((e) => e.name === name) || (await catalog.preset(name).catch(() => undefined)) !== undefined;
 }

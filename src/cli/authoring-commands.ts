@@ -10,7 +10,7 @@ import type { CliContext } from './context.js';
 export function registerAuthoringCommands(program: Command, ctx: CliContext, reporter: Reporter, setExitCode: (body: () => Promise<number>) => Promise<void>): void {
   const template = program
     .command('template')
-    .description('write and check templates: init, lint, test')
+    .description('write and check templates: init, bump, lint, test')
     .addHelpText('after', `
 Examples:
   platform template init payments-worker     a new template that passes lint and test
@@ -34,6 +34,44 @@ Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render
       setExitCode(async () => {
         const { runTemplateInit } = await import('../authoring/commands.js');
         return runTemplateInit(dir, ctx, reporter);
+      }),
+    );
+
+  template
+    .command('bump')
+    .description('copy the latest version of a template to the next one, with a changelog stub (a release is a reviewed diff)')
+    .argument('<name>', 'a template of the catalog here, or the path of its NAME/ folder')
+    .option('--major', 'the next major version (2.0.0)')
+    .option('--minor', 'the next minor version (1.3.0; the default)')
+    .option('--patch', 'the next patch version (1.2.1)')
+    .option('--to <version>', 'this version')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action((name: string, options: { major?: boolean; minor?: boolean; patch?: boolean; to?: string }) =>
+      setExitCode(async () => {
+        const { runTemplateBump } = await import('../authoring/catalog-commands.js');
+        return runTemplateBump(name, options, ctx, reporter);
+      }),
+    );
+
+  const catalog = program
+    .command('catalog')
+    .description("an organisation's catalog: init")
+    .addHelpText('after', `
+Examples:
+  platform catalog init acme-catalog          every built-in template, pins, presets and schemas, ready to commit
+  create-service my-service --catalog ./acme-catalog
+`);
+  catalog
+    .command('init')
+    .description('start an organisation catalog as a copy of the built-in one (templates, pins.yaml, presets, schemas)')
+    .argument('<dir>', 'the folder to create; it must be new or empty')
+    .option('--json', 'print one JSON document on stdout')
+    .allowExcessArguments(false)
+    .action((dir: string) =>
+      setExitCode(async () => {
+        const { runCatalogInit } = await import('../authoring/catalog-commands.js');
+        return runCatalogInit(dir, ctx, reporter);
       }),
     );
 

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { PlatformError, UsageError } from '../core/errors.js';
 import type { Fs } from '../core/fs.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type QuestionGroup, type ResolvedAnswers } from '../answers/resolve.js';
 import { createRenderer } from '../render/handlebars.js';
-import { BUILTIN_ROOT } from '../template/builtin.js';
-import { DEFAULT_PRESET, inclusionQuestion, loadPreset, type Preset } from '../template/preset.js';
+import { isVersion } from '../template/semver.js';
+import { DEFAULT_PRESET, inclusionQuestion, type Preset } from '../template/preset.js';
 import type { Question } from '../template/schema.js';
 import { lockfileSource, type Template } from '../template/template.js';
 import type { Catalog } from '../sources/catalog.js';
@@ -31,22 +31,35 @@ export async function selectTemplates(catalog: Catalog, fs: Fs, spec: string, cw
     return { label: spec, preset: undefined, templates: [await catalog.npm.loadSpec(spec)] };
   }
   if (isPathSpec(spec)) {
-    // A folder: one template, or a template's VERSION/ folders (the latest is used).
-    const dir = resolve(cwd, spec);
+    // A folder: one template, or a template's VERSION/ folders (the latest, or @VERSION).
+    const { path, version } = splitPathVersion(spec);
+    const dir = resolve(cwd, path);
     const versions = await catalog.versions('', `dir:${dir}`);
     if (versions.length === 0) {
-      throw new UsageError('template-folder', `${spec} is neither a template (template.yaml, files/) nor a folder of template versions.`, {
-        hint: 'Point --template at the folder holding template.yaml, or at one holding VERSION/ folders.',
+      throw new UsageError('template-folder', `${path} is neither a template (template.yaml, files/) nor a folder of template versions.`, {
+        hint: 'Point --template at the folder holding template.yaml, or at one holding VERSION/ folders (a catalog\'s NAME/ folder); or use --catalog FOLDER and NAME[@VERSION].',
       });
     }
-    const template = await catalog.load(`template@${versions.at(-1)!}`, `dir:${dir}`);
+    const template = await catalog.load(`template@${version ?? versions.at(-1)!}`, `dir:${dir}`);
     return { label: spec, preset: undefined, templates: [template] };
   }
-  const preset = spec.includes('@') ? undefined : await loadPreset(fs, BUILTIN_ROOT, spec);
-  if (!preset) return { label: spec, preset: undefined, templates: [await catalog.load(spec)] };
+  // A name: a preset or a template of the run's catalog (built in, or --catalog / PLATFORM_CATALOG / config).
+  const preset = spec.includes('@') ? undefined : await catalog.preset(spec);
+  if (!preset) return { label: spec, preset: undefined, templates: [await catalog.loadFromHome(spec)] };
   const templates: Template[] = [];
-  for (const component of preset.components) templates.push(await catalog.load(component.template));
+  for (const component of preset.components) templates.push(await catalog.loadFromHome(component.template));
   return { label: preset.name, preset, templates };
+}
+
+/** `./catalog/service@1.0.0` -> the folder and the version (an `@` in a folder name above stays). */
+function splitPathVersion(spec: string): { path: string; version: string | undefined } {
+  const at = spec.lastIndexOf('@');
+  if (at <= spec.lastIndexOf('/')) return { path: spec, version: undefined };
+  const version = spec.slice(at + 1);
+  if (!isVersion(version)) {
+    throw new UsageError('template-ref', `"${spec}": @${version} is not a version; a folder takes @VERSION such as @1.0.0.`, { hint: 'Name the folder, optionally followed by @VERSION of one of its VERSION/ folders.' });
+  }
+  return { path: spec.slice(0, at), version };
 }
 
 export interface ComposeInput {
@@ -177,11 +190,16 @@ function tighter(asked: Question, other: Question): Question {
 }
 
 /**
- * The cross-component checks a run makes: the preset's it applies, else the built-in catalog's
+ * The cross-component checks a run makes: the preset's it applies, else the run's catalog's
  * default preset's (add, upgrade, a single template), which hold for any of its components.
  */
-export async function presetChecks(fs: Fs, preset: Preset | undefined): Promise<{ name: string; checks: Preset['checks'] } | undefined> {
-  const used = preset ?? (await loadPreset(fs, BUILTIN_ROOT, DEFAULT_PRESET));
+export async function presetChecks(catalog: Catalog, preset: Preset | undefined): Promise<{ name: string; checks: Preset['checks'] } | undefined> {
+  // The catalog's default preset may be out of reach (offline, a moved folder): its checks then
+  // wait for a run that can read it, rather than stopping an upgrade of components found elsewhere.
+  const used = preset ?? (await catalog.preset(DEFAULT_PRESET).catch((error: unknown) => {
+    if (error instanceof PlatformError && catalog.home.kind !== 'builtin') return undefined;
+    throw error;
+  }));
   return used && used.checks.length > 0 ? { name: used.name, checks: used.checks } : undefined;
 }
 

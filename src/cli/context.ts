@@ -4,6 +4,8 @@ import type { CompiledStore } from './compiled-store.js';
 import { spawnedGit, type GitPort } from '../steps/git-port.js';
 import { UsageError } from '../core/errors.js';
 import type { CliIdentity } from '../render/render.js';
+import type { CatalogHome } from '../catalog/home.js';
+import type { Catalog, CatalogMirror } from '../sources/catalog.js';
 
 /** Everything a command may take from the outside world, so tests can hand in their own. */
 export interface CliContext extends Streams {
@@ -25,6 +27,8 @@ export interface CliContext extends Streams {
   git?: GitPort;
   /** Compiled templates kept between runs; absent in tests. */
   compiled?: CompiledStore;
+  /** A branded CLI's own catalog (the engine API): the default below --catalog and PLATFORM_CATALOG. */
+  catalog?: BrandedCatalog;
   /** What Ctrl-C should say from now on (once files are written, "nothing was written" is false). */
   onCancel(message: string): void;
 }
@@ -82,4 +86,26 @@ export function cliOf(ctx: CliContext): CliIdentity {
     });
   }
   return { ...own, version: spec };
+}
+
+/**
+ * The catalog a branded CLI ships: where it is published (recorded in lockfiles, and trusted like
+ * the CLI itself, since the user runs that package's code already) and its installed copy.
+ */
+export interface BrandedCatalog {
+  home: CatalogHome;
+  mirror: CatalogMirror;
+}
+
+/**
+ * The run's catalog: --catalog, else PLATFORM_CATALOG, else a branded CLI's, else `catalog:` in
+ * the config file, else the one the repository's components came from (`recorded`), else built
+ * in. `base` is the repository whose relative `dir:./…` sources it reads.
+ */
+export async function openCatalog(ctx: CliContext, flag: string | undefined, base?: string, recorded?: CatalogHome): Promise<{ catalog: Catalog; explicit: boolean }> {
+  const { chooseHome } = await import('../catalog/home.js');
+  const { Catalog } = await import('../sources/catalog.js');
+  const { home, explicit } = await chooseHome(ctx.fs, ctx.env, ctx.cwd, { flag, branded: ctx.catalog?.home, recorded });
+  const catalog = new Catalog(ctx, { home, ...(base !== undefined ? { base } : {}), ...(ctx.catalog ? { mirror: ctx.catalog.mirror } : {}) });
+  return { catalog, explicit };
 }

@@ -2,7 +2,7 @@ import { posix, resolve, basename, relative, isAbsolute } from 'node:path';
 import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
 import { readGivenAnswers } from './project.js';
-import { Catalog } from '../sources/catalog.js';
+import { recordPortably } from '../catalog/portable.js';
 import { CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
 import { componentChanges, composeQuestions, newComponents, presetChecks, resolveComposition, selectTemplates, type ComposeInput, type Selection } from './compose.js';
@@ -12,7 +12,7 @@ import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
 import { EMPTY_LOCKFILE, parseLockfile, type Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, isInteractive, type CliContext } from './context.js';
+import { cliOf, isInteractive, openCatalog, type CliContext } from './context.js';
 import { remoteDefaults } from './infer.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter, type TerminalPrompter } from './prompter.js';
@@ -32,7 +32,8 @@ const HARMLESS_ENTRIES = new Set(['.git', '.DS_Store', 'Thumbs.db']);
 export async function runCreate(directory: string | undefined, options: CreateOptions, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const interactive = isInteractive(ctx) && !options.yes;
   const given = await readGivenAnswers(options, ctx);
-  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
+  const { catalog } = await openCatalog(ctx, options.catalog);
+  const selection = await selectTemplates(catalog, ctx.fs, options.template ?? DEFAULT_PRESET, ctx.cwd);
   const prompter = interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined;
   const root = await chooseTarget(directory, given, selection, prompter, ctx);
   return runWorkflow(ctx, reporter, {
@@ -47,6 +48,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
       const rerun = lock.templates.some((t) => selection.templates.some((s) => s.manifest.name === t.name));
       // A re-run asks nothing new: the same inputs finish the job, different ones are refused.
       const changes = !prompter || rerun || !hasEssentials(questions) ? await newComponents({ ...compose, prompter }) : await shortPath(compose, prompter, relative(ctx.cwd, root) || '.', ctx.stderr);
+      await recordPortably(ctx.fs, root, changes, (text) => reporter.warn(text));
       if (!rerun) return { lock, changes };
       return { lock, changes: await sameCreate(root, lock, changes, cliOf(ctx)), rerun: true };
     },
@@ -56,7 +58,7 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     trust: Boolean(options.trust),
     mayAsk: interactive,
     steps: { git: options.git, install: options.install },
-    presetChecks: await presetChecks(ctx.fs, selection.preset),
+    presetChecks: await presetChecks(catalog, selection.preset),
   });
 }
 
@@ -161,7 +163,7 @@ async function sameCreate(root: string, lock: Lockfile, changes: ComponentChange
       continue;
     }
     if (locked.version !== change.target.manifest.version) differences.push(`${name}: ${locked.version} here, ${change.target.manifest.version} now`);
-    if (locked.source !== change.source) differences.push(`${name}: from ${locked.source} here, ${change.source} now`);
+    if (locked.source !== (change.recorded ?? change.source)) differences.push(`${name}: from ${locked.source} here, ${change.recorded ?? change.source} now`);
     const answers = renderChange(change, targetName, cli).answers;
     for (const key of [...new Set([...Object.keys(locked.answers), ...Object.keys(answers)])].sort()) {
       if (canonical(locked.answers[key]) !== canonical(answers[key])) differences.push(`${name}: ${key} is ${canonical(locked.answers[key])} here, ${canonical(answers[key])} now`);

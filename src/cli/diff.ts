@@ -3,16 +3,17 @@ import { readTarget } from '../core/target.js';
 import { sha256 } from '../lock/lockfile.js';
 import type { Reporter } from '../ui/report.js';
 import { unifiedDiff } from '../ui/diff.js';
-import { checkStaging, cliOf, type CliContext } from './context.js';
+import { checkStaging, cliOf, openCatalog, type CliContext } from './context.js';
 import { findProjectRoot, readLockfile, renderRecordedVersion } from './project.js';
-import { Catalog } from '../sources/catalog.js';
+import { componentSource } from '../catalog/lookup.js';
 
 /** platform diff [COMPONENT]: what the repository changed relative to what the template wrote. */
 export async function runDiff(component: string | undefined, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx);
   await checkStaging(ctx, root);
   const lock = await readLockfile(ctx, root);
-  const catalog = new Catalog(ctx);
+  // The repository's catalog settings: relative folders, a branded CLI's copy, a moved catalog.
+  const { catalog } = await openCatalog(ctx, undefined, root);
   const chosen = component === undefined ? lock.templates : lock.templates.filter((t) => t.name === component);
   if (component !== undefined && chosen.length === 0) {
     throw new UsageError('component-unknown', `This repository has no component "${component}".${didYouMean(component, lock.templates.map((t) => t.name))}`, {
@@ -21,7 +22,9 @@ export async function runDiff(component: string | undefined, ctx: CliContext, re
   }
   const changed: Array<{ component: string; path: string; state: string }> = [];
   for (const locked of chosen) {
-    const written = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cliOf(ctx));
+    const found = await componentSource(catalog, locked, false, ctx.env);
+    if (found.note) reporter.warn(found.note);
+    const written = await renderRecordedVersion(catalog, { ...locked, source: found.source }, root, lock.cli ?? cliOf(ctx));
     for (const [path, file] of written) {
       if (file.policy === 'secret' || locked.files[path]?.policy === 'secret') {
         reporter.line(`${path}: secret file, not shown`);

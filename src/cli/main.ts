@@ -5,10 +5,10 @@ import { CancelledError, EXIT_CODE_HELP, ExitCode, UsageError } from '../core/er
 import { nodeFs } from '../core/node-fs.js';
 import { Reporter } from '../ui/report.js';
 import type { ChalkInstance } from 'chalk';
-import type { CliContext } from './context.js';
+import type { BrandedCatalog, CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
 import { CompiledStore, userCacheDir } from './compiled-store.js';
-import { ANSWER_ENV_PREFIX, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
+import { ANSWER_ENV_PREFIX, CATALOG_FLAG, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { AddOptions } from './add.js';
 import type { MergeFileOptions } from './merge-file.js';
@@ -135,11 +135,12 @@ Examples:
     .description('list the built-in templates and their versions, or the questions of one template or preset')
     .argument('[name]', 'a template (NAME[@VERSION], a folder) or preset: list its questions (key, type, default, choices, when, who asks)')
     .option('--json', 'print one JSON document on stdout')
+    .option(...CATALOG_FLAG)
     .allowExcessArguments(false)
     .action(
-      action(outcome, async (name: string | undefined) => {
+      action(outcome, async (name: string | undefined, options: { catalog?: string }) => {
         const { runTemplates } = await import('./templates.js');
-        return runTemplates(ctx, reporter, name);
+        return runTemplates(options, ctx, reporter, name);
       }),
     );
   program.addCommand(configure(templates, ctx, `
@@ -218,9 +219,10 @@ Examples:
     .option('--json', 'print one JSON document on stdout')
     .option('--offline', 'use cached template sources only (git and npm)')
     .option('--check', 'exit 6 when a component is behind, an owned file drifted or a conflict is unresolved')
+    .option(...CATALOG_FLAG)
     .allowExcessArguments(false)
     .action(
-      action(outcome, async (options: { check?: boolean }) => {
+      action(outcome, async (options: { check?: boolean; catalog?: string }) => {
         const { runStatus } = await import('./status.js');
         return runStatus(options, ctx, reporter);
       }),
@@ -286,7 +288,7 @@ function commandName(bin: BinName, argv: string[]): string {
 }
 
 /** The real process: streams, environment and file system of this machine. */
-export async function main(bin: BinName, version: string, packageName = 'create-service'): Promise<void> {
+export async function main(bin: BinName, version: string, packageName = 'create-service', branded?: { catalog: BrandedCatalog }): Promise<void> {
   let cancelMessage = new CancelledError().message;
   // PLATFORM_ANSWER_* may hold secrets: the CLI reads its own copy, and no child process
   // (git, hooks, package managers) inherits them.
@@ -305,6 +307,7 @@ export async function main(bin: BinName, version: string, packageName = 'create-
     version,
     cli: installedCli(packageName, version),
     node: process.versions.node,
+    ...(branded ? { catalog: branded.catalog } : {}),
     pid: process.pid,
     compiled: new CompiledStore(nodeFs, {
       shipped: fileURLToPath(new URL('../compiled/', import.meta.url)),

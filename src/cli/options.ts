@@ -6,7 +6,12 @@ export interface AnswerOptions {
   answers?: string;
   /** Run the template's hooks even when its source is not on the trust list. */
   trust?: boolean;
+  /** The catalog NAME[@VERSION] and presets resolve in (a folder, git repository or npm package). */
+  catalog?: string;
 }
+
+/** --catalog: the organisation's catalog instead of the built-in one. */
+export const CATALOG_FLAG = ['--catalog <source>', 'the catalog templates and presets come from: a folder, git+URL or npm:PACKAGE (default: PLATFORM_CATALOG, else catalog: in the config file, else built in)'] as const;
 
 export interface CreateOptions extends AnswerOptions {
   template?: string;
@@ -30,7 +35,8 @@ export function addAnswerOptions(command: Command): Command {
     .option('--set <key=value>', 'answer a question (repeatable); typed by the question. PLATFORM_ANSWER_<key>=value in the environment answers too, out of argv (for secrets); --set wins over it, it wins over --answers', collect, [])
     .option('--answers <file>', 'answers from a YAML or JSON file (--set wins over it)')
     .option('--trust', 'run the commands (hooks) of a template that is not built in nor on your trust list')
-    .option('--offline', 'use cached template sources only (git and npm); never reach the network');
+    .option('--offline', 'use cached template sources only (git and npm); never reach the network')
+    .option(...CATALOG_FLAG);
 }
 
 export function addCreateOptions(command: Command): Command {

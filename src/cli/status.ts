@@ -8,8 +8,9 @@ import { SIDE_SUFFIX } from '../plan/decide.js';
 import { hasConflictMarkers } from '../workflow/open-conflicts.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
-import { checkStaging, gitOf, type CliContext } from './context.js';
+import { checkStaging, gitOf, openCatalog, type CliContext } from './context.js';
 import { findPlaceholders, groupPlaceholders, type PlaceholderHit } from '../answers/placeholder.js';
+import { componentSource } from '../catalog/lookup.js';
 
 const decoder = new TextDecoder();
 
@@ -30,14 +31,17 @@ interface ComponentStatus {
 }
 
 /** platform status [--check]: versions against the latest, drift from what was written, open conflicts. */
-export async function runStatus(options: { check?: boolean }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
+export async function runStatus(options: { check?: boolean; catalog?: string }, ctx: CliContext, reporter: Reporter): Promise<ExitCode> {
   const root = await findProjectRoot(ctx);
   await checkStaging(ctx, root);
   const lock = await readLockfile(ctx, root);
-  const catalog = new Catalog(ctx);
+  const { catalog, explicit } = await openCatalog(ctx, options.catalog, root);
   const components: ComponentStatus[] = [];
   for (const locked of lock.templates) {
-    const latest = await catalog.latest(locked.name, locked.source);
+    const found = await componentSource(catalog, locked, explicit, ctx.env);
+    if (found.note) reporter.warn(found.note);
+    const source = found.source;
+    const latest = await catalog.latest(locked.name, source);
     const status: ComponentStatus = {
       name: locked.name,
       version: locked.version,
@@ -46,7 +50,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
       drifted: [],
       conflicts: [],
       placeholders: [],
-      changelog: latest ? await catalog.changelogs(locked.name, locked.version, latest, locked.source) : [],
+      changelog: latest ? await catalog.changelogs(locked.name, locked.version, latest, source) : [],
     };
     for (const [path, file] of Object.entries(locked.files)) {
       const full = posix.join(root, path);
@@ -94,7 +98,7 @@ export async function runStatus(options: { check?: boolean }, ctx: CliContext, r
   const c = reporter.color;
   reporter.line(`${relative(ctx.cwd, root) || '.'}: ${components.length} component(s)`);
   for (const s of components) {
-    const state = s.latest === undefined ? c.yellow('not in this CLI\'s catalog') : s.behind ? c.yellow(`${s.latest} available`) : c.green('up to date');
+    const state = s.latest === undefined ? c.yellow('not in its catalog') : s.behind ? c.yellow(`${s.latest} available`) : c.green('up to date');
     reporter.line(`${c.bold(s.name.padEnd(14))} ${s.version.padEnd(8)} ${state}`);
     for (const entry of s.changelog) reporter.line(c.dim(entry.text.split('\n').map((l) => `  │ ${l}`).join('\n')));
     for (const d of s.drifted) {

@@ -1,29 +1,32 @@
 import { posix } from 'node:path';
 import { ExitCode } from '../core/errors.js';
-import { BUILTIN_ROOT, listCatalog } from '../template/builtin.js';
+import { describeHome } from '../catalog/home.js';
 import { loadTemplate } from '../template/load.js';
-import { DEFAULT_PRESET, inclusionQuestion, loadPreset } from '../template/preset.js';
+import { DEFAULT_PRESET, inclusionQuestion } from '../template/preset.js';
 import { choiceLabel, choiceValue, type Question } from '../template/schema.js';
-import { Catalog } from '../sources/catalog.js';
 import type { Reporter } from '../ui/report.js';
-import type { CliContext } from './context.js';
+import { openCatalog, type CliContext } from './context.js';
 import { selectTemplates, type Selection } from './compose.js';
 
-/** platform templates [NAME]: the catalog, or the questions one template or preset asks. */
-export async function runTemplates(ctx: CliContext, reporter: Reporter, name?: string): Promise<ExitCode> {
-  if (name !== undefined) return runTemplateQuestions(ctx, reporter, name);
-  const catalog = await listCatalog(ctx.fs, BUILTIN_ROOT);
+/** platform templates [NAME]: the run's catalog (built in, or --catalog / PLATFORM_CATALOG / config), or the questions one template or preset asks. */
+export async function runTemplates(options: { catalog?: string }, ctx: CliContext, reporter: Reporter, name?: string): Promise<ExitCode> {
+  if (name !== undefined) return runTemplateQuestions(options, ctx, reporter, name);
+  const { catalog } = await openCatalog(ctx, options.catalog);
+  const folder = await catalog.folder();
+  const fs = catalog.homeFs();
   const templates = [];
-  for (const entry of catalog) {
+  for (const entry of await catalog.list()) {
     const latest = entry.versions[entry.versions.length - 1]!;
-    const template = await loadTemplate(ctx.fs, posix.join(BUILTIN_ROOT, entry.name, latest), { kind: 'builtin' });
+    const template = await loadTemplate(fs, posix.join(folder, entry.name, latest), { kind: 'builtin' });
     templates.push({ name: entry.name, latest, versions: entry.versions, description: template.manifest.description ?? '' });
   }
-  const preset = await loadPreset(ctx.fs, BUILTIN_ROOT, DEFAULT_PRESET);
+  const preset = await catalog.preset(DEFAULT_PRESET);
   const presets = preset ? [{ name: preset.name, components: preset.components.map((c) => c.template), default: true }] : [];
-  reporter.set({ templates, presets });
+  const source = catalog.home.kind === 'builtin' ? 'builtin' : catalog.home.root;
+  reporter.set({ catalog: source, templates, presets });
   // --json: the document on stdout is the whole answer; nothing on stderr.
   if (reporter.json) return ExitCode.ok;
+  if (catalog.home.kind !== 'builtin') reporter.line(reporter.color.dim(`From ${describeHome(catalog.home)}.`));
   const width = Math.max(8, ...templates.map((t) => t.name.length));
   for (const t of templates) {
     reporter.line(`${reporter.color.bold(t.name.padEnd(width))}  ${t.latest.padEnd(8)}  ${t.description}`);
@@ -88,8 +91,9 @@ export function describeSelection(selection: Selection): { name: string; kind: '
   };
 }
 
-async function runTemplateQuestions(ctx: CliContext, reporter: Reporter, name: string): Promise<ExitCode> {
-  const selection = await selectTemplates(new Catalog(ctx), ctx.fs, name, ctx.cwd);
+async function runTemplateQuestions(options: { catalog?: string }, ctx: CliContext, reporter: Reporter, name: string): Promise<ExitCode> {
+  const { catalog } = await openCatalog(ctx, options.catalog);
+  const selection = await selectTemplates(catalog, ctx.fs, name, ctx.cwd);
   const questions = listQuestions(selection);
   const described = describeSelection(selection);
   reporter.set({ ...described, questions });

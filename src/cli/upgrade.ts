@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
-import { canonicalSource } from '../sources/canonical.js';
+import { canonicalSource, resolveRelativeSource } from '../sources/canonical.js';
+import { componentSource, sourceNotFound } from '../catalog/lookup.js';
+import { recordPortably } from '../catalog/portable.js';
 import { ExitCode, PlatformError, UnsafeError, UsageError, didYouMean, formatLocation } from '../core/errors.js';
 import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers } from '../answers/resolve.js';
 import { expressionEvaluator } from '../answers/expressions.js';
@@ -9,14 +11,14 @@ import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, gitOf, isInteractive, type CliContext } from './context.js';
+import { cliOf, gitOf, isInteractive, openCatalog, type CliContext } from './context.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { chalkFor } from '../ui/colors.js';
 import { componentFlags } from './infer.js';
 import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
-import { Catalog } from '../sources/catalog.js';
 import { presetChecks } from './compose.js';
+import type { Catalog } from '../sources/catalog.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 import type { ComponentChange } from '../workflow/change.js';
 import { describeOpenConflict, openConflicts } from '../workflow/open-conflicts.js';
@@ -43,7 +45,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     throw new UsageError('to-empty', '--to was given an empty version.', { hint: 'Give a version (platform upgrade COMPONENT --to 1.2.0), or leave --to out for the latest.' });
   }
   const root = await findProjectRoot(ctx);
-  const catalog = new Catalog(ctx);
+  const { catalog, explicit: catalogGiven } = await openCatalog(ctx, options.catalog, root);
   const interactive = isInteractive(ctx) && !options.yes;
   const cli = cliOf(ctx);
   return runWorkflow(ctx, reporter, {
@@ -56,17 +58,15 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
       const given = await readGivenAnswers(options, ctx);
       const changes: ComponentChange[] = [];
       const upToDate: string[] = [];
-      const moving: Array<{ locked: LockedTemplate; target: Template }> = [];
+      const moving: Array<{ locked: LockedTemplate; target: Template; found: Awaited<ReturnType<typeof componentSource>> }> = [];
       for (const locked of chooseComponents(lock, component, options.to)) {
-        const version = options.to ?? (await catalog.latest(locked.name, locked.source));
-        if (!version) {
-          throw new UsageError('template-unknown', `${locked.name} (in .platform.yaml) is not a built-in template of this CLI.`, {
-            hint: 'Update the CLI (npx create-service@latest …), or remove the component from .platform.yaml.',
-          });
-        }
+        const found = await componentSource(catalog, locked, catalogGiven, ctx.env);
+        if (found.note) reporter.warn(found.note);
+        const version = options.to ?? (await catalog.latest(locked.name, found.source));
+        if (!version) throw sourceNotFound(locked.name, found.source, undefined, ctx.env);
         if (version === locked.version) {
           // At its version, a component is rendered again only for a changed answer (a placeholder set).
-          const current = explicit(given).size > 0 ? await catalog.load(`${locked.name}@${version}`, locked.source) : undefined;
+          const current = explicit(given).size > 0 ? await catalog.load(`${locked.name}@${version}`, found.source) : undefined;
           if (!current || !answersChange(current, locked, given)) {
             upToDate.push(`${locked.name}@${locked.version}`);
             continue;
@@ -77,18 +77,25 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
             hint: 'Pass --force to move to an older version on purpose.',
           });
         }
-        moving.push({ locked, target: await catalog.load(`${locked.name}@${version}`, locked.source) });
+        moving.push({ locked, target: await catalog.load(`${locked.name}@${version}`, found.source), found });
       }
       // Before anything is asked: every answer given must have a component that asks it.
       const targets = moving.map((m) => m.target);
       await refuseUnaskedAnswers(given, targets, lock.templates.filter((t) => !moving.some((m) => m.locked === t) && (component === undefined || t.name === component)), catalog, component);
-      for (const { locked, target } of moving) {
+      for (const { locked, target, found } of moving) {
         const defaults = componentFlags(lock.templates.map((t) => t.name), target.manifest.questions.map((q) => q.name));
         const asked = new Set(target.manifest.questions.map((q) => q.name));
         const answers = await resolveUpgradeAnswers(target, locked, new Map([...given].filter(([name]) => asked.has(name))), { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
-        const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli).catch(() => undefined);
-        changes.push({ target, source: canonicalSource(locked.source), locked, base, answers });
+        // A component that moved catalogs: the recorded version from where it was, else from where it is now.
+        const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli)
+          .catch(() => (found.moved ? renderRecordedVersion(catalog, { ...locked, source: found.source }, root, lock.cli ?? cli) : undefined))
+          .catch(() => undefined);
+        const change: ComponentChange = { target, source: resolveRelativeSource(found.source, root), locked, base, answers };
+        // Recorded as it was (a relative folder stays relative), or in its portable form where it moved.
+        if (found.moved) await recordPortably(ctx.fs, root, [change], (text) => reporter.warn(text));
+        else change.recorded = canonicalSource(locked.source);
+        changes.push(change);
       }
       return { lock, changes, upToDate };
     },
@@ -97,8 +104,8 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     allowDirty: Boolean(options.allowDirty),
     trust: Boolean(options.trust),
     mayAsk: interactive,
-    presetChecks: await presetChecks(ctx.fs, undefined),
-    changelog: async (c) => catalog.changelogs(c.name, c.from!, c.to, c.source),
+    presetChecks: await presetChecks(catalog, undefined),
+    changelog: async (c) => catalog.changelogs(c.name, c.from!, c.to, resolveRelativeSource(c.source, root)),
     // A person reading (a terminal, a dry run, --verbose) gets every entry; a scripted run a summary.
     fullChangelog: Boolean(options.verbose) || Boolean(options.dryRun) || isInteractive(ctx),
   });

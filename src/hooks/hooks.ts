@@ -331,9 +331,12 @@ export function terminalConfirm(output: NodeJS.WritableStream): (question: strin
   };
 }
 
-/** The trust list and config path of this environment. */
-export async function trustSettings(fs: Fs, env: NodeJS.ProcessEnv): Promise<{ trustList: string[]; configFile: string }> {
-  return { trustList: await readTrustList(fs, env), configFile: configPath(env) };
+/**
+ * The trust list and config path of this environment, plus the sources the running CLI vouches
+ * for (a branded CLI's own published catalog: the user runs that package's code already).
+ */
+export async function trustSettings(fs: Fs, env: NodeJS.ProcessEnv, vouched: readonly string[] = []): Promise<{ trustList: string[]; configFile: string }> {
+  return { trustList: [...(await readTrustList(fs, env)), ...vouched], configFile: configPath(env) };
 }
 
 /**

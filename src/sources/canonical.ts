@@ -12,6 +12,9 @@ import { LOCKFILE_NAME } from '../render/paths.js';
  *
  *   builtin
  *   dir:/ABS/PATH          normalised: no `.`, `..`, `//`, trailing `/` (not resolved through links)
+ *   dir:./REL | dir:../REL a folder relative to the repository (the folder of .platform.yaml), as a
+ *                          portable lockfile records it; normalised the same way. Resolved against
+ *                          the repository (resolveRelativeSource) before any trust or catalog use.
  *   git:URL[//SUB]         scheme and host lower-case, default port dropped, https credentials
  *                          dropped (an ssh user kept, its password dropped), percent-encoding of
  *                          unreserved characters decoded and the rest upper-cased, dot-segments
@@ -23,7 +26,7 @@ import { LOCKFILE_NAME } from '../render/paths.js';
  */
 export type SourceKind = 'builtin' | 'dir' | 'git' | 'npm';
 
-export const SOURCE_KINDS_HINT = `A source in ${LOCKFILE_NAME} is builtin, dir:/ABSOLUTE/PATH, git:URL[//SUB] or npm:PACKAGE[//SUB]; fix or remove that entry (git checkout -- ${LOCKFILE_NAME} if you did not change it).`;
+export const SOURCE_KINDS_HINT = `A source in ${LOCKFILE_NAME} is builtin, dir:/ABSOLUTE/PATH, dir:./PATH (relative to the repository), git:URL[//SUB] or npm:PACKAGE[//SUB]; fix or remove that entry (git checkout -- ${LOCKFILE_NAME} if you did not change it).`;
 
 export function sourceKind(canonical: string): SourceKind {
   if (canonical === 'builtin') return 'builtin';
@@ -64,11 +67,32 @@ export function sourceCovers(entry: string, source: string): boolean {
 
 function canonicalDir(source: string): string {
   const path = source.slice('dir:'.length);
-  if (!path.startsWith('/') || /[\0\n\r]/.test(path)) {
-    throw new UsageError('source-dir', `"${shown(source)}" is not a dir: source: it takes an absolute path (dir:/PATH).`, { hint: SOURCE_KINDS_HINT });
+  const relative = isRelativeDir(source);
+  if ((!path.startsWith('/') && !relative) || /[\0\n\r]/.test(path)) {
+    throw new UsageError('source-dir', `"${shown(source)}" is not a dir: source: it takes an absolute path (dir:/PATH) or one relative to the repository (dir:./PATH).`, { hint: SOURCE_KINDS_HINT });
   }
-  const normal = posix.normalize(path);
-  return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
+  let normal = posix.normalize(path);
+  if (normal.length > 1 && normal.endsWith('/')) normal = normal.slice(0, -1);
+  if (!relative) return normal;
+  return normal === '.' || normal.startsWith('../') || normal === '..' ? normal : `./${normal}`;
+}
+
+/** `dir:./PATH` or `dir:../PATH`: a folder relative to the repository that records it. */
+export function isRelativeDir(source: string): boolean {
+  return /^dir:\.\.?(\/|$)/.test(source);
+}
+
+/**
+ * A source as the run uses it: a relative `dir:` resolved against the repository root (absolute,
+ * canonical); any other source canonical as it is.
+ */
+export function resolveRelativeSource(source: string, root: string | undefined): string {
+  const canonical = canonicalSource(source);
+  if (!isRelativeDir(canonical)) return canonical;
+  if (root === undefined) {
+    throw new UsageError('source-dir-relative', `"${shown(source)}" is relative to a repository, and there is none here.`, { hint: SOURCE_KINDS_HINT });
+  }
+  return canonicalSource(`dir:${posix.resolve(root, canonical.slice('dir:'.length))}`);
 }
 
 const DEFAULT_PORTS: Record<string, string> = { https: '443', ssh: '22' };

@@ -1,13 +1,16 @@
 import { posix } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { statOrUndefined, type Fs } from '../core/fs.js';
+import type { Fs } from '../core/fs.js';
+import { layoutOf, pinsRootOf } from '../catalog/layout.js';
 import { parseTemplateRef, resolveInCatalog } from '../template/builtin.js';
-import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
 import type { Template } from '../template/template.js';
 import { matchesKind, type AttachCompiled, type SourceDriver } from './driver.js';
 
-/** `dir:PATH`: a folder holding one template, or its versions as VERSION/ subfolders. */
+/**
+ * `dir:PATH`: a folder holding one template, or its versions as VERSION/ subfolders (a catalog's
+ * NAME/ folder). Shared files (pins.yaml) are read from the template folder or the catalog above it.
+ */
 export class DirDriver implements SourceDriver {
   readonly kind = 'dir';
 
@@ -22,16 +25,17 @@ export class DirDriver implements SourceDriver {
 
   async versions(_name: string, source: string): Promise<string[]> {
     const dir = folderOf(source);
-    if (await statOrUndefined(this.fs, posix.join(dir, 'template.yaml'))) return [(await this.loadDir(dir)).manifest.version];
-    const entries = await this.fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory() && isVersion(e.name)).map((e) => e.name).sort(compareVersions);
+    const layout = await layoutOf(this.fs, dir);
+    if (layout.kind === 'template') return [(await this.loadDir(dir, dir, posix.dirname(posix.dirname(dir)))).manifest.version];
+    return layout.kind === 'versions' ? layout.versions : [];
   }
 
   async load(spec: string, source: string): Promise<Template> {
     const dir = folderOf(source);
     const ref = parseTemplateRef(spec);
-    if (await statOrUndefined(this.fs, posix.join(dir, 'template.yaml'))) {
-      const template = await this.loadDir(dir);
+    const layout = await layoutOf(this.fs, dir);
+    if (layout.kind === 'template') {
+      const template = await this.loadDir(dir, dir, posix.dirname(posix.dirname(dir)));
       if (ref.version !== undefined && ref.version !== template.manifest.version) {
         throw new UsageError('template-version-unknown', `${dir} holds ${template.manifest.name}@${template.manifest.version}, not ${ref.version}.`, {
           hint: `Use the version the folder holds, or keep each version in its own VERSION/ folder under ${dir}.`,
@@ -39,13 +43,15 @@ export class DirDriver implements SourceDriver {
       }
       return template;
     }
-    const { dir: versionDir } = resolveInCatalog([{ name: ref.name, versions: await this.versions(ref.name, source) }], ref, posix.dirname(dir));
+    const versions = layout.kind === 'versions' ? layout.versions : [];
+    const { version } = resolveInCatalog([{ name: ref.name, versions }], ref, posix.dirname(dir));
     // The source stays the folder of versions, so an upgrade finds the newer ones there.
-    return this.loadDir(posix.join(dir, posix.basename(versionDir)), dir);
+    return this.loadDir(posix.join(dir, version), dir, posix.dirname(dir));
   }
 
-  private async loadDir(dir: string, sourceRoot = dir): Promise<Template> {
-    return this.attach(await loadTemplate(this.fs, dir, { kind: 'dir', path: sourceRoot }, await loadPins(this.fs, dir)));
+  private async loadDir(dir: string, sourceRoot: string, top: string): Promise<Template> {
+    const pins = await loadPins(this.fs, await pinsRootOf(this.fs, dir, top));
+    return this.attach(await loadTemplate(this.fs, dir, { kind: 'dir', path: sourceRoot }, pins));
   }
 }
 

@@ -9,6 +9,7 @@ import { nodeFs } from '../core/node-fs.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 import { loadPins, loadTemplate } from '../template/load.js';
 import { sharedQuestionsWithin } from '../template/shared-questions.js';
+import { layoutOf, pinsRootOf } from '../catalog/layout.js';
 import { moveIntoCache } from './cache-folder.js';
 import type { Template } from '../template/template.js';
 import { cacheRoot, type Env } from './git.js';
@@ -56,6 +57,7 @@ function versionsFromJson(out: string): string[] {
  */
 export class NpmSources {
   private versionLists = new Map<string, Promise<string[]>>();
+  private picked = new Map<string, Promise<string>>();
 
   constructor(
     private readonly env: Env,
@@ -64,7 +66,18 @@ export class NpmSources {
 
   /** The versions an `npm:` lockfile source offers, ascending (offline: the cached ones). */
   async versions(source: string): Promise<string[]> {
-    return this.available(parseNpmSource(source));
+    const spec = parseNpmSource(source);
+    // A catalog's NAME/ folder: the VERSION/ folders of the newest package version.
+    const layout = await layoutOf(nodeFs, join((await this.newest(spec)).dir, spec.subpath));
+    if (layout.kind === 'versions') return layout.versions;
+    return this.available(spec);
+  }
+
+  /** The package version a spec picks (its range, else the latest; a tarball's own), unpacked. */
+  private async newest(spec: NpmSpec): Promise<{ dir: string; version: string }> {
+    if (spec.kind === 'file') return this.unpackFile(spec.path);
+    const version = await this.resolve(spec);
+    return { dir: await this.fetch(spec.name, version), version };
   }
 
   /** NAME@VERSION (or the latest) from an `npm:` lockfile source. */
@@ -77,12 +90,30 @@ export class NpmSources {
     return template;
   }
 
+  /** The local folder of an `npm:` source at its newest version (unpacked in the cache). */
+  async folder(source: string): Promise<string> {
+    const spec = parseNpmSource(source);
+    return join((await this.newest(spec)).dir, spec.subpath);
+  }
+
   /** A --template npm spec. */
   async loadSpec(text: string): Promise<Template> {
     return this.loadSpecWith(parseNpmSpec(text));
   }
 
   private async loadSpecWith(spec: NpmSpec, exact?: string): Promise<Template> {
+    // A catalog's NAME/ folder: `exact` is a VERSION/ folder of the newest package version.
+    const newest = await this.newest(spec);
+    const layout = await layoutOf(nodeFs, join(newest.dir, spec.subpath));
+    if (layout.kind === 'versions') {
+      const want = exact ?? layout.versions.at(-1)!;
+      if (!layout.versions.includes(want)) {
+        throw new UsageError('template-version-unknown', `${npmSourceLabel(spec)}@${newest.version} has no version ${want}.`, {
+          hint: `Versions there: ${layout.versions.join(', ')} (its VERSION/ folders). A released version folder stays in the catalog for repositories still on it.`,
+        });
+      }
+      return this.loadAt(spec, newest.dir, want, want);
+    }
     if (spec.kind === 'file') {
       const { dir, version } = this.unpackFile(spec.path);
       if (exact !== undefined && exact !== version) {
@@ -95,7 +126,17 @@ export class NpmSources {
   }
 
   /** The version a registry spec's range picks (npm resolves it; offline, the newest cached match). */
-  private async resolve(spec: Extract<NpmSpec, { kind: 'registry' }>): Promise<string> {
+  private resolve(spec: Extract<NpmSpec, { kind: 'registry' }>): Promise<string> {
+    const key = `${spec.name}@${spec.range ?? ''}`;
+    let picked = this.picked.get(key);
+    if (!picked) {
+      picked = this.resolveOnce(spec);
+      this.picked.set(key, picked);
+    }
+    return picked;
+  }
+
+  private async resolveOnce(spec: Extract<NpmSpec, { kind: 'registry' }>): Promise<string> {
     const range = spec.range ?? 'latest';
     const cached = this.cachedVersions(spec.name);
     if (spec.range !== undefined && cached.includes(spec.range)) return spec.range;
@@ -187,17 +228,19 @@ export class NpmSources {
     }
   }
 
-  private async loadAt(spec: NpmSpec, pkg: string, version: string): Promise<Template> {
-    const dir = spec.subpath ? join(pkg, spec.subpath) : pkg;
+  private async loadAt(spec: NpmSpec, pkg: string, version: string, folder?: string): Promise<Template> {
+    const dir = join(spec.subpath ? join(pkg, spec.subpath) : pkg, folder ?? '');
     const where = `${npmSourceLabel(spec)}@${version}`;
     if (!(await statOrUndefined(nodeFs, join(dir, 'template.yaml')))?.isFile()) {
       throw new UsageError('template-missing', `${where} holds no template.yaml.`, { hint: 'Point at the folder holding template.yaml and files/ with //SUB/FOLDER.' });
     }
-    const pinsRoot = (await statOrUndefined(nodeFs, join(dir, 'pins.yaml'))) ? dir : pkg;
-    const template = await loadTemplate(nodeFs, dir, { kind: 'npm', source: npmSourceLabel(spec) }, await loadPins(nodeFs, pinsRoot), await sharedQuestionsWithin(nodeFs, dir, pkg));
+    const catalogRoot = await pinsRootOf(nodeFs, dir, pkg);
+    const pins = await loadPins(nodeFs, catalogRoot);
+    const shared = await sharedQuestionsWithin(nodeFs, dir, catalogRoot !== dir ? catalogRoot : pkg);
+    const template = await loadTemplate(nodeFs, dir, { kind: 'npm', source: npmSourceLabel(spec) }, pins, shared);
     if (template.manifest.version !== version) {
-      throw new UsageError('npm-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but the package version is ${version}.`, {
-        hint: 'For npm templates, set version: in template.yaml to the package version before publishing.',
+      throw new UsageError('npm-version-mismatch', `${where} holds ${template.manifest.name}@${template.manifest.version}, but the ${folder ? 'folder' : 'package version'} is ${version}.`, {
+        hint: folder ? 'Set version: in template.yaml to its VERSION/ folder name.' : 'For npm templates, set version: in template.yaml to the package version before publishing.',
       });
     }
     return this.attach(template);

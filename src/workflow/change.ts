@@ -17,8 +17,10 @@ import type { ComponentInput } from '../plan/plan-component.js';
 export interface ComponentChange {
   /** The template version the component moves to. */
   target: Template;
-  /** Where it comes from, as the lockfile records it (canonical). */
+  /** Where it comes from (canonical, absolute): what trust and the catalog decide on. */
   source: string;
+  /** How .platform.yaml records the source when that differs (a folder relative to the repository). */
+  recorded?: string;
   /** The lockfile's entry; undefined when the component is new here. */
   locked: LockedTemplate | undefined;
   /** The recorded version rendered again with the recorded answers; undefined when it cannot be. */
@@ -44,7 +46,7 @@ export function renderChange(change: ComponentChange, targetName: string, cli: C
     theirs,
     renames: change.locked ? renderRenames(target, answers.values, targetName) : new Map(),
     answers: persisted,
-    target: { name: target.manifest.name, version: target.manifest.version, source: change.source, requires: target.manifest.requires },
+    target: { name: target.manifest.name, version: target.manifest.version, source: change.recorded ?? change.source, requires: target.manifest.requires },
   };
 }
 

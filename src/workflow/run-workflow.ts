@@ -93,7 +93,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   await printHeading(request, plan, changes, display, reporter);
 
   await checkPlan(ctx.fs, plan, { command: request.command, allowDirty: request.allowDirty, uncommitted: (at, paths) => git.uncommitted(at, paths), ...(request.presetChecks ? { presetChecks: request.presetChecks } : {}) });
-  const trust = await trustSettings(ctx.fs, ctx.env);
+  const trust = await trustSettings(ctx.fs, ctx.env, ctx.catalog ? [ctx.catalog.mirror.source] : []);
   const installLine = request.steps ? await installCommand(plan, request.steps, ctx) : undefined;
   const install: InstallGate | undefined = installLine ? { command: installLine, sources: hooks.map((c) => c.source) } : undefined;
   const conflicts = plan.conflicts.length > 0;
