@@ -7,6 +7,7 @@ import { Reporter } from '../ui/report.js';
 import type { ChalkInstance } from 'chalk';
 import type { CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
+import { registerFleetCommands } from './fleet-commands.js';
 import { CompiledStore, userCacheDir } from './compiled-store.js';
 import { ANSWER_ENV_PREFIX, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
@@ -246,6 +247,9 @@ git merge-file. Text files merge exactly as git merge-file does.
     );
   program.addCommand(configure(mergeDriver, ctx, ''));
 
+  registerFleetCommands(program, ctx, reporter, async (body) => {
+    outcome.exitCode = await body();
+  });
   registerAuthoringCommands(program, ctx, reporter, async (body) => {
     outcome.exitCode = await body();
   });
