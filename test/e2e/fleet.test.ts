@@ -64,7 +64,8 @@ describe('platform fleet status', () => {
     expect(latest).toMatchObject({ released: '2026-02-01', releasedFrom: 'first-adoption', adopted: 3, medianLagDays: 14, slowest: { repo: 'fleet/upgraded', days: 28 } });
     expect(report.adoption.goldenPath.find((g) => g.repo === 'fleet/old')?.date).toBe('2026-01-10');
     expect(report.adoption.timeline.map((p) => p.date)).toEqual(['2026-01-10', '2026-02-01', '2026-02-10', '2026-02-15', '2026-03-01']);
-    expect(report.adoption.timeline.at(-1)!.onGoldenPath).toBe(7 - 1); // the conflicted upgrade is not committed; every lockfile is
+    // Every lockfile was committed (the conflicted upgrade is not, but its repository's creation is).
+    expect(report.adoption.timeline.at(-1)!.onGoldenPath).toBe(7);
   });
 
   it('--since leaves earlier adoptions out of the lags', async () => {
@@ -103,7 +104,8 @@ describe('platform fleet status', () => {
     mkdirSync(join(evil, 'fifo'));
     execFileSync('mkfifo', [join(evil, 'fifo', '.platform.yaml')]);
     mkdirSync(join(evil, 'outside'));
-    writeFileSync(join(evil, 'outside', '.platform.yaml'), 'schemaVersion: 1\ntemplates:\n  - name: service\n    version: 1.0.0\n    source: builtin\n    answers: {}\n    files:\n      ../../etc/passwd: { policy: owned, sha256: ' + '0'.repeat(64) + ' }\n');
+    // A lockfile naming a file outside its repository.
+    writeFileSync(join(evil, 'outside', '.platform.yaml'), readFileSync(join(fleet.root, 'old', '.platform.yaml'), 'utf8').replace(/^(\s+)Dockerfile:/m, '$1../../old/Dockerfile:'));
     writeFileSync(join(home, 'repos.txt'), ['fleet/old', 'evil', 'ext::sh -c touch% /tmp/pwned', '-uhack', 'git+file:///nonexistent/repo.git', ''].join('\n'));
     const r = await cli('platform', ['fleet', 'status', '--repos', 'repos.txt', '--json', '--offline'], { cwd: home, env: fleet.env, timeoutMs: 60_000 });
     expect(r.code, out(r)).toBe(0);
