@@ -13,6 +13,8 @@ export interface FleetGit {
   /** Back to the branch we started from, deleting the new one (nothing to propose). */
   abandon(top: string, branch: string, previous: string): Promise<void>;
   currentBranch(top: string): Promise<string>;
+  /** Paths git's index holds as unmerged: an earlier upgrade's conflict nobody resolved yet. */
+  unmerged(top: string): Promise<string[]>;
   /** Stages exactly these paths (relative to top; deletions too) and commits them. */
   commit(top: string, paths: string[], message: string): Promise<string>;
   /** A branch name git accepts (`git check-ref-format --branch`). */
@@ -40,6 +42,10 @@ export const spawnedFleetGit: FleetGit = {
   abandon: async (top, branch, previous) => {
     await git(['switch', '--quiet', previous], top);
     await git(['branch', '--quiet', '--delete', '--force', branch], top);
+  },
+  unmerged: async (top) => {
+    const out = await git(['ls-files', '--unmerged', '-z'], top);
+    return [...new Set(out.split('\0').filter((e) => e.includes('\t')).map((e) => e.slice(e.indexOf('\t') + 1)))];
   },
   currentBranch: async (top) => (await git(['rev-parse', '--abbrev-ref', 'HEAD'], top)).trim(),
   commit: async (top, paths, message) => {

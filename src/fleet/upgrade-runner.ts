@@ -100,6 +100,10 @@ async function upgradeRepo(fs: Fs, git: FleetGit, request: FleetUpgradeRequest, 
     for await (const root of discoverRoots(fs, [top])) roots.push(root);
     if (roots.length === 0) throw new UsageError('no-lockfile', `No ${LOCKFILE_NAME} in ${entry.shown}.`, { hint: 'Adopt the golden path there first (`platform add`), or take it off the list.' });
 
+    const unmerged = await git.unmerged(top);
+    if (unmerged.length > 0) {
+      throw new UsageError('fleet-unmerged', `${entry.shown} has unresolved conflicts from an earlier upgrade (${unmerged.slice(0, 3).join(', ')}${unmerged.length > 3 ? ', …' : ''}); it was left as it is.`, { hint: 'Resolve them and commit in that repository, then run the fleet upgrade again.' });
+    }
     const previous = await git.currentBranch(top);
     await git.switchNew(top, request.branch);
     result.branch = request.branch;
@@ -114,7 +118,7 @@ async function upgradeRepo(fs: Fs, git: FleetGit, request: FleetUpgradeRequest, 
       const service: ServiceUpgrade = {
         folder,
         exitCode: outcome.exitCode,
-        components: doc.components ?? [],
+        components: (doc.components ?? []).map(({ name, from, to }) => ({ name, from, to })),
         changed: (doc.components?.length ?? 0) > 0 ? changed : [],
         conflicts: doc.conflicts ?? [],
         newQuestions: newQuestions(before, after),
