@@ -3,12 +3,11 @@ import { PlatformError, UsageError } from '../core/errors.js';
 import { statOrUndefined, type Fs } from '../core/fs.js';
 import { assertNoLinkedParent, readTarget } from '../core/target.js';
 import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
-import { runGit } from '../core/git-process.js';
 import { parseLockfile, recordedHash, sha256, type Lockfile } from '../lock/lockfile.js';
 import { isText } from '../merge/conflict.js';
 import { LOCKFILE_NAME, STAGING_DIR } from '../render/paths.js';
 import { compareVersions } from '../template/semver.js';
-import { readLockfileHistory, type LockfileRevision } from './history.js';
+import { readLockfileHistory, readOnlyGit, type LockfileRevision } from './history.js';
 
 /** One component of one repository, as the fleet report shows it. */
 export interface ComponentStatus {
@@ -76,13 +75,13 @@ export async function readRepoStatus(fs: Fs, root: string, repo: string, options
     const lock = parseLockfile(decoder.decode(bytes), posix.join(repo, LOCKFILE_NAME));
     status.cli = lock.cli?.version;
     status.interrupted = (await statOrUndefined(fs, posix.join(root, STAGING_DIR))) !== undefined;
-    const [history, unmerged, leftovers] = await Promise.all([
-      options.history ? readLockfileHistory(root) : Promise.resolve([]),
-      unmergedPaths(root),
-      conflictLeftovers(fs, root, lock),
-    ]);
-    status.history = history;
-    status.lockfileChanged = history.at(-1)?.date;
+    const text = decoder.decode(bytes);
+    const [history, leftovers] = await Promise.all([options.history ? readLockfileHistory(root) : Promise.resolve(undefined), conflictLeftovers(fs, root, lock)]);
+    // An upgrade always rewrites the lockfile, so conflicts it left in git's index come with an
+    // uncommitted lockfile: when the lockfile is the committed one, that git call is saved.
+    const unmerged = options.checkDrift || history?.committed !== text ? await unmergedPaths(root) : [];
+    status.history = history?.revisions ?? [];
+    status.lockfileChanged = status.history.at(-1)?.date;
     const conflicts = new Set([...unmerged, ...leftovers]);
     for (const locked of lock.templates) {
       const versions = await options.versions(locked.name, locked.source);
@@ -124,7 +123,7 @@ function hasConflictMarkers(text: string): boolean {
 
 /** Paths git's index holds as unmerged (stages 1-3), relative to root; none outside git. */
 async function unmergedPaths(root: string): Promise<string[]> {
-  const result = await runGit(['ls-files', '-u', '-z', '--', '.'], { cwd: root }).catch(() => undefined);
+  const result = await readOnlyGit(root, ['ls-files', '-u', '-z', '--', '.']).catch(() => undefined);
   if (!result || result.exitCode !== 0) return [];
   const paths = new Set<string>();
   for (const entry of result.stdout.split('\0')) {
