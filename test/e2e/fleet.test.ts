@@ -147,6 +147,7 @@ describe('the HTML report in headless Chromium', () => {
     const file = join(home, 'report.html');
     expect(readFileSync(file, 'utf8')).not.toContain('<script>window.pwned');
 
+    expect(existsSync('/usr/bin/chromium'), 'Debian\'s chromium is needed: apt-get install chromium (.ci/run installs it)').toBe(true);
     const { chromium } = await import('playwright-core');
     const context = await chromium.launchPersistentContext(tempDir('chromium-'), {
       executablePath: '/usr/bin/chromium',
