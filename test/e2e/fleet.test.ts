@@ -122,6 +122,21 @@ describe('platform fleet status', () => {
     expect(existsSync('/tmp/pwned')).toBe(false);
   });
 
+  it('a repository given by URL is cloned into the cache with its lockfile history; --offline reads that clone', async () => {
+    const home = fleet.home;
+    writeFileSync(join(home, 'urls.txt'), `${pathToFileURL(join(fleet.root, 'upgraded')).href}\n`);
+    for (const extra of [[], ['--offline']]) {
+      const r = await cli('platform', ['fleet', 'status', '--repos', 'urls.txt', '--json', ...extra], { cwd: home, env: fleet.env });
+      expect(r.code, out(r)).toBe(0);
+      const viaUrl = JSON.parse(r.stdout) as Report;
+      expect(viaUrl.repos).toHaveLength(1);
+      expect(viaUrl.repos[0]).toMatchObject({ repo: pathToFileURL(join(fleet.root, 'upgraded')).href, components: [{ name: 'service', version: LATEST }] });
+      expect(viaUrl.repos[0]!.lockfileChanged?.slice(0, 10)).toBe('2026-03-01');
+      expect(viaUrl.adoption.goldenPath[0]?.date).toBe('2026-01-10');
+    }
+    expect(existsSync(join(fleet.env.PLATFORM_CACHE_DIR!, 'fleet'))).toBe(true);
+  });
+
   it('bad flags: exit 2 with what to do', async () => {
     const since = await cli('platform', ['fleet', 'status', 'fleet', '--since', 'yesterday'], { cwd: fleet.home, env: fleet.env });
     expect(since.code).toBe(2);
