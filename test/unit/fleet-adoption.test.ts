@@ -65,3 +65,15 @@ describe('fleet adoption', () => {
     expect(changelogDate('## 1.10.0 (2026-03-02)\n', '1.1.0')).toBeUndefined();
   });
 });
+
+describe('the lockfile history reader', () => {
+  it('takes the new side of a whole-file diff; a deletion or a binary change has none', async () => {
+    const { newSide } = await import('../../src/fleet/history.js');
+    const created = 'diff --git a/.platform.yaml b/.platform.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/.platform.yaml\n@@ -0,0 +1,2 @@\n+a: 1\n+b: 2\n';
+    expect(newSide(created)).toBe('a: 1\nb: 2\n');
+    const changed = '--- a/.platform.yaml\n+++ b/.platform.yaml\n@@ -1,3 +1,3 @@\n a: 1\n-b: 2\n+b: 3\n c\n\\ No newline at end of file\n';
+    expect(newSide(changed)).toBe('a: 1\nb: 3\nc');
+    expect(newSide('--- a/.platform.yaml\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-a: 1\n')).toBeUndefined();
+    expect(newSide('Binary files a/.platform.yaml and b/.platform.yaml differ\n')).toBeUndefined();
+  });
+});
