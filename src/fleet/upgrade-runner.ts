@@ -74,15 +74,24 @@ const decoder = new TextDecoder();
  * to the organisation's own git host tooling.
  */
 export async function fleetUpgrade(fs: Fs, git: FleetGit, request: FleetUpgradeRequest): Promise<RepoUpgrade[]> {
+  // Body file names from the whole list, so every shard names a repository's body the same way.
+  const names = bodyNames(request.repos);
   const mine = request.repos.filter((_, k) => inShard(request.shard, k));
   return mapPool(mine, request.concurrency, async (entry) => {
-    const result = await upgradeRepo(fs, git, request, entry);
+    const result = await upgradeRepo(fs, git, request, entry, names.get(entry)!);
     request.onRepo?.(result);
     return result;
   });
 }
 
-async function upgradeRepo(fs: Fs, git: FleetGit, request: FleetUpgradeRequest, entry: RepoEntry): Promise<RepoUpgrade> {
+/** NAME.md from the repository's name; two names that would collide both get their list line. */
+function bodyNames(repos: readonly RepoEntry[]): Map<RepoEntry, string> {
+  const count = new Map<string, number>();
+  for (const entry of repos) count.set(slug(entry.shown), (count.get(slug(entry.shown)) ?? 0) + 1);
+  return new Map(repos.map((entry) => [entry, count.get(slug(entry.shown))! > 1 ? `${slug(entry.shown)}-line${entry.line}.md` : `${slug(entry.shown)}.md`]));
+}
+
+async function upgradeRepo(fs: Fs, git: FleetGit, request: FleetUpgradeRequest, entry: RepoEntry, bodyName: string): Promise<RepoUpgrade> {
   const result: RepoUpgrade = { repo: entry.shown, path: '', status: 'failed', branch: undefined, commit: undefined, prBody: undefined, services: [], error: undefined };
   try {
     if (entry.kind === 'invalid') {
@@ -138,7 +147,7 @@ async function upgradeRepo(fs: Fs, git: FleetGit, request: FleetUpgradeRequest, 
     const conflicts = result.services.some((s) => s.conflicts.length > 0);
     result.commit = await git.commit(top, [...new Set(paths)].sort(), commitMessage(result));
     result.status = failed ? 'failed' : conflicts ? 'conflicts' : 'upgraded';
-    result.prBody = await request.writeBody(`${slug(entry.shown)}.md`, prBody(result));
+    result.prBody = await request.writeBody(bodyName, prBody(result));
     return result;
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);

@@ -68,12 +68,13 @@ function makeFleet(count) {
 }
 
 function once(args) {
-  const withTime = TIME ? [TIME, ['-f', '%M', process.execPath, PLATFORM, ...args]] : [process.execPath, [PLATFORM, ...args]];
+  const withTime = TIME ? [TIME, ['-f', '%M %U %S', process.execPath, PLATFORM, ...args]] : [process.execPath, [PLATFORM, ...args]];
   const start = process.hrtime.bigint();
   const r = spawnSync(withTime[0], withTime[1], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`platform ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
-  return { ms, mb: TIME ? Number(r.stderr.trim().split('\n').at(-1)) / 1024 : NaN, stdout: r.stdout };
+  const [kb, user, sys] = TIME ? r.stderr.trim().split('\n').at(-1).split(' ').map(Number) : [NaN, NaN, NaN];
+  return { ms, mb: kb / 1024, cpu: (user + sys) * 1000, stdout: r.stdout };
 }
 
 const median = (xs) => {
@@ -85,13 +86,13 @@ const results = [];
 function measure(name, size, args, against) {
   const first = once(args);
   const runs = [first, ...Array.from({ length: RUNS - 1 }, () => once(args))];
-  const result = { name, size, ms: median(runs.map((r) => r.ms)), mb: Math.max(...runs.map((r) => r.mb)) };
+  const result = { name, size, ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpu)), mb: Math.max(...runs.map((r) => r.mb)) };
   if (against) {
     result.ratio = result.ms / against.ms;
     result.floor = `${against.name} (${against.size})`;
   }
   results.push(result);
-  log(`  ${`${name} (${size})`.padEnd(52)} ${result.ms.toFixed(0).padStart(7)} ms ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB`}`);
+  log(`  ${`${name} (${size})`.padEnd(52)} ${result.ms.toFixed(0).padStart(7)} ms ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB, CPU ${result.cpuMs.toFixed(0)} ms`}`);
   return { result, stdout: first.stdout };
 }
 
@@ -103,13 +104,17 @@ const { result: full, stdout } = measure('platform fleet status --json', `${COUN
 // Check the report before trusting its timing.
 const report = JSON.parse(stdout);
 if (report.totals.repositories !== COUNT || report.totals.unreadable !== 0 || report.repos[0].history.length !== 3) throw new Error(`unexpected report: ${JSON.stringify(report.totals)}`);
+// Bounded memory: the same report with V8's heap capped at 96 MB must still finish.
+const capped = spawnSync(process.execPath, ['--max-old-space-size=96', PLATFORM, 'fleet', 'status', large, '--json'], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+if (capped.status !== 0) throw new Error(`with a 96 MB heap: exit ${capped.status}\n${capped.stderr.slice(-2000)}`);
+log('  the same with a 96 MB heap cap: finished');
 measure('platform fleet status --no-history --json', `${COUNT} repos`, ['fleet', 'status', large, '--no-history', '--json'], full);
 measure('platform fleet status --check-drift --json', `${COUNT} repos`, ['fleet', 'status', large, '--check-drift', '--json'], full);
 measure('platform fleet status --html', `${COUNT} repos`, ['fleet', 'status', large, '--html', join(work, 'fleet.html')], full);
 
 if (JSON_OUT) process.stdout.write(`${JSON.stringify({ node: process.version, runs: RUNS, results }, null, 2)}\n`);
 else {
-  const lines = ['| scenario | size | median | ratio | against | peak memory |', '|---|---|---:|---:|---|---:|'];
-  for (const r of results) lines.push(`| ${r.name} | ${r.size} | ${r.ms.toFixed(0)} ms | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`} | ${r.floor ?? ''} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
+  const lines = ['| scenario | size | median | ratio | against | CPU (user+sys) | peak memory |', '|---|---|---:|---:|---|---:|---:|'];
+  for (const r of results) lines.push(`| ${r.name} | ${r.size} | ${r.ms.toFixed(0)} ms | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`} | ${r.floor ?? ''} | ${Number.isNaN(r.cpuMs) ? '' : `${(r.cpuMs / 1000).toFixed(1)} s`} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
