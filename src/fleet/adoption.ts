@@ -34,6 +34,8 @@ export interface Adoption {
   since: string | undefined;
   /** Per repository: the day its lockfile first appeared (in git). */
   goldenPath: Array<{ repo: string; date: string }>;
+  /** Per repository and component: the day each version first appeared in its lockfile (from --since on). */
+  adoptions: Array<{ repo: string; component: string; version: string; date: string }>;
   /** The fleet today: per component, how many repositories are on each version. */
   versions: Array<{ component: string; latest: string | undefined; counts: Array<{ version: string; repos: number }> }>;
   releases: VersionAdoption[];
@@ -74,6 +76,19 @@ export function computeAdoption(repos: readonly RepoStatus[], changelogDates: Re
     const first = r.history.find((rev) => Object.keys(rev.versions).length > 0);
     return first ? [{ repo: r.repo, date: first.date.slice(0, 10) }] : [];
   });
+
+  const adoptions: Adoption['adoptions'] = [];
+  for (const repo of readable) {
+    const seenHere = new Set<string>();
+    for (const rev of repo.history) {
+      for (const [component, version] of Object.entries(rev.versions)) {
+        const key = `${component}@${version}`;
+        if (seenHere.has(key)) continue;
+        seenHere.add(key);
+        if (Date.parse(rev.date) >= sinceMs) adoptions.push({ repo: repo.repo, component, version, date: rev.date.slice(0, 10) });
+      }
+    }
+  }
 
   // Today: versions per component.
   const current = new Map<string, { latest: string | undefined; counts: Map<string, number> }>();
@@ -138,6 +153,7 @@ export function computeAdoption(repos: readonly RepoStatus[], changelogDates: Re
   return {
     since: since?.toISOString().slice(0, 10),
     goldenPath,
+    adoptions,
     versions,
     releases,
     timeline: timeline(readable, versions, sinceMs),

@@ -16,7 +16,7 @@ interface Release { component: string; version: string; released?: string; relea
 interface Report {
   totals: { repositories: number; unreadable: number; components: number; upToDate: number; behind: number; driftedOwned?: number; withConflicts: number; hooksPendingOrFailed: number };
   repos: Repo[];
-  adoption: { versions: Array<{ component: string; counts: Array<{ version: string; repos: number }> }>; releases: Release[]; timeline: Array<{ date: string; onGoldenPath: number }>; lagDistribution: Array<{ label: string; count: number }>; goldenPath: Array<{ repo: string; date: string }> };
+  adoption: { versions: Array<{ component: string; counts: Array<{ version: string; repos: number }> }>; releases: Release[]; timeline: Array<{ date: string; onGoldenPath: number }>; lagDistribution: Array<{ label: string; count: number }>; goldenPath: Array<{ repo: string; date: string }>; adoptions: Array<{ repo: string; component: string; version: string; date: string }> };
 }
 
 let fleet: Fleet;
@@ -63,6 +63,7 @@ describe('platform fleet status', () => {
     // Reached by drifted (02-01, the first: the release date), mono/svc-b (02-15) and upgraded (03-01).
     expect(latest).toMatchObject({ released: '2026-02-01', releasedFrom: 'first-adoption', adopted: 3, medianLagDays: 14, slowest: { repo: 'fleet/upgraded', days: 28 } });
     expect(report.adoption.goldenPath.find((g) => g.repo === 'fleet/old')?.date).toBe('2026-01-10');
+    expect(report.adoption.adoptions.filter((x) => x.repo === 'fleet/upgraded').map((x) => [x.version, x.date])).toEqual([['1.0.0', '2026-01-10'], [LATEST, '2026-03-01']]);
     expect(report.adoption.timeline.map((p) => p.date)).toEqual(['2026-01-10', '2026-02-01', '2026-02-10', '2026-02-15', '2026-03-01']);
     // Every lockfile was committed (the conflicted upgrade is not, but its repository's creation is).
     expect(report.adoption.timeline.at(-1)!.onGoldenPath).toBe(7);

@@ -32,6 +32,7 @@ describe('fleet adoption', () => {
     // a skipped 1.1.0: adopting 1.2.0 on 02-01 adopted it too.
     const r11 = a.releases.find((r) => r.version === '1.1.0')!;
     expect(r11).toMatchObject({ released: '2026-01-10', adopted: 3, notYet: 1 });
+    expect(a.adoptions.filter((x) => x.repo === 'a').map((x) => [x.version, x.date])).toEqual([['1.0.0', '2026-01-01'], ['1.2.0', '2026-02-01']]);
     expect(a.goldenPath.map((g) => [g.repo, g.date])).toEqual([['a', '2026-01-01'], ['b', '2026-01-05'], ['c', '2026-01-10'], ['d', '2026-01-03']]);
     expect(a.versions).toEqual([{ component: 'service', latest: '1.2.0', counts: [{ version: '1.0.0', repos: 1 }, { version: '1.1.0', repos: 1 }, { version: '1.2.0', repos: 2 }] }]);
   });
