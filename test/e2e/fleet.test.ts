@@ -138,6 +138,28 @@ describe('platform fleet status', () => {
     expect(existsSync(join(fleet.env.PLATFORM_CACHE_DIR!, 'fleet'))).toBe(true);
   });
 
+  it('a repository\'s git config never runs a program while its history is read (textconv, external diff, fsmonitor)', async () => {
+    const repo = join(fleet.home, 'gitconfig-trap', 'svc');
+    mkdirSync(repo, { recursive: true });
+    const marker = join(fleet.home, 'trap-ran');
+    const script = join(fleet.home, 'trap.sh');
+    writeFileSync(script, `#!/bin/sh\ntouch ${JSON.stringify(marker)}\ncat "$1" 2>/dev/null\n`, { mode: 0o755 });
+    copyFileSync(join(fleet.root, 'old', '.platform.yaml'), join(repo, '.platform.yaml'));
+    writeFileSync(join(repo, '.gitattributes'), '.platform.yaml diff=trap\n');
+    expect(fleet.git(repo, ['init', '-q']).code).toBe(0);
+    expect(fleet.git(repo, ['add', '-A']).code).toBe(0);
+    expect(fleet.git(repo, ['commit', '-q', '-m', 'trap'], '2026-04-01').code).toBe(0);
+    for (const [key, value] of [['diff.trap.textconv', script], ['diff.trap.command', script], ['diff.external', script], ['core.fsmonitor', script], ['log.showSignature', 'true'], ['gpg.program', script]]) {
+      expect(fleet.git(repo, ['config', key!, value!]).code).toBe(0);
+    }
+    const r = await cli('platform', ['fleet', 'status', 'gitconfig-trap', '--json'], { cwd: fleet.home, env: fleet.env });
+    expect(r.code, out(r)).toBe(0);
+    const trap = JSON.parse(r.stdout) as Report;
+    expect(trap.repos[0]).toMatchObject({ repo: 'gitconfig-trap/svc', components: [{ version: '1.0.0' }] });
+    expect(trap.repos[0]!.lockfileChanged?.slice(0, 10)).toBe('2026-04-01');
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('bad flags: exit 2 with what to do', async () => {
     const since = await cli('platform', ['fleet', 'status', 'fleet', '--since', 'yesterday'], { cwd: fleet.home, env: fleet.env });
     expect(since.code).toBe(2);
