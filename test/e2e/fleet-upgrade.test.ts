@@ -5,6 +5,7 @@
  */
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempDir } from './harness.js';
 import { buildFleet, LATEST, out, type Fleet } from './fleet-setup.js';
@@ -94,6 +95,30 @@ describe('platform fleet upgrade', () => {
     expect(comparable(union, sharded)).toEqual(comparable(summary, whole));
     expect(bodies(join(sharded, 'out'))).toEqual(bodies(join(whole, 'out')));
     expect(fleet.git(join(sharded, 'mono'), ['diff', '--stat', 'main', 'platform/upgrade']).stdout).toBe(fleet.git(join(whole, 'mono'), ['diff', '--stat', 'main', 'platform/upgrade']).stdout);
+  });
+
+  it('a repository given by URL is cloned into --work-dir, upgraded there, and its branch pushes as the README shows', async () => {
+    const dir = copyFleet('by-url');
+    const url = pathToFileURL(join(dir, 'old')).href;
+    writeFileSync(join(dir, 'urls.txt'), `${url}\n`);
+    const r = await cli('platform', ['fleet', 'upgrade', '--repos', 'urls.txt', '--branch', 'platform/upgrade', '--work-dir', 'work', '--json'], { cwd: dir, env: fleet.env, timeoutMs: 300_000 });
+    expect(r.code, out(r)).toBe(0);
+    const summary = JSON.parse(r.stdout) as Summary;
+    expect(summary.repos).toHaveLength(1);
+    const [one] = summary.repos;
+    expect(one).toMatchObject({ repo: url, status: 'upgraded', branch: 'platform/upgrade' });
+    expect(one!.path.startsWith(join(dir, 'work'))).toBe(true);
+    // The push step of the README, from the summary.
+    const push = fleet.git(one!.path, ['push', '--quiet', '--set-upstream', 'origin', 'platform/upgrade']);
+    expect(push.code, push.stderr).toBe(0);
+    expect(fleet.git(join(dir, 'old'), ['show', 'platform/upgrade:.platform.yaml']).stdout).toContain(`version: ${LATEST}`);
+    expect(readFileSync(join(dir, 'fleet-upgrade', one!.prBody!), 'utf8')).toContain(`service 1.0.0 → ${LATEST}`);
+  });
+
+  it('--check on fleet status: exit 6 when something is behind or conflicted', async () => {
+    const r = await cli('platform', ['fleet', 'status', fleet.root, '--check'], { cwd: fleet.home, env: fleet.env });
+    expect(r.code, out(r)).toBe(6);
+    expect(r.stderr).toContain('check failed');
   });
 
   it('refuses a bad branch name or shard before touching any repository', async () => {
