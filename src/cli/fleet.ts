@@ -131,8 +131,9 @@ async function upgradeInProcess(ctx: CliContext, root: string): Promise<UpgradeO
 async function cloneForUpgrade(ctx: CliContext, entry: Extract<RepoEntry, { kind: 'git' }>, into: string): Promise<void> {
   if (await statOrUndefined(ctx.fs, posix.join(into, '.git'))) return;
   const { runGit } = await import('../core/git-process.js');
+  const { redact } = await import('../sources/spec.js');
   const result = await runGit(['clone', '--quiet', '--single-branch', '--no-tags', '--no-recurse-submodules', '--', entry.fetchUrl, into], { config: ['core.symlinks=false', 'submodule.recurse=false'] });
-  if (result.exitCode !== 0) throw new UsageError('clone-failed', `Could not clone ${entry.url}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, { hint: 'Check the URL and your git credentials.' });
+  if (result.exitCode !== 0) throw new UsageError('clone-failed', `Could not clone ${entry.url}: ${redact(result.stderr.trim().split('\n').at(-1) ?? '')}`, { hint: 'Check the URL and your git credentials.' });
   // No credential from the list stays in the clone's config: pushing uses the credential helper.
   if (entry.fetchUrl !== entry.url) await runGit(['remote', 'set-url', 'origin', entry.url], { cwd: into });
 }
