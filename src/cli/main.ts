@@ -7,6 +7,7 @@ import { Reporter } from '../ui/report.js';
 import type { ChalkInstance } from 'chalk';
 import type { BrandedCatalog, CliContext } from './context.js';
 import { registerAuthoringCommands } from './authoring-commands.js';
+import { registerFleetCommands } from './fleet-commands.js';
 import { CompiledStore, userCacheDir } from './compiled-store.js';
 import { ANSWER_ENV_PREFIX, CATALOG_FLAG, addAnswerOptions, addCreateOptions, type CreateOptions } from './options.js';
 import type { UpgradeOptions } from './upgrade.js';
@@ -275,6 +276,9 @@ git merge-file. Text files merge exactly as git merge-file does.
     );
   program.addCommand(configure(mergeDriver, ctx, ''));
 
+  registerFleetCommands(program, ctx, reporter, async (body) => {
+    outcome.exitCode = await body();
+  });
   registerAuthoringCommands(program, ctx, reporter, async (body) => {
     outcome.exitCode = await body();
   });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --json] [-- --runs N] [-- --quick] [-- --skip-100k]
+// npm run bench [-- --json] [-- --runs N] [-- --quick] [-- --skip-100k] [-- --skip-fleet]
 //
 // Start-up, create and upgrade timings of the built CLI on the shared "svc" workload
 // (../shared/bench/gen-workload.mjs: 40 and 400 files), each the median of several runs after
@@ -171,6 +171,13 @@ for (const copies of [1, 10]) {
     rmSync(unrelated, { recursive: true, force: true });
   }
   rmSync(join(w.versions, '2.0.0'), { recursive: true, force: true });
+}
+
+// The fleet report over 1,000 generated repositories: its own script (test/bench/fleet.mjs), rows added here.
+if (!argv.includes('--skip-fleet')) {
+  const fleet = spawnSync(process.execPath, [join(REPO, 'test/bench/fleet.mjs'), '--json', '--runs', String(Math.min(RUNS, 3))], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (fleet.status !== 0) throw new Error(`test/bench/fleet.mjs exited ${fleet.status}`);
+  for (const r of JSON.parse(fleet.stdout).results) results.push({ group: 'fleet', size: r.size, name: r.name, ms: r.ms, mb: r.mb, floor: r.floor, ratio: r.ratio });
 }
 
 if (JSON_OUT) {
