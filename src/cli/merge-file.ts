@@ -2,8 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
-import { formatOf, type StructuredFormat } from '../merge/structured.js';
+import { formatOf, type StructuredFormat } from '../merge/format.js';
 import type { CliContext } from './context.js';
+
+/** All merge-file takes from the outside world: it runs as a git merge driver, once per file. */
+export type MergeFileContext = Pick<CliContext, 'cwd' | 'stdout'>;
 
 export interface MergeFileOptions {
   format: 'auto' | StructuredFormat | 'text';
@@ -18,7 +21,7 @@ export interface MergeFileOptions {
  * platform merge-file CURRENT BASE OTHER: git merge-file's arguments, output and exit status
  * (the number of conflicts, at most 127), with YAML and JSON merged by structure.
  */
-export async function runMergeFile(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
+export async function runMergeFile(files: string[], options: MergeFileOptions, ctx: MergeFileContext): Promise<number> {
   try {
     return await mergeFiles(files, options, ctx);
   } catch (error) {
@@ -30,7 +33,7 @@ export async function runMergeFile(files: string[], options: MergeFileOptions, c
   }
 }
 
-async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
+async function mergeFiles(files: string[], options: MergeFileOptions, ctx: MergeFileContext): Promise<number> {
   if (files.length !== 3) {
     throw new UsageError('merge-file-usage', `merge-file takes three files, CURRENT BASE OTHER (got ${files.length}).`, {
       hint: 'platform merge-file [-p] [-L current -L base -L other] CURRENT BASE OTHER',
@@ -63,13 +66,19 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliCo
     });
   }
   const { gitTextMerger } = await import('../merge/git-merge-file.js');
+  const decoder = new TextDecoder();
+  const onDisk = {
+    ours: { path: current, text: decoder.decode(ours!) },
+    base: { path: base, text: decoder.decode(ancestor!) },
+    theirs: { path: other, text: decoder.decode(theirs!) },
+  };
   const result = await mergeFile({
     path: name,
     base: ancestor!,
     ours: ours!,
     theirs: theirs!,
     labels,
-    textMerger: await gitTextMerger(),
+    textMerger: await gitTextMerger(onDisk),
     format,
   });
   if (options.stdout) ctx.stdout.write(Buffer.from(result.bytes));

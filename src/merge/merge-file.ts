@@ -1,7 +1,6 @@
-import { parseYamlDocuments } from './yaml-documents.js';
 import { isText, twoWayConflict } from './conflict.js';
 import { detectEol, withEol } from './lines.js';
-import { formatOf, mergeStructured, type StructuredFormat } from './structured.js';
+import { formatOf, type StructuredFormat } from './format.js';
 import type { MergeLabels, TextMerger } from './text.js';
 
 export interface FileMergeInput {
@@ -45,11 +44,21 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   // git's line merge first: wherever it is clean (and leaves the data valid), its bytes are the
   // result, comments, quoting and layout included. Structure is only for what lines cannot merge.
   const merged = await input.textMerger(base, ours, theirs, input.labels);
-  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text);
+  // yaml (the biggest module here) loads only for YAML: a merge driver runs once per file.
+  const parse = format === 'yaml' ? (await import('./yaml-documents.js')).parseYamlDocuments : undefined;
+  const parses = (text: string): boolean => {
+    try {
+      return parse ? parse(text) !== undefined : (JSON.parse(text), true);
+    } catch {
+      return false;
+    }
+  };
+  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(ours) && parses(theirs) && !parses(merged.text);
   if (merged.conflicts === 0 && !lineMergeBreaks) return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
 
   let note: string | undefined;
   if (format !== 'text') {
+    const { mergeStructured } = await import('./structured.js');
     const structured = mergeStructured(format, base, ours, theirs, input.labels);
     if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
     if (structured.kind === 'conflict') {
@@ -65,16 +74,6 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
     return { bytes: both, conflicts: 1, method: 'text', note: `merging by lines would leave invalid ${format.toUpperCase()}` };
   }
   return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', ...(note ? { note } : {}) };
-}
-
-function parses(format: StructuredFormat, text: string): boolean {
-  try {
-    if (format === 'json') JSON.parse(text);
-    else if (parseYamlDocuments(text) === undefined) return false;
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {

@@ -5,7 +5,9 @@ import type { ConflictLabels } from './conflict.js';
 import { splitLines } from './lines.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
-export type StructuredFormat = 'yaml' | 'json';
+import type { StructuredFormat } from './format.js';
+
+export { formatOf, type StructuredFormat } from './format.js';
 
 export type StructuredResult =
   | { kind: 'merged'; text: string }
@@ -13,13 +15,6 @@ export type StructuredResult =
   | { kind: 'conflict'; paths: Path[]; text: string; conflicts: number }
   /** The structure route cannot decide (a side does not parse, aliases, formatting it cannot reproduce). */
   | { kind: 'unsupported'; reason: string };
-
-export function formatOf(path: string): StructuredFormat | undefined {
-  const lower = path.toLowerCase();
-  if (lower.endsWith('.json')) return 'json';
-  if (lower.endsWith('.yml') || lower.endsWith('.yaml')) return 'yaml';
-  return undefined;
-}
 
 /**
  * Merges by structure, writing the result in ours' own formatting: the output is ours byte for
