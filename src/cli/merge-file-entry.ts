@@ -19,7 +19,7 @@ export async function main(args: string[], streams: { stdout: NodeJS.WritableStr
   try {
     const parsed = parseArgs(args);
     if (parsed === 'delegate') return undefined;
-    return await runMergeFile(parsed.files, parsed.options, { cwd, stdout: streams.stdout as never });
+    return await runMergeFile(parsed.files, parsed.options, { cwd, stdout: streams.stdout as never, stderr: streams.stderr as never });
   } catch (error) {
     if (error instanceof PlatformError) {
       streams.stderr.write(`error ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);

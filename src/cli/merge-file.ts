@@ -6,7 +6,7 @@ import { formatOf, type StructuredFormat } from '../merge/format.js';
 import type { CliContext } from './context.js';
 
 /** All merge-file takes from the outside world: it runs as a git merge driver, once per file. */
-export type MergeFileContext = Pick<CliContext, 'cwd' | 'stdout'>;
+export type MergeFileContext = Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>;
 
 export interface MergeFileOptions {
   format: 'auto' | StructuredFormat | 'text';
@@ -81,6 +81,7 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
     textMerger: await gitTextMerger(onDisk),
     format,
   });
+  if (result.warning) ctx.stderr.write(`warning: ${name}: ${result.warning}\n`);
   if (options.stdout) ctx.stdout.write(Buffer.from(result.bytes));
   else await writeFile(current, result.bytes);
   return Math.min(result.conflicts, 127);

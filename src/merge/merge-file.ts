@@ -21,16 +21,19 @@ export interface FileMergeResult {
   method: 'structure' | 'text' | 'binary';
   /** Why structure merge was not used, when it was tried. */
   note?: string;
+  /** A clean merge that still needs a look (git's bytes, but not valid data). */
+  warning?: string;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /**
- * Three-way merge of one file: by lines exactly as git merge-file does wherever that is clean;
- * YAML and JSON by structure where lines conflict (or would leave invalid data) and structure
- * can decide; binary files never merge. The local
- * file's line endings are kept: base and theirs are read in ours' style first.
+ * Three-way merge of one file: wherever git's line merge is clean, its bytes are the result.
+ * Where lines conflict, YAML and JSON are resolved by structure when the data decides (inside
+ * git's output first, so only the conflict blocks change), else git's markers: never worse than
+ * git. Binary files never merge. The local file's line endings are kept: base and theirs are
+ * read in ours' style first.
  */
 export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult> {
   const texts = [input.base, input.ours, input.theirs].map(decodeText);
@@ -41,10 +44,41 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   const theirs = detectEol(rawTheirs) === eol ? rawTheirs : withEol(rawTheirs, eol);
 
   const format = input.format ?? formatOf(input.path) ?? 'text';
-  // git's line merge first: wherever it is clean (and leaves the data valid), its bytes are the
-  // result, comments, quoting and layout included. Structure is only for what lines cannot merge.
+  // git's line merge first: wherever it is clean its bytes are the result, comments, quoting and
+  // layout included. Structure is only for what lines cannot merge.
   const merged = await input.textMerger(base, ours, theirs, input.labels);
-  // yaml (the biggest module here) loads only for YAML: a merge driver runs once per file.
+  if (merged.conflicts === 0) {
+    // A clean line merge that leaves a key twice (both sides added it at different places) is
+    // still git's result, byte for byte; the warning says what to look at.
+    const warning = format === 'text' ? undefined : await brokenByLines(format, ours, theirs, merged.text);
+    return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text', ...(warning ? { warning } : {}) };
+  }
+  if (format === 'text') return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text' };
+
+  // Lines conflict. First inside git's own output: its bytes everywhere but the blocks.
+  const { resolveLineConflicts } = await import('./resolve.js');
+  const resolved = resolveLineConflicts(format, base, ours, theirs, merged.text);
+  if (resolved !== undefined) return { bytes: encoder.encode(resolved), conflicts: 0, method: 'structure' };
+  // Then the whole structure, in ours' layout, where it can be reproduced exactly.
+  const { mergeStructured } = await import('./structured.js');
+  const structured = mergeStructured(format, base, ours, theirs, input.labels);
+  if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
+  if (structured.kind === 'conflict' && structured.conflicts <= merged.conflicts) {
+    // Never worse than git: the conflicts as small as the data allows, never more blocks.
+    const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
+    return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
+  }
+  const note = structured.kind === 'unsupported' ? structured.reason : 'both sides changed the same data';
+  return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note };
+}
+
+/**
+ * Why a clean line merge is not valid data when both sides were, or undefined. YAML is parsed
+ * only when a key line occurs more often than on either side (the way a line merge breaks it):
+ * a merge driver runs once per file, and the yaml module is most of its start-up.
+ */
+async function brokenByLines(format: StructuredFormat, ours: string, theirs: string, merged: string): Promise<string | undefined> {
+  if (format === 'yaml' && !moreKeyLines(merged, ours, theirs)) return undefined;
   const parse = format === 'yaml' ? (await import('./yaml-documents.js')).parseYamlDocuments : undefined;
   const parses = (text: string): boolean => {
     try {
@@ -53,27 +87,20 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
       return false;
     }
   };
-  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(ours) && parses(theirs) && !parses(merged.text);
-  if (merged.conflicts === 0 && !lineMergeBreaks) return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
+  if (parses(merged) || !parses(ours) || !parses(theirs)) return undefined;
+  return `merged cleanly by lines, but the result is not valid ${format.toUpperCase()} (a key added twice?): check it before committing`;
+}
 
-  let note: string | undefined;
-  if (format !== 'text') {
-    const { mergeStructured } = await import('./structured.js');
-    const structured = mergeStructured(format, base, ours, theirs, input.labels);
-    if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
-    if (structured.kind === 'conflict') {
-      // Never worse than git: the conflicts as small as the data allows.
-      const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
-      return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
-    }
-    note = structured.reason;
-  }
-  if (lineMergeBreaks) {
-    // A clean line merge that breaks the file (a key added twice) is not clean: show both sides.
-    const both = twoWayConflict(encoder.encode(ours), encoder.encode(theirs), input.labels);
-    return { bytes: both, conflicts: 1, method: 'text', note: `merging by lines would leave invalid ${format.toUpperCase()}` };
-  }
-  return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', ...(note ? { note } : {}) };
+function moreKeyLines(merged: string, ours: string, theirs: string): boolean {
+  const count = (text: string): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const match of text.matchAll(/^[ \t]*(?:- )?(?:"[^"\n]*"|'[^'\n]*'|[^\s#'"][^:\n]*?)[ \t]*:(?=[ \t]|\r?$)/gm)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+    return counts;
+  };
+  const o = count(ours);
+  const t = count(theirs);
+  for (const [line, n] of count(merged)) if (n > Math.max(o.get(line) ?? 0, t.get(line) ?? 0)) return true;
+  return false;
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {

@@ -133,11 +133,11 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
 }
 
 /** Alias-free documents only (checked above); 0 makes any alias that slipped through an error, never an expansion. */
-function toData(doc: Document): Data {
+export function toData(doc: Document): Data {
   return (doc.toJS({ maxAliasCount: 0 }) ?? null) as Data;
 }
 
-function hasAliases(doc: Document): boolean {
+export function hasAliases(doc: Document): boolean {
   let found = false;
   visit(doc, {
     Alias() {

@@ -1,0 +1,236 @@
+import { diffArrays } from 'diff';
+import { splitLines } from './lines.js';
+
+/**
+ * git's conflict blocks, resolved one by one without touching a byte outside them: each block
+ * gets a few candidate texts (ours then theirs, theirs then ours, one side, both sides' line
+ * edits interleaved); a combination is accepted only when the whole file then parses to what
+ * the structural merge says the data must be. What is outside the blocks stays git's.
+ */
+export interface Hunk {
+  ours: string[];
+  theirs: string[];
+  /** The base lines the two sides replaced, when they could be located. */
+  base?: string[];
+}
+
+export type Segment = string[] | Hunk;
+
+/** Splits git's output (merge or diff3 style, 7-character markers) into stable lines and blocks. */
+export function parseConflicts(text: string): Segment[] | undefined {
+  const out: Segment[] = [];
+  let stable: string[] = [];
+  let hunk: (Hunk & { part: 'ours' | 'base' | 'theirs' }) | undefined;
+  for (const line of splitLines(text)) {
+    const marker = /^(<{7}|\|{7}|={7}|>{7})(?: |\r?\n|$)/.exec(line)?.[1];
+    if (marker?.startsWith('<')) {
+      if (hunk) return undefined;
+      out.push(stable);
+      stable = [];
+      hunk = { ours: [], theirs: [], part: 'ours' };
+    } else if (hunk && marker?.startsWith('|') && hunk.part === 'ours') {
+      hunk.part = 'base';
+      hunk.base = [];
+    } else if (hunk && marker?.startsWith('=') && hunk.part !== 'theirs') {
+      hunk.part = 'theirs';
+    } else if (hunk && marker?.startsWith('>') && hunk.part === 'theirs') {
+      const { part: _, ...done } = hunk;
+      out.push(done);
+      hunk = undefined;
+    } else if (hunk) {
+      (hunk.part === 'ours' ? hunk.ours : hunk.part === 'base' ? hunk.base! : hunk.theirs).push(line);
+    } else stable.push(line);
+  }
+  if (hunk) return undefined;
+  out.push(stable);
+  return out;
+}
+
+/**
+ * Finds each block's base lines when git's output did not carry them (merge style): the lines
+ * around a block are the same in ours and base, so base's lines between those two are its base.
+ */
+export function locateBases(segments: Segment[], base: string): void {
+  const baseLines = splitLines(base);
+  const ours: string[] = [];
+  const ranges: Array<[number, number]> = [];
+  for (const segment of segments) {
+    if (Array.isArray(segment)) ours.push(...segment);
+    else {
+      ranges.push([ours.length, ours.length + segment.ours.length]);
+      ours.push(...segment.ours);
+    }
+  }
+  // Which base line each ours line is (unchanged lines only).
+  const toBase = new Array<number>(ours.length).fill(-1);
+  let b = 0;
+  let o = 0;
+  for (const part of diffArrays(baseLines, ours)) {
+    const n = part.value.length;
+    if (part.added) o += n;
+    else if (part.removed) b += n;
+    else for (let i = 0; i < n; i++) toBase[o++] = b++;
+  }
+  let index = 0;
+  for (const segment of segments) {
+    if (Array.isArray(segment)) continue;
+    const [start, end] = ranges[index++]!;
+    if (segment.base) continue;
+    const before = start === 0 ? -1 : toBase[start - 1]!;
+    const after = end === ours.length ? baseLines.length : toBase[end]!;
+    if ((start > 0 && before < 0) || after < 0 || after < before + 1) continue;
+    segment.base = baseLines.slice(before + 1, after);
+  }
+}
+
+interface LineEdits {
+  /** Lines inserted before each base position (the last: at the end). */
+  inserted: string[][];
+  /** Whether each base line survives on that side. */
+  kept: boolean[];
+}
+
+function editsOf(base: string[], side: string[]): LineEdits {
+  const inserted: string[][] = Array.from({ length: base.length + 1 }, () => []);
+  const kept = new Array<boolean>(base.length).fill(false);
+  let b = 0;
+  for (const part of diffArrays(base, side)) {
+    if (part.added) inserted[b]!.push(...part.value);
+    else if (part.removed) b += part.value.length;
+    else for (const _ of part.value) kept[b++] = true;
+  }
+  return { inserted, kept };
+}
+
+/**
+ * Both sides' line edits to a block's base applied together, one side's insertions first where
+ * both insert at one place. Undefined when both replaced the same base line differently: that is
+ * a conflict even where the data cannot see it (a comment both reworded).
+ */
+function interleave(hunk: Hunk, first: 'ours' | 'theirs'): string[] | undefined {
+  const base = hunk.base;
+  if (!base) return undefined;
+  const a = editsOf(base, first === 'ours' ? hunk.ours : hunk.theirs);
+  const z = editsOf(base, first === 'ours' ? hunk.theirs : hunk.ours);
+  for (let i = 0; i < base.length; i++) {
+    if (a.kept[i] || z.kept[i]) continue;
+    const near = (e: LineEdits) => e.inserted[i]!.length > 0 || e.inserted[i + 1]!.length > 0;
+    if (near(a) && near(z) && !sameLines([...a.inserted[i]!, ...a.inserted[i + 1]!], [...z.inserted[i]!, ...z.inserted[i + 1]!])) return undefined;
+  }
+  const out: string[] = [];
+  for (let i = 0; i <= base.length; i++) {
+    out.push(...a.inserted[i]!);
+    // The same lines inserted by both at one place land once.
+    if (!sameLines(a.inserted[i]!, z.inserted[i]!)) out.push(...z.inserted[i]!);
+    if (i < base.length && a.kept[i] && z.kept[i]) out.push(base[i]!);
+  }
+  return out;
+}
+
+/** True when `side` already holds every line edit `other` made to the base: taking it loses nothing. */
+function subsumes(base: string[], side: string[], other: string[]): boolean {
+  const s = editsOf(base, side);
+  const o = editsOf(base, other);
+  const sideLines = new Set(side);
+  return o.kept.every((kept, i) => kept || !s.kept[i]) && o.inserted.every((lines) => lines.every((line) => sideLines.has(line)));
+}
+
+const sameLines = (a: string[], b: string[]): boolean => a.length === b.length && a.every((line, i) => line === b[i]);
+
+/**
+ * JSON: two blocks of members or items joined need a comma between them, and the last one needs
+ * one or not depending on what follows; both spellings are offered, parsing decides.
+ */
+function withCommas(lines: string[]): string[][] {
+  const valueEnd = /["\d\]}el](\r?\n)?$/;
+  const fixed = lines.map((line, i) => {
+    const next = lines.slice(i + 1).find((l) => l.trim() !== '');
+    if (!next || /^\s*[\]}]/.test(next) || !valueEnd.test(line.trimEnd() + '\n')) return line;
+    return line.replace(/(\s*)$/, (ws) => `,${ws}`);
+  });
+  const last = fixed.findLastIndex((l) => l.trim() !== '');
+  if (last < 0) return [fixed];
+  const withComma = [...fixed];
+  const without = [...fixed];
+  withComma[last] = /,\s*$/.test(fixed[last]!) ? fixed[last]! : fixed[last]!.replace(/(\s*)$/, (ws) => `,${ws}`);
+  without[last] = fixed[last]!.replace(/,(\s*)$/, '$1');
+  return [withComma, without];
+}
+
+/** The distinct texts a block could be resolved to, most likely first. */
+export function candidates(hunk: Hunk, preferTheirsFirst: boolean, json = false): string[][] {
+  // Both sides wrote only comments here: no data decides between them, a person does.
+  const onlyComments = (lines: string[]) => lines.every((line) => line.trim() === '' || line.trim().startsWith('#'));
+  if (!json && onlyComments(hunk.ours) && onlyComments(hunk.theirs)) return [];
+  const orders: Array<'ours' | 'theirs'> = preferTheirsFirst ? ['theirs', 'ours'] : ['ours', 'theirs'];
+  const list: Array<string[] | undefined> = [];
+  for (const first of orders) list.push(interleave(hunk, first));
+  // Both sides only added here: both additions, in either order.
+  if (!hunk.base || hunk.base.every((line) => line.trim() === '')) {
+    for (const first of orders) list.push(first === 'ours' ? [...hunk.ours, ...hunk.theirs] : [...hunk.theirs, ...hunk.ours]);
+  }
+  // One side's block when it already holds the other's edits.
+  if (hunk.base && subsumes(hunk.base, hunk.theirs, hunk.ours)) list.push(hunk.theirs);
+  if (hunk.base && subsumes(hunk.base, hunk.ours, hunk.theirs)) list.push(hunk.ours);
+  if (json) list.push(...list.flatMap((lines) => (lines ? withCommas(lines) : [])));
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  for (const lines of list) {
+    if (!lines) continue;
+    const key = lines.join('');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(lines);
+  }
+  return out;
+}
+
+/** True when the block's first lines read theirs-before-ours in a file whose base is sorted there (a sorted list of languages, keys). */
+export function sortedTheirsFirst(hunk: Hunk, base: string): boolean {
+  const first = (lines: string[]) => lines.find((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  const o = first(hunk.ours);
+  const t = first(hunk.theirs);
+  if (!o || !t) return false;
+  const indent = (line: string) => /^[ \t-]*/.exec(line)![0].length;
+  if (indent(o) !== indent(t)) return false;
+  const siblings = splitLines(base).filter((line) => line.trim() !== '' && !line.trim().startsWith('#') && indent(line) === indent(o) && /^[ \t]*(- )?[^\s:#][^:#]*:?/.test(line));
+  let ascending = 0;
+  for (let i = 1; i < siblings.length; i++) if (siblings[i - 1]!.toLowerCase() <= siblings[i]!.toLowerCase()) ascending++;
+  const sorted = siblings.length >= 3 && ascending >= 0.9 * (siblings.length - 1);
+  return sorted && t.toLowerCase() < o.toLowerCase();
+}
+
+/**
+ * The first combination of block resolutions (at most `budget` tried) whose whole text `accept`s,
+ * or undefined. Blocks are few in practice (one or two): every combination is tried up to the budget.
+ */
+export function resolveHunks(segments: Segment[], choices: string[][][], accept: (text: string) => boolean, budget = 64): string | undefined {
+  const hunks = choices.length;
+  if (choices.some((c) => c.length === 0)) return undefined;
+  const picks = new Array<number>(hunks).fill(0);
+  const render = (): string => {
+    let text = '';
+    let h = 0;
+    for (const segment of segments) text += Array.isArray(segment) ? segment.join('') : choices[h]![picks[h++]!]!.join('');
+    return text;
+  };
+  if (choices.reduce((n, c) => n * c.length, 1) > budget) {
+    // Too many to try all: the same kind of resolution in every block.
+    const widest = Math.max(...choices.map((c) => c.length));
+    for (let k = 0; k < widest; k++) {
+      choices.forEach((c, i) => (picks[i] = Math.min(k, c.length - 1)));
+      const text = render();
+      if (accept(text)) return text;
+    }
+    return undefined;
+  }
+  for (;;) {
+    const text = render();
+    if (accept(text)) return text;
+    // Next combination (odometer).
+    let i = hunks - 1;
+    while (i >= 0 && ++picks[i]! >= choices[i]!.length) picks[i--] = 0;
+    if (i < 0) return undefined;
+  }
+  return undefined;
+}

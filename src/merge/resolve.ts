@@ -1,0 +1,71 @@
+import { deepEqual, mergeData, type Data } from './data.js';
+import type { StructuredFormat } from './format.js';
+import { candidates, locateBases, parseConflicts, resolveHunks, sortedTheirsFirst, type Hunk } from './hunks.js';
+import { hasAliases, toData } from './structured.js';
+import { parseYamlDocuments } from './yaml-documents.js';
+
+/**
+ * git's conflicts resolved inside git's own output, when the data says how: every byte outside
+ * the conflict blocks stays git's (comments, quoting, layout), and the result must parse to
+ * exactly what the structural merge of base, ours and theirs gives. Undefined when the data
+ * conflicts too, a side does not parse, or no combination of block resolutions checks out.
+ */
+export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): string | undefined {
+  const read = format === 'json' ? readJson : readYaml;
+  const sides = [read(base), read(ours), read(theirs)];
+  if (sides.some((s) => s === undefined)) return undefined;
+  const [b, o, t] = sides as [Data[], Data[], Data[]];
+  if (b.length !== o.length || o.length !== t.length) return undefined;
+  const expected: Data[] = [];
+  for (let i = 0; i < o.length; i++) {
+    const merged = mergeData(b[i]!, o[i]!, t[i]!);
+    if (merged.conflicts.length > 0) return undefined;
+    expected.push(merged.value);
+  }
+  const segments = parseConflicts(lineMerge);
+  if (!segments) return undefined;
+  locateBases(segments, base);
+  const hunks = segments.filter((s): s is Hunk => !Array.isArray(s));
+  if (hunks.length === 0) return undefined;
+  const choices = hunks.map((hunk) => candidates(hunk, sortedTheirsFirst(hunk, base), format === 'json'));
+  const accept = (text: string): boolean => {
+    const docs = read(text);
+    return docs !== undefined && docs.length === expected.length && docs.every((doc, i) => sameData(doc, expected[i]!));
+  };
+  return resolveHunks(segments, choices, accept, format === 'json' ? 256 : 64);
+}
+
+function readJson(text: string): Data[] | undefined {
+  try {
+    return [JSON.parse(text) as Data];
+  } catch {
+    return undefined;
+  }
+}
+
+function readYaml(text: string): Data[] | undefined {
+  const docs = parseYamlDocuments(text);
+  // An alias bomb in any side is never expanded: such files merge by lines.
+  if (!docs || docs.some(hasAliases)) return undefined;
+  return docs.map(toData);
+}
+
+/**
+ * Equal data, where a list may hold the same items in another order: two insertions at one
+ * place can land either way round (a sorted list keeps its order).
+ */
+function sameData(a: Data, b: Data): boolean {
+  if (deepEqual(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    const key = (x: Data) => JSON.stringify(x);
+    const sa = a.map(key).sort();
+    const sb = b.map(key).sort();
+    return sa.every((x, i) => x === sb[i]);
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && sameData(a[k]!, b[k]!));
+  }
+  return false;
+}
