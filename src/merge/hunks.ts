@@ -119,11 +119,17 @@ function interleave(hunk: Hunk, first: 'ours' | 'theirs'): string[] | undefined 
   }
   const out: string[] = [];
   for (let i = 0; i <= base.length; i++) {
-    out.push(...a.inserted[i]!);
-    // The same lines inserted by both at one place land once.
-    if (!sameLines(a.inserted[i]!, z.inserted[i]!)) out.push(...z.inserted[i]!);
+    out.push(...union(a.inserted[i]!, z.inserted[i]!));
     if (i < base.length && a.kept[i] && z.kept[i]) out.push(base[i]!);
   }
+  return out;
+}
+
+/** Two insertions at one place: lines both inserted land once (a key both sides added alike), the rest in order. */
+function union(a: string[], z: string[]): string[] {
+  if (a.length === 0 || z.length === 0 || sameLines(a, z)) return a.length === 0 ? z : a;
+  const out: string[] = [];
+  for (const part of diffArrays(a, z)) out.push(...part.value);
   return out;
 }
 
@@ -157,17 +163,68 @@ function withCommas(lines: string[]): string[][] {
   return [withComma, without];
 }
 
+const onlyComments = (lines: string[]): boolean => lines.every((line) => line.trim() === '' || line.trim().startsWith('#'));
+const commentsOnly = (hunk: Hunk): boolean => onlyComments(hunk.ours) && onlyComments(hunk.theirs);
+
+/** True when one of git's YAML conflict blocks holds only comments on both sides. */
+export function commentsConflict(lineMerge: string): boolean {
+  return (parseConflicts(lineMerge) ?? []).some((segment) => !Array.isArray(segment) && commentsOnly(segment));
+}
+
+/**
+ * git moves lines both insertions share out of the block (a shared `tm_scope: none` below, a
+ * shared `{` above), so the block alone holds half entries. Both whole insertions are the block's
+ * sides with i lines from above and j from below: the (i, j) that make each a balanced unit
+ * (YAML: nothing less indented than its first line, the next line not more; JSON: brackets).
+ */
+function slides(hunk: Hunk, above: string[], below: string[], json: boolean): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const indent = (line: string) => /^[ \t]*/.exec(line)![0].length;
+  const balanced = (lines: string[], next: string | undefined): boolean => {
+    const content = lines.filter((line) => line.trim() !== '');
+    if (content.length === 0) return false;
+    if (json) {
+      let depth = 0;
+      for (const line of content) {
+        for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
+          if (ch === '{' || ch === '[') depth++;
+          else if (ch === '}' || ch === ']') depth--;
+          if (depth < 0) return false;
+        }
+      }
+      return depth === 0;
+    }
+    const first = indent(content[0]!);
+    return content.every((line) => indent(line) >= first) && (next === undefined || indent(next) <= first);
+  };
+  for (let i = 0; i <= Math.min(4, above.length); i++) {
+    for (let j = 0; j <= Math.min(8, below.length); j++) {
+      // Blank lines after an entry belong to it: stop only before a line with content.
+      if ((i === 0 && j === 0) || (below[j] !== undefined && below[j]!.trim() === '')) continue;
+      const up = above.slice(above.length - i);
+      const down = below.slice(0, j);
+      const next = below.slice(j).find((line) => line.trim() !== '');
+      if (balanced([...up, ...hunk.ours, ...down], next) && balanced([...up, ...hunk.theirs, ...down], next)) out.push([i, j]);
+      if (out.length >= 4) return out;
+    }
+  }
+  return out;
+}
+
 /** The distinct texts a block could be resolved to, most likely first. */
-export function candidates(hunk: Hunk, preferTheirsFirst: boolean, json = false): string[][] {
+export function candidates(hunk: Hunk, preferTheirsFirst: boolean, json = false, above: string[] = [], below: string[] = []): string[][] {
   // Both sides wrote only comments here: no data decides between them, a person does.
-  const onlyComments = (lines: string[]) => lines.every((line) => line.trim() === '' || line.trim().startsWith('#'));
-  if (!json && onlyComments(hunk.ours) && onlyComments(hunk.theirs)) return [];
+  if (!json && commentsOnly(hunk)) return [];
   const orders: Array<'ours' | 'theirs'> = preferTheirsFirst ? ['theirs', 'ours'] : ['ours', 'theirs'];
   const list: Array<string[] | undefined> = [];
   for (const first of orders) list.push(interleave(hunk, first));
   // Both sides only added here: both additions, in either order.
   if (!hunk.base || hunk.base.every((line) => line.trim() === '')) {
     for (const first of orders) list.push(first === 'ours' ? [...hunk.ours, ...hunk.theirs] : [...hunk.theirs, ...hunk.ours]);
+    for (const [i, j] of slides(hunk, above, below, json)) {
+      const shared = [...below.slice(0, j), ...above.slice(above.length - i)];
+      for (const first of orders) list.push(first === 'ours' ? [...hunk.ours, ...shared, ...hunk.theirs] : [...hunk.theirs, ...shared, ...hunk.ours]);
+    }
   }
   // One side's block when it already holds the other's edits.
   if (hunk.base && subsumes(hunk.base, hunk.theirs, hunk.ours)) list.push(hunk.theirs);
@@ -196,7 +253,7 @@ export function sortedTheirsFirst(hunk: Hunk, base: string): boolean {
   const siblings = splitLines(base).filter((line) => line.trim() !== '' && !line.trim().startsWith('#') && indent(line) === indent(o) && /^[ \t]*(- )?[^\s:#][^:#]*:?/.test(line));
   let ascending = 0;
   for (let i = 1; i < siblings.length; i++) if (siblings[i - 1]!.toLowerCase() <= siblings[i]!.toLowerCase()) ascending++;
-  const sorted = siblings.length >= 3 && ascending >= 0.9 * (siblings.length - 1);
+  const sorted = siblings.length >= 2 && ascending >= 0.9 * (siblings.length - 1);
   return sorted && t.toLowerCase() < o.toLowerCase();
 }
 
@@ -233,4 +290,32 @@ export function resolveHunks(segments: Segment[], choices: string[][][], accept:
     if (i < 0) return undefined;
   }
   return undefined;
+}
+
+/**
+ * A block one side moved and the other edited: git sees a deletion against an edit where the
+ * block was, and the moved copy lands cleanly elsewhere. Puts the edit on the moved copy and
+ * the deletion where it was. Undefined when no block looks like that.
+ */
+export function followMoves(segments: Segment[]): Segment[] | undefined {
+  const blank = (lines: string[]) => lines.every((line) => line.trim() === '');
+  const out = segments.map((s) => (Array.isArray(s) ? [...s] : s));
+  let applied = false;
+  out.forEach((segment, index) => {
+    if (Array.isArray(segment) || !segment.base || blank(segment.base)) return;
+    const [gone, edited] = blank(segment.ours) ? [segment.ours, segment.theirs] : blank(segment.theirs) ? [segment.theirs, segment.ours] : [];
+    if (!gone || !edited) return;
+    const block = segment.base.filter((line) => line.trim() !== '');
+    const hits: Array<[number, number]> = [];
+    out.forEach((other, i) => {
+      if (!Array.isArray(other)) return;
+      for (let at = 0; at + block.length <= other.length; at++) if (block.every((line, k) => other[at + k] === line)) hits.push([i, at]);
+    });
+    if (hits.length !== 1) return;
+    const [i, at] = hits[0]!;
+    (out[i] as string[]).splice(at, block.length, ...edited.filter((line) => line.trim() !== ''));
+    out[index] = [...gone];
+    applied = true;
+  });
+  return applied ? out : undefined;
 }

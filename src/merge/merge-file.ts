@@ -59,6 +59,12 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   const { resolveLineConflicts } = await import('./resolve.js');
   const resolved = resolveLineConflicts(format, base, ours, theirs, merged.text);
   if (resolved !== undefined) return { bytes: encoder.encode(resolved), conflicts: 0, method: 'structure' };
+  // A comment both sides rewrote: no data decides it, and the whole-structure route below keeps
+  // only ours' comments. A person decides.
+  const { commentsConflict } = await import('./hunks.js');
+  if (format === 'yaml' && commentsConflict(merged.text)) {
+    return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note: 'both sides changed the same comment' };
+  }
   // Then the whole structure, in ours' layout, where it can be reproduced exactly.
   const { mergeStructured } = await import('./structured.js');
   const structured = mergeStructured(format, base, ours, theirs, input.labels);

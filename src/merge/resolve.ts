@@ -1,6 +1,6 @@
 import { deepEqual, mergeData, type Data } from './data.js';
 import type { StructuredFormat } from './format.js';
-import { candidates, locateBases, parseConflicts, resolveHunks, sortedTheirsFirst, type Hunk } from './hunks.js';
+import { candidates, followMoves, locateBases, parseConflicts, resolveHunks, sortedTheirsFirst, type Segment } from './hunks.js';
 import { hasAliases, toData } from './structured.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
@@ -25,14 +25,23 @@ export function resolveLineConflicts(format: StructuredFormat, base: string, our
   const segments = parseConflicts(lineMerge);
   if (!segments) return undefined;
   locateBases(segments, base);
-  const hunks = segments.filter((s): s is Hunk => !Array.isArray(s));
-  if (hunks.length === 0) return undefined;
-  const choices = hunks.map((hunk) => candidates(hunk, sortedTheirsFirst(hunk, base), format === 'json'));
+  if (!segments.some((s) => !Array.isArray(s))) return undefined;
   const accept = (text: string): boolean => {
     const docs = read(text);
     return docs !== undefined && docs.length === expected.length && docs.every((doc, i) => sameData(doc, expected[i]!));
   };
-  return resolveHunks(segments, choices, accept, format === 'json' ? 256 : 64);
+  const attempt = (list: Segment[]): string | undefined => {
+    const choices: string[][][] = [];
+    list.forEach((segment, i) => {
+      if (Array.isArray(segment)) return;
+      const above = list[i - 1];
+      const below = list[i + 1];
+      choices.push(candidates(segment, sortedTheirsFirst(segment, base), format === 'json', Array.isArray(above) ? above : [], Array.isArray(below) ? below : []));
+    });
+    return resolveHunks(list, choices, accept, format === 'json' ? 256 : 64);
+  };
+  const moved = followMoves(segments);
+  return attempt(segments) ?? (moved ? attempt(moved) : undefined);
 }
 
 function readJson(text: string): Data[] | undefined {

@@ -28,6 +28,18 @@ if (!existsSync(entryPath)) {
   process.exit(2);
 }
 const { mergeFile } = await import(pathToFileURL(entryPath).href);
+const YAML = await import(pathToFileURL(join(REPO, 'node_modules/yaml/dist/index.js')).href);
+
+/** The data a file holds (maps compared without their key order), or undefined when it does not parse. */
+function dataOf(path, bytes) {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    const value = /\.json$/i.test(path) ? [JSON.parse(text)] : YAML.parseAllDocuments(text, { uniqueKeys: false }).map((d) => d.toJS({ maxAliasCount: 100 }));
+    return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  } catch {
+    return undefined;
+  }
+}
 
 const ids = JSON.parse(readFileSync(join(REPO, 'test/merge-corpus/ids.json'), 'utf8')).filter((id) => !ONLY || id.repo === ONLY);
 const work = mkdtempSync(join(tmpdir(), 'merge-corpus-'));
@@ -64,6 +76,7 @@ const counts = {
   oursClean: 0, oursConflicts: 0, oursCleanEqualPeople: 0, oursCleanDifferent: 0,
   byteIdenticalWhereGitClean: 0,
   gitConflictResolved: 0, gitConflictResolvedEqualPeople: 0, gitConflictResolvedDifferent: 0,
+  oursCleanDifferentSameData: 0,
   gitConflictStillConflict: 0, conflictBlocksGit: 0, conflictBlocksOurs: 0,
 };
 const lists = { notIdenticalToGit: [], cleanButDifferent: [], oursConflictWhereGitClean: [] };
@@ -112,7 +125,9 @@ for (const id of ids) {
     if (same(result.bytes, files.people)) counts.oursCleanEqualPeople++;
     else {
       counts.oursCleanDifferent++;
-      lists.cleanButDifferent.push({ name, gitClean: reference.conflicts === 0, method: result.method });
+      const sameData = dataOf(id.path, result.bytes) !== undefined && dataOf(id.path, result.bytes) === dataOf(id.path, files.people);
+      if (sameData) counts.oursCleanDifferentSameData++;
+      lists.cleanButDifferent.push({ name, gitClean: reference.conflicts === 0, method: result.method, sameData });
       if (SHOW) {
         writeFileSync(join(work, 'result'), result.bytes);
         writeFileSync(join(work, 'people'), files.people);
@@ -132,13 +147,13 @@ if (JSON_OUT) {
   const lines = [
     `merge corpus: ${counts.files} file merges from ${repos.size} repositories (${counts.missing} ids without a local mirror), ${seconds} s`,
     `git merge-file: ${counts.gitClean} clean (${counts.gitCleanEqualPeople} equal to what people committed), ${counts.gitConflicts} in conflict (${counts.conflictBlocksGit} blocks)`,
-    `platform:       ${counts.oursClean} clean (${counts.oursCleanEqualPeople} equal to people, ${counts.oursCleanDifferent} different), ${counts.oursConflicts} in conflict`,
+    `platform:       ${counts.oursClean} clean (${counts.oursCleanEqualPeople} equal to people, ${counts.oursCleanDifferent} different: ${counts.oursCleanDifferentSameData} of them the same data, in another order or layout), ${counts.oursConflicts} in conflict`,
     `byte-identical to git where git was clean: ${counts.byteIdenticalWhereGitClean}/${counts.gitClean} (${pct(counts.byteIdenticalWhereGitClean, counts.gitClean)})`,
     `git conflicts resolved: ${counts.gitConflictResolved}/${counts.gitConflicts} (${counts.gitConflictResolvedEqualPeople} equal to people, ${counts.gitConflictResolvedDifferent} different); still in conflict: ${counts.gitConflictStillConflict} (${counts.conflictBlocksOurs} blocks where git had ${counts.conflictBlocksGit - 0})`,
     `why structure did not decide: ${[...notes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join('; ') || 'n/a'}`,
   ];
   if (lists.notIdenticalToGit.length) lines.push('NOT byte-identical to git (git clean):', ...lists.notIdenticalToGit.map((n) => `  ${n}`));
-  if (lists.cleanButDifferent.length) lines.push('clean but different from people:', ...lists.cleanButDifferent.map((c) => `  ${c.name} (${c.gitClean ? 'git clean too' : 'git conflict'}, ${c.method})`));
+  if (lists.cleanButDifferent.length) lines.push('clean but different from people:', ...lists.cleanButDifferent.map((c) => `  ${c.name} (${c.gitClean ? 'git clean too' : 'git conflict'}, ${c.method}${c.sameData ? ', same data as people' : ''})`));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 process.exitCode = lists.notIdenticalToGit.length > 0 ? 1 : 0;
