@@ -189,9 +189,9 @@ function slides(hunk: Hunk, above: string[], below: string[], json: boolean): Ar
         for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
           if (ch === '{' || ch === '[') depth++;
           else if (ch === '}' || ch === ']') depth--;
-          if (depth < 0) return false;
         }
       }
+      // Net zero: a whole item, or one rotated (`},` `{ …` with its `}` below, as git splits them).
       return depth === 0;
     }
     const first = indent(content[0]!);

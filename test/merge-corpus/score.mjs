@@ -76,7 +76,7 @@ const counts = {
   oursClean: 0, oursConflicts: 0, oursCleanEqualPeople: 0, oursCleanDifferent: 0,
   byteIdenticalWhereGitClean: 0,
   gitConflictResolved: 0, gitConflictResolvedEqualPeople: 0, gitConflictResolvedDifferent: 0,
-  oursCleanDifferentSameData: 0,
+  oursCleanDifferentSameData: 0, oursCleanDifferentPeopleInvalid: 0,
   gitConflictStillConflict: 0, conflictBlocksGit: 0, conflictBlocksOurs: 0,
 };
 const lists = { notIdenticalToGit: [], cleanButDifferent: [], oursConflictWhereGitClean: [] };
@@ -126,8 +126,10 @@ for (const id of ids) {
     else {
       counts.oursCleanDifferent++;
       const sameData = dataOf(id.path, result.bytes) !== undefined && dataOf(id.path, result.bytes) === dataOf(id.path, files.people);
+      const peopleInvalid = dataOf(id.path, files.people) === undefined;
       if (sameData) counts.oursCleanDifferentSameData++;
-      lists.cleanButDifferent.push({ name, gitClean: reference.conflicts === 0, method: result.method, sameData });
+      if (peopleInvalid) counts.oursCleanDifferentPeopleInvalid++;
+      lists.cleanButDifferent.push({ name, gitClean: reference.conflicts === 0, method: result.method, sameData, peopleInvalid });
       if (SHOW) {
         writeFileSync(join(work, 'result'), result.bytes);
         writeFileSync(join(work, 'people'), files.people);
@@ -147,13 +149,13 @@ if (JSON_OUT) {
   const lines = [
     `merge corpus: ${counts.files} file merges from ${repos.size} repositories (${counts.missing} ids without a local mirror), ${seconds} s`,
     `git merge-file: ${counts.gitClean} clean (${counts.gitCleanEqualPeople} equal to what people committed), ${counts.gitConflicts} in conflict (${counts.conflictBlocksGit} blocks)`,
-    `platform:       ${counts.oursClean} clean (${counts.oursCleanEqualPeople} equal to people, ${counts.oursCleanDifferent} different: ${counts.oursCleanDifferentSameData} of them the same data, in another order or layout), ${counts.oursConflicts} in conflict`,
+    `platform:       ${counts.oursClean} clean (${counts.oursCleanEqualPeople} equal to people, ${counts.oursCleanDifferent} different: ${counts.oursCleanDifferentSameData} of them the same data in another order or layout, ${counts.oursCleanDifferentPeopleInvalid} where what people committed does not parse), ${counts.oursConflicts} in conflict`,
     `byte-identical to git where git was clean: ${counts.byteIdenticalWhereGitClean}/${counts.gitClean} (${pct(counts.byteIdenticalWhereGitClean, counts.gitClean)})`,
     `git conflicts resolved: ${counts.gitConflictResolved}/${counts.gitConflicts} (${counts.gitConflictResolvedEqualPeople} equal to people, ${counts.gitConflictResolvedDifferent} different); still in conflict: ${counts.gitConflictStillConflict} (${counts.conflictBlocksOurs} blocks where git had ${counts.conflictBlocksGit - 0})`,
     `why structure did not decide: ${[...notes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join('; ') || 'n/a'}`,
   ];
   if (lists.notIdenticalToGit.length) lines.push('NOT byte-identical to git (git clean):', ...lists.notIdenticalToGit.map((n) => `  ${n}`));
-  if (lists.cleanButDifferent.length) lines.push('clean but different from people:', ...lists.cleanButDifferent.map((c) => `  ${c.name} (${c.gitClean ? 'git clean too' : 'git conflict'}, ${c.method}${c.sameData ? ', same data as people' : ''})`));
+  if (lists.cleanButDifferent.length) lines.push('clean but different from people:', ...lists.cleanButDifferent.map((c) => `  ${c.name} (${c.gitClean ? 'git clean too' : 'git conflict'}, ${c.method}${c.sameData ? ', same data as people' : ''}${c.peopleInvalid ? ', people committed invalid data' : ''})`));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 process.exitCode = lists.notIdenticalToGit.length > 0 ? 1 : 0;
