@@ -72,15 +72,31 @@ export function locateBases(segments: Segment[], base: string): void {
     else for (let i = 0; i < n; i++) toBase[o++] = b++;
   }
   let index = 0;
-  for (const segment of segments) {
-    if (Array.isArray(segment)) continue;
-    const [start, end] = ranges[index++]!;
-    if (segment.base) continue;
+  segments.forEach((segment, at) => {
+    if (Array.isArray(segment)) return;
+    let [start, end] = ranges[index++]!;
+    if (segment.base) return;
+    // git moves lines both sides share out of a block (a blank line both added): take them back
+    // in until the block is bounded by lines base has too.
+    const above = segments[at - 1];
+    const below = segments[at + 1];
+    let up = 0;
+    let down = 0;
+    while (start - up > 0 && toBase[start - up - 1]! < 0 && Array.isArray(above) && up < Math.min(8, above.length)) up++;
+    while (end + down < ours.length && toBase[end + down]! < 0 && Array.isArray(below) && down < Math.min(8, below.length)) down++;
+    start -= up;
+    end += down;
     const before = start === 0 ? -1 : toBase[start - 1]!;
     const after = end === ours.length ? baseLines.length : toBase[end]!;
-    if ((start > 0 && before < 0) || after < 0 || after < before + 1) continue;
+    if ((start > 0 && before < 0) || after < 0 || after < before + 1) return;
+    if (up > 0 || down > 0) {
+      const taken = (above as string[]).splice((above as string[]).length - up, up);
+      const next = (below as string[]).splice(0, down);
+      segment.ours = [...taken, ...segment.ours, ...next];
+      segment.theirs = [...taken, ...segment.theirs, ...next];
+    }
     segment.base = baseLines.slice(before + 1, after);
-  }
+  });
 }
 
 interface LineEdits {

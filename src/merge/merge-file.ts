@@ -21,7 +21,7 @@ export interface FileMergeResult {
   method: 'structure' | 'text' | 'binary';
   /** Why structure merge was not used, when it was tried. */
   note?: string;
-  /** A clean merge that still needs a look (git's bytes, but not valid data). */
+  /** git's clean line merge kept as is, but it is not valid data: counted as one conflict. */
   warning?: string;
 }
 
@@ -49,9 +49,11 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   const merged = await input.textMerger(base, ours, theirs, input.labels);
   if (merged.conflicts === 0) {
     // A clean line merge that leaves a key twice (both sides added it at different places) is
-    // still git's result, byte for byte; the warning says what to look at.
+    // still git's result, byte for byte, but not clean: one conflict (no markers), and the
+    // warning says what to look at. Nothing invalid is ever reported clean.
     const warning = format === 'text' ? undefined : await brokenByLines(format, ours, theirs, merged.text);
-    return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text', ...(warning ? { warning } : {}) };
+    if (warning) return { bytes: encoder.encode(merged.text), conflicts: 1, method: 'text', note: warning, warning };
+    return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
   }
   if (format === 'text') return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text' };
 
@@ -94,7 +96,7 @@ async function brokenByLines(format: StructuredFormat, ours: string, theirs: str
     }
   };
   if (parses(merged) || !parses(ours) || !parses(theirs)) return undefined;
-  return `merged cleanly by lines, but the result is not valid ${format.toUpperCase()} (a key added twice?): check it before committing`;
+  return `git merged the lines cleanly, but the result is not valid ${format.toUpperCase()} (a key added twice?); kept as git merged it: fix it, then commit`;
 }
 
 function moreKeyLines(merged: string, ours: string, theirs: string): boolean {
