@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
@@ -48,6 +48,11 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
     });
   }
   const [current, base, other] = files.map((f) => resolve(ctx.cwd, f)) as [string, string, string];
+  // Regular files only: a FIFO or a device would block the read (and a merge driver) forever.
+  const special = (await Promise.all([current, base, other].map(async (f) => ((await stat(f).catch(() => undefined))?.isFile() === false ? f : undefined)))).filter(Boolean);
+  if (special.length > 0) {
+    throw new UsageError('merge-file-not-a-file', `${special.join(', ')}: not a regular file.`, { hint: 'Give three regular files: CURRENT BASE OTHER.' });
+  }
   const [ours, ancestor, theirs] = await Promise.all([current, base, other].map((f) => readFile(f).catch(() => undefined)));
   const missing = [current, base, other].filter((_, i) => [ours, ancestor, theirs][i] === undefined);
   if (missing.length > 0) {

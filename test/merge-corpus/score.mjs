@@ -155,6 +155,7 @@ if (JSON_OUT) {
     `why structure did not decide: ${[...notes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join('; ') || 'n/a'}`,
   ];
   if (lists.notIdenticalToGit.length) lines.push('NOT byte-identical to git (git clean):', ...lists.notIdenticalToGit.map((n) => `  ${n}`));
+  if (lists.oursConflictWhereGitClean.length) lines.push('conflict where git was clean (git\'s bytes kept: its clean result is not valid data):', ...lists.oursConflictWhereGitClean.map((n) => `  ${n}`));
   if (lists.cleanButDifferent.length) lines.push('clean but different from people:', ...lists.cleanButDifferent.map((c) => `  ${c.name} (${c.gitClean ? 'git clean too' : 'git conflict'}, ${c.method}${c.sameData ? ', same data as people' : ''}${c.peopleInvalid ? ', people committed invalid data' : ''})`));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
