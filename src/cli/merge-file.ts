@@ -1,4 +1,6 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+// Synchronous reads: one short-lived process per file (a merge driver), and node:fs is loaded
+// with Node itself where node:fs/promises is not.
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
@@ -49,11 +51,18 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
   }
   const [current, base, other] = files.map((f) => resolve(ctx.cwd, f)) as [string, string, string];
   // Regular files only: a FIFO or a device would block the read (and a merge driver) forever.
-  const special = (await Promise.all([current, base, other].map(async (f) => ((await stat(f).catch(() => undefined))?.isFile() === false ? f : undefined)))).filter(Boolean);
+  const special = [current, base, other].filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile() === false);
   if (special.length > 0) {
     throw new UsageError('merge-file-not-a-file', `${special.join(', ')}: not a regular file.`, { hint: 'Give three regular files: CURRENT BASE OTHER.' });
   }
-  const [ours, ancestor, theirs] = await Promise.all([current, base, other].map((f) => readFile(f).catch(() => undefined)));
+  const read = (f: string): Uint8Array | undefined => {
+    try {
+      return readFileSync(f);
+    } catch {
+      return undefined;
+    }
+  };
+  const [ours, ancestor, theirs] = [current, base, other].map(read);
   const missing = [current, base, other].filter((_, i) => [ours, ancestor, theirs][i] === undefined);
   if (missing.length > 0) {
     throw new UsageError('merge-file-missing', `Cannot read ${missing.join(', ')}.`, { hint: 'Give three existing files: CURRENT BASE OTHER.' });
@@ -88,6 +97,6 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
   });
   if (result.warning) ctx.stderr.write(`warning: ${name}: ${result.warning}\n`);
   if (options.stdout) ctx.stdout.write(Buffer.from(result.bytes));
-  else await writeFile(current, result.bytes);
+  else writeFileSync(current, result.bytes);
   return Math.min(result.conflicts, 127);
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MergeLabels, TextMerger } from './text.js';
@@ -31,15 +31,17 @@ export async function gitTextMerger(onDisk?: OnDisk): Promise<TextMerger> {
       missing = true;
       return await diff3Merge(base, ours, theirs, labels);
     }
-    const dir = await mkdtemp(join(tmpdir(), 'platform-merge-'));
+    const dir = mkdtempSync(join(tmpdir(), 'platform-merge-'));
     try {
-      await Promise.all([writeFile(join(dir, 'base'), base), writeFile(join(dir, 'ours'), ours), writeFile(join(dir, 'theirs'), theirs)]);
+      writeFileSync(join(dir, 'base'), base);
+      writeFileSync(join(dir, 'ours'), ours);
+      writeFileSync(join(dir, 'theirs'), theirs);
       const result = await gitMergeFile(join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs'), labels);
       if (result) return result;
       missing = true;
       return await diff3Merge(base, ours, theirs, labels);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   };
 }
