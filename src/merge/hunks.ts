@@ -100,6 +100,8 @@ export function locateBases(segments: Segment[], base: string): void {
 }
 
 interface LineEdits {
+  /** Lines that replace the base lines just before each position (a changed line). */
+  replaced: string[][];
   /** Lines inserted before each base position (the last: at the end). */
   inserted: string[][];
   /** Whether each base line survives on that side. */
@@ -107,35 +109,40 @@ interface LineEdits {
 }
 
 function editsOf(base: string[], side: string[]): LineEdits {
+  const replaced: string[][] = Array.from({ length: base.length + 1 }, () => []);
   const inserted: string[][] = Array.from({ length: base.length + 1 }, () => []);
   const kept = new Array<boolean>(base.length).fill(false);
   let b = 0;
+  let afterRemoval = false;
   for (const part of diffArrays(base, side)) {
-    if (part.added) inserted[b]!.push(...part.value);
+    if (part.added) (afterRemoval ? replaced : inserted)[b]!.push(...part.value);
     else if (part.removed) b += part.value.length;
     else for (const _ of part.value) kept[b++] = true;
+    afterRemoval = Boolean(part.removed);
   }
-  return { inserted, kept };
+  return { replaced, inserted, kept };
 }
 
 /**
  * Both sides' line edits to a block's base applied together, one side's insertions first where
- * both insert at one place. Undefined when both replaced the same base line differently: that is
- * a conflict even where the data cannot see it (a comment both reworded).
+ * both insert at one place (a changed line before lines added after it). Undefined when both
+ * replaced the same base line differently: that is a conflict even where the data cannot see it
+ * (a comment both reworded).
  */
 function interleave(hunk: Hunk, first: 'ours' | 'theirs'): string[] | undefined {
   const base = hunk.base;
   if (!base) return undefined;
   const a = editsOf(base, first === 'ours' ? hunk.ours : hunk.theirs);
   const z = editsOf(base, first === 'ours' ? hunk.theirs : hunk.ours);
+  const around = (e: LineEdits, i: number) => [...e.inserted[i]!, ...e.replaced[i + 1]!, ...e.inserted[i + 1]!];
   for (let i = 0; i < base.length; i++) {
     if (a.kept[i] || z.kept[i]) continue;
-    const near = (e: LineEdits) => e.inserted[i]!.length > 0 || e.inserted[i + 1]!.length > 0;
-    if (near(a) && near(z) && !sameLines([...a.inserted[i]!, ...a.inserted[i + 1]!], [...z.inserted[i]!, ...z.inserted[i + 1]!])) return undefined;
+    const near = (e: LineEdits) => around(e, i).length > 0;
+    if (near(a) && near(z) && !sameLines(around(a, i), around(z, i))) return undefined;
   }
   const out: string[] = [];
   for (let i = 0; i <= base.length; i++) {
-    out.push(...union(a.inserted[i]!, z.inserted[i]!));
+    out.push(...union(a.replaced[i]!, z.replaced[i]!), ...union(a.inserted[i]!, z.inserted[i]!));
     if (i < base.length && a.kept[i] && z.kept[i]) out.push(base[i]!);
   }
   return out;
@@ -154,7 +161,7 @@ function subsumes(base: string[], side: string[], other: string[]): boolean {
   const s = editsOf(base, side);
   const o = editsOf(base, other);
   const sideLines = new Set(side);
-  return o.kept.every((kept, i) => kept || !s.kept[i]) && o.inserted.every((lines) => lines.every((line) => sideLines.has(line)));
+  return o.kept.every((kept, i) => kept || !s.kept[i]) && [...o.inserted, ...o.replaced].every((lines) => lines.every((line) => sideLines.has(line)));
 }
 
 const sameLines = (a: string[], b: string[]): boolean => a.length === b.length && a.every((line, i) => line === b[i]);
