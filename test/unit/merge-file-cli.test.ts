@@ -78,3 +78,42 @@ describe('platform merge-file (its own entry)', () => {
     for (const args of [['--help'], ['--bogus', o, b, t], ['--format', 'xml', o, b, t], ['-L']]) expect((await run(args)).status).toBeUndefined();
   });
 });
+
+describe('what the merge-file entry loads', () => {
+  it('none of the CLI\'s heavy dependencies: no commander, zod, handlebars, prompts, execa or chalk (esbuild\'s metafile)', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: ['src/cli/merge-file-entry.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      splitting: true,
+      outdir: join(dir, 'out'),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const outputs = result.metafile.outputs;
+    const entry = Object.keys(outputs).find((path) => outputs[path]!.entryPoint === 'src/cli/merge-file-entry.ts')!;
+    // What a merge always loads: the entry and its static imports (yaml and diff come on demand).
+    const loaded = new Set<string>();
+    const visit = (path: string): void => {
+      if (loaded.has(path)) return;
+      loaded.add(path);
+      for (const imported of outputs[path]!.imports) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    };
+    visit(entry);
+    const inputs = [...loaded].flatMap((path) => Object.keys(outputs[path]!.inputs));
+    expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
+    // And everything it can ever load, lazily: the merge's own modules, yaml and diff only.
+    const all = new Set<string>();
+    const visitAll = (path: string): void => {
+      if (all.has(path)) return;
+      all.add(path);
+      for (const imported of outputs[path]!.imports) if (!imported.external) visitAll(imported.path);
+    };
+    visitAll(entry);
+    const packages = new Set([...all].flatMap((path) => Object.keys(outputs[path]!.inputs)).map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1]).filter(Boolean));
+    expect([...packages].sort()).toEqual(['diff', 'yaml']);
+  });
+});
