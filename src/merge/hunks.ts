@@ -142,7 +142,10 @@ function interleave(hunk: Hunk, first: 'ours' | 'theirs'): string[] | undefined 
   }
   const out: string[] = [];
   for (let i = 0; i <= base.length; i++) {
-    out.push(...union(a.replaced[i]!, z.replaced[i]!), ...union(a.inserted[i]!, z.inserted[i]!));
+    // Lines both added alike land once; a side's changed line goes before the other's additions.
+    const mine = [...a.replaced[i]!, ...a.inserted[i]!];
+    const other = [...z.replaced[i]!, ...z.inserted[i]!];
+    out.push(...(z.replaced[i]!.length > 0 && a.replaced[i]!.length === 0 ? union(other, mine) : union(mine, other)));
     if (i < base.length && a.kept[i] && z.kept[i]) out.push(base[i]!);
   }
   return out;

@@ -104,6 +104,39 @@ describe('where git\'s line merge conflicts, the data decides and only the confl
   });
 });
 
+describe('more shapes from the corpus', () => {
+  it('JSON: items both sides appended to an array of objects, where git splits them at their braces', async () => {
+    const item = (name: string, last = false) => `    {\n      "name": "${name}",\n      "url": "https://example.com/${name}.json"\n    }${last ? '' : ','}\n`;
+    const doc = (...names: string[]) => `{\n  "schemas": [\n${names.map((n, i) => item(n, i === names.length - 1)).join('')}  ]\n}\n`;
+    const base = doc('alpha');
+    const ours = doc('alpha', 'bravo', 'charlie');
+    const theirs = doc('alpha', 'delta');
+    expect((await lineMerge(base, ours, theirs)).conflicts).toBeGreaterThan(0);
+    const result = await merge('catalog.json', base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(dec(result.bytes)).toBe(doc('alpha', 'bravo', 'charlie', 'delta'));
+  });
+
+  it('a value changed on one side, a blank line added after it on the other (git trims the shared blank out of the block)', async () => {
+    const base = 'concurrency:\n  group: pages\n  cancel-in-progress: true\njobs:\n  build:\n    runs-on: ubuntu-latest\n';
+    const ours = base.replace('cancel-in-progress: true\n', 'cancel-in-progress: false\n\n');
+    const theirs = base.replace('cancel-in-progress: true\n', 'cancel-in-progress: true\n\n');
+    expect((await lineMerge(base, ours, theirs)).conflicts).toBe(1);
+    const result = await merge('pages.yml', base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(dec(result.bytes)).toBe(ours);
+  });
+
+  it('a file that already holds a duplicate key is not valid YAML: merged by git alone, markers and all', async () => {
+    const base = 'Mercury:\n  type: programming\nMercury:\n  type: data\nZig:\n  type: programming\n';
+    const ours = base.replace('Zig:\n', 'Lua:\n  type: programming\nZig:\n');
+    const theirs = base.replace('Zig:\n', 'Nim:\n  type: programming\nZig:\n');
+    const reference = await lineMerge(base, ours, theirs);
+    const result = await merge('languages.yml', base, ours, theirs);
+    expect({ text: dec(result.bytes), conflicts: result.conflicts }).toEqual(reference);
+  });
+});
+
 describe('conflicts stay conflicts: never a silent choice', () => {
   it('a key moved on one side and deleted on the other is a conflict, not a delete', async () => {
     expect(mergeData({ a: 1, b: 2, c: 3 }, { b: 2, c: 3, a: 1 }, { b: 2, c: 3 }).conflicts).toEqual([['a']]);
