@@ -333,9 +333,10 @@ export function followMoves(segments: Segment[]): Segment[] | undefined {
     if (!gone || !edited) return;
     const block = segment.base.filter((line) => line.trim() !== '');
     const hits: Array<[number, number]> = [];
+    // Exactly one copy counts: stop at the second (a file of identical lines stays linear).
     out.forEach((other, i) => {
       if (!Array.isArray(other)) return;
-      for (let at = 0; at + block.length <= other.length; at++) if (block.every((line, k) => other[at + k] === line)) hits.push([i, at]);
+      for (let at = 0; at + block.length <= other.length && hits.length < 2; at++) if (block.every((line, k) => other[at + k] === line)) hits.push([i, at]);
     });
     if (hits.length !== 1) return;
     const [i, at] = hits[0]!;

@@ -38,10 +38,20 @@ export function resolveLineConflicts(format: StructuredFormat, base: string, our
       const below = list[i + 1];
       choices.push(candidates(segment, sortedTheirsFirst(segment, base), format === 'json', Array.isArray(above) ? above : [], Array.isArray(below) ? below : []));
     });
-    return resolveHunks(list, choices, accept, format === 'json' ? 256 : 64);
+    return resolveHunks(list, choices, accept, budget(format, lineMerge.length));
   };
   const moved = followMoves(segments);
   return attempt(segments) ?? (moved ? attempt(moved) : undefined);
+}
+
+/**
+ * How many whole-file parses a resolution may try: every candidate is checked by parsing the
+ * file, and a large file (the base comes from a template, so possibly hostile) must not turn that
+ * into minutes. About 50 MB of YAML or 500 MB of JSON parsed at most.
+ */
+function budget(format: StructuredFormat, size: number): number {
+  const volume = format === 'json' ? 500_000_000 : 50_000_000;
+  return Math.max(2, Math.min(format === 'json' ? 256 : 64, Math.floor(volume / Math.max(1, size))));
 }
 
 function readJson(text: string): Data[] | undefined {

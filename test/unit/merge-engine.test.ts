@@ -137,6 +137,20 @@ describe('more shapes from the corpus', () => {
   });
 });
 
+describe('hostile sizes (the base is a template\'s)', () => {
+  it('a conflict among 20,000 identical list lines is settled without trying every copy', async () => {
+    const lines = '  - x\n'.repeat(20_000);
+    const base = `list:\n${lines}tail: 1\n`;
+    const ours = `list:\n${lines}  - mine\ntail: 2\n`;
+    const theirs = `list:\n${lines}  - theirs\ntail: 3\n`;
+    const reference = await lineMerge(base, ours, theirs);
+    const result = await merge('big.yaml', base, ours, theirs);
+    // tail changed on both sides: a conflict, never more blocks than git's.
+    expect(result.conflicts).toBeGreaterThan(0);
+    expect(result.conflicts).toBeLessThanOrEqual(reference.conflicts);
+  });
+});
+
 describe('conflicts stay conflicts: never a silent choice', () => {
   it('a key moved on one side and deleted on the other is a conflict, not a delete', async () => {
     expect(mergeData({ a: 1, b: 2, c: 3 }, { b: 2, c: 3, a: 1 }, { b: 2, c: 3 }).conflicts).toEqual([['a']]);
