@@ -63,13 +63,21 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   if (resolved !== undefined) return { bytes: encoder.encode(resolved), conflicts: 0, method: 'structure' };
   // A comment both sides rewrote: no data decides it, and the whole-structure route below keeps
   // only ours' comments. A person decides.
-  const { commentsConflict } = await import('./hunks.js');
+  const { commentsConflict, parseConflicts } = await import('./hunks.js');
   if (format === 'yaml' && commentsConflict(merged.text)) {
     return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note: 'both sides changed the same comment' };
   }
   // Then the whole structure, in ours' layout, where it can be reproduced exactly.
   const { mergeStructured } = await import('./structured.js');
-  const structured = mergeStructured(format, base, ours, theirs, input.labels);
+  let structured = mergeStructured(format, base, ours, theirs, input.labels);
+  // Reprinting keeps ours' comments; a comment the template changed where git merged cleanly
+  // would be lost. Every comment line git kept outside its blocks must still be there.
+  if (structured.kind !== 'unsupported' && format === 'yaml') {
+    const lines = new Set(structured.text.split('\n').map((line) => line.trim()));
+    const stable = (parseConflicts(merged.text) ?? []).filter((segment): segment is string[] => Array.isArray(segment)).flat();
+    const lost = stable.some((line) => line.trim().startsWith('#') && !lines.has(line.trim()));
+    if (lost) structured = { kind: 'unsupported', reason: 'the structural merge would drop a comment git kept' };
+  }
   if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
   if (structured.kind === 'conflict' && structured.conflicts <= merged.conflicts) {
     // Never worse than git: the conflicts as small as the data allows, never more blocks.

@@ -179,6 +179,16 @@ describe('conflicts stay conflicts: never a silent choice', () => {
     expect(dec(result.bytes)).toBe((await lineMerge(base, ours, theirs)).text);
   });
 
+  it('a comment the template changed where git merged cleanly is never lost to a structural merge elsewhere', async () => {
+    const base = '# settings for x\nx: 1\nspacer: 0\nother: 0\ny: 2\nz: 3\n';
+    const ours = base.replace('y: 2', 'y: 20');
+    const theirs = '# settings for x, documented\nx: 1\nspacer: 0\nother: 0\nz: 3\ny: 2\n';
+    const result = await merge('s.yaml', base, ours, theirs);
+    const text = dec(result.bytes);
+    expect(text).toContain('# settings for x, documented\n');
+    if (result.conflicts === 0) expect(parse(text)).toEqual({ x: 1, spacer: 0, other: 0, z: 3, y: 20 });
+  });
+
   it('never worse than git: where the data conflicts, never more conflict blocks than git\'s', async () => {
     const base = 'replicas: 1\nimage: app:1\n';
     const result = await merge('deploy.yaml', base, 'replicas: 2\nimage: app:2\n', 'replicas: 3\nimage: app:3\n');
