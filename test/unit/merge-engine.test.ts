@@ -318,3 +318,34 @@ function normalise(value: unknown): unknown {
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normalise(v)]));
   return value;
 }
+
+describe('properties over line edits of YAML (comments, blank lines, lists, nested maps)', () => {
+  const LINES = ['a: 1\n', 'b:\n', '  - x\n', '  - y\n', '  c: 2\n', '# note\n', '\n', 'd: [1, 2]\n', '- name: n\n', '  run: r\n', 'e: "q"\n', '  f: 3\n'];
+  const line = fc.constantFrom(...LINES);
+  const edits = (base: string[]) =>
+    fc.array(fc.tuple(fc.nat(30), fc.constantFrom('delete', 'insert', 'replace'), line), { maxLength: 4 }).map((list) => {
+      const lines = [...base];
+      for (const [at, kind, text] of list) {
+        const i = lines.length === 0 ? 0 : at % (lines.length + (kind === 'insert' ? 1 : 0));
+        if (kind === 'delete') lines.splice(i, 1);
+        else if (kind === 'insert') lines.splice(i, 0, text);
+        else lines.splice(i, 1, text);
+      }
+      return lines.join('');
+    });
+  const triple = fc.array(line, { maxLength: 10 }).chain((base) => fc.tuple(fc.constant(base.join('')), edits(base), edits(base)));
+
+  it('never throws; git-clean is git\'s bytes; a clean result of two valid sides parses; never more conflict blocks than git', async () => {
+    await fc.assert(
+      fc.asyncProperty(triple, async ([base, ours, theirs]) => {
+        const reference = await lineMerge(base, ours, theirs);
+        const result = await merge('fuzz.yaml', base, ours, theirs);
+        if (reference.conflicts === 0) expect(dec(result.bytes)).toBe(reference.text);
+        const valid = (text: string) => parseAllDocuments(text).every((d) => d.errors.length === 0);
+        if (result.conflicts === 0 && valid(ours) && valid(theirs)) expect(valid(dec(result.bytes))).toBe(true);
+        expect(result.conflicts).toBeLessThanOrEqual(reference.conflicts === 0 ? (result.warning ? 1 : 0) : reference.conflicts);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
