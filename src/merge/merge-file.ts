@@ -60,7 +60,7 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   // Lines conflict. First inside git's own output: its bytes everywhere but the blocks.
   const { resolveLineConflicts } = await import('./resolve.js');
   const resolved = resolveLineConflicts(format, base, ours, theirs, merged.text);
-  if (resolved !== undefined) return { bytes: encoder.encode(resolved), conflicts: 0, method: 'structure' };
+  if ('text' in resolved) return { bytes: encoder.encode(resolved.text), conflicts: 0, method: 'structure' };
   // A comment both sides rewrote: no data decides it, and the whole-structure route below keeps
   // only ours' comments. A person decides.
   const { commentsConflict, parseConflicts } = await import('./hunks.js');
@@ -84,7 +84,8 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
     const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
     return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
   }
-  const note = structured.kind === 'unsupported' ? structured.reason : 'both sides changed the same data';
+  // Why, for the report: the data's own verdict first (the same value changed on both sides).
+  const note = resolved.reason.startsWith('both sides changed') || structured.kind !== 'unsupported' ? resolved.reason : structured.reason;
   return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note };
 }
 

@@ -7,25 +7,29 @@ import { parseYamlDocuments } from './yaml-documents.js';
 /**
  * git's conflicts resolved inside git's own output, when the data says how: every byte outside
  * the conflict blocks stays git's (comments, quoting, layout), and the result must parse to
- * exactly what the structural merge of base, ours and theirs gives. Undefined when the data
- * conflicts too, a side does not parse, or no combination of block resolutions checks out.
+ * exactly what the structural merge of base, ours and theirs gives. A reason when the data
+ * conflicts too, a side does not parse, or no combination of block resolutions checks out: then why.
  */
-export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): string | undefined {
+export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): { text: string } | { reason: string } {
   const read = format === 'json' ? readJson : readYaml;
   const sides = [read(base), read(ours), read(theirs)];
-  if (sides.some((s) => s === undefined)) return undefined;
+  if (sides.some((s) => s === undefined)) return { reason: `a side is not valid ${format.toUpperCase()}${format === 'yaml' ? ' (a duplicate key?) or holds aliases' : ''}` };
   const [b, o, t] = sides as [Data[], Data[], Data[]];
-  if (b.length !== o.length || o.length !== t.length) return undefined;
+  if (b.length !== o.length || o.length !== t.length) return { reason: 'the number of YAML documents changed' };
   const expected: Data[] = [];
   for (let i = 0; i < o.length; i++) {
     const merged = mergeData(b[i]!, o[i]!, t[i]!);
-    if (merged.conflicts.length > 0) return undefined;
+    if (merged.conflicts.length > 0) {
+      const at = merged.conflicts.map((path) => (o.length > 1 ? [i, ...path] : path).join('.') || '(the whole document)');
+      return { reason: `both sides changed ${at.join(', ')}` };
+    }
     expected.push(merged.value);
   }
+  const unresolved = { reason: 'no resolution of the conflict blocks gives the merged data' };
   const segments = parseConflicts(lineMerge);
-  if (!segments) return undefined;
+  if (!segments) return unresolved;
   locateBases(segments, base);
-  if (!segments.some((s) => !Array.isArray(s))) return undefined;
+  if (!segments.some((s) => !Array.isArray(s))) return unresolved;
   const accept = (text: string): boolean => {
     const docs = read(text);
     return docs !== undefined && docs.length === expected.length && docs.every((doc, i) => sameData(doc, expected[i]!));
@@ -41,7 +45,8 @@ export function resolveLineConflicts(format: StructuredFormat, base: string, our
     return resolveHunks(list, choices, accept, budget(format, lineMerge.length));
   };
   const moved = followMoves(segments);
-  return attempt(segments) ?? (moved ? attempt(moved) : undefined);
+  const text = attempt(segments) ?? (moved ? attempt(moved) : undefined);
+  return text === undefined ? unresolved : { text };
 }
 
 /**
