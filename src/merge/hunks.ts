@@ -12,6 +12,8 @@ export interface Hunk {
   theirs: string[];
   /** The base lines the two sides replaced, when they could be located. */
   base?: string[];
+  /** The block as git printed it, markers included; with the stable lines taken into it around it. */
+  raw: string[];
 }
 
 export type Segment = string[] | Hunk;
@@ -27,18 +29,22 @@ export function parseConflicts(text: string): Segment[] | undefined {
       if (hunk) return undefined;
       out.push(stable);
       stable = [];
-      hunk = { ours: [], theirs: [], part: 'ours' };
+      hunk = { ours: [], theirs: [], raw: [line], part: 'ours' };
     } else if (hunk && marker?.startsWith('|') && hunk.part === 'ours') {
       hunk.part = 'base';
       hunk.base = [];
+      hunk.raw.push(line);
     } else if (hunk && marker?.startsWith('=') && hunk.part !== 'theirs') {
       hunk.part = 'theirs';
+      hunk.raw.push(line);
     } else if (hunk && marker?.startsWith('>') && hunk.part === 'theirs') {
       const { part: _, ...done } = hunk;
+      done.raw.push(line);
       out.push(done);
       hunk = undefined;
     } else if (hunk) {
       (hunk.part === 'ours' ? hunk.ours : hunk.part === 'base' ? hunk.base! : hunk.theirs).push(line);
+      hunk.raw.push(line);
     } else stable.push(line);
   }
   if (hunk) return undefined;
@@ -94,6 +100,7 @@ export function locateBases(segments: Segment[], base: string): void {
       const next = (below as string[]).splice(0, down);
       segment.ours = [...taken, ...segment.ours, ...next];
       segment.theirs = [...taken, ...segment.theirs, ...next];
+      segment.raw = [...taken, ...segment.raw, ...next];
     }
     segment.base = baseLines.slice(before + 1, after);
   });
@@ -283,39 +290,59 @@ export function sortedTheirsFirst(hunk: Hunk, base: string): boolean {
   return sorted && t.toLowerCase() < o.toLowerCase();
 }
 
+/** One way to settle a block: the same lines on both sides, or the block kept as git's conflict. */
+export interface Choice {
+  /** The file with this block as ours would have it, and as theirs would (equal unless kept). */
+  ours: string[];
+  theirs: string[];
+  /** What the block becomes in the result. */
+  out: string[];
+  kept: boolean;
+}
+
+export const settle = (lines: string[]): Choice => ({ ours: lines, theirs: lines, out: lines, kept: false });
+export const keep = (hunk: Hunk): Choice => ({ ours: hunk.ours, theirs: hunk.theirs, out: hunk.raw, kept: true });
+
 /**
- * The first combination of block resolutions (at most `budget` tried) whose whole text `accept`s,
- * or undefined. Blocks are few in practice (one or two): every combination is tried up to the budget.
+ * The first combination of block choices (at most `budget` tried) that `accept`s the file as
+ * ours and as theirs would read it (one text when no block is kept). Blocks are few in practice
+ * (one or two): every combination is tried up to the budget.
  */
-export function resolveHunks(segments: Segment[], choices: string[][][], accept: (text: string) => boolean, budget = 64): string | undefined {
+export function resolveHunks(segments: Segment[], choices: Choice[][], accept: (asOurs: string, asTheirs: string) => boolean, budget = 64): { text: string; kept: number } | undefined {
   const hunks = choices.length;
   if (choices.some((c) => c.length === 0)) return undefined;
   const picks = new Array<number>(hunks).fill(0);
-  const render = (): string => {
+  const render = (side: 'ours' | 'theirs' | 'out'): string => {
     let text = '';
     let h = 0;
-    for (const segment of segments) text += Array.isArray(segment) ? segment.join('') : choices[h]![picks[h++]!]!.join('');
+    for (const segment of segments) text += Array.isArray(segment) ? segment.join('') : choices[h]![picks[h++]!]![side].join('');
     return text;
+  };
+  const tryPicks = (): { text: string; kept: number } | undefined => {
+    const picked = picks.map((p, i) => choices[i]![p]!);
+    const kept = picked.filter((c) => c.kept).length;
+    const asOurs = render('ours');
+    const asTheirs = kept === 0 ? asOurs : render('theirs');
+    return accept(asOurs, asTheirs) ? { text: kept === 0 ? asOurs : render('out'), kept } : undefined;
   };
   if (choices.reduce((n, c) => n * c.length, 1) > budget) {
     // Too many to try all: the same kind of resolution in every block.
     const widest = Math.max(...choices.map((c) => c.length));
     for (let k = 0; k < widest; k++) {
       choices.forEach((c, i) => (picks[i] = Math.min(k, c.length - 1)));
-      const text = render();
-      if (accept(text)) return text;
+      const found = tryPicks();
+      if (found) return found;
     }
     return undefined;
   }
   for (;;) {
-    const text = render();
-    if (accept(text)) return text;
+    const found = tryPicks();
+    if (found) return found;
     // Next combination (odometer).
     let i = hunks - 1;
     while (i >= 0 && ++picks[i]! >= choices[i]!.length) picks[i--] = 0;
     if (i < 0) return undefined;
   }
-  return undefined;
 }
 
 /**

@@ -60,12 +60,15 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   // Lines conflict. First inside git's own output: its bytes everywhere but the blocks.
   const { resolveLineConflicts } = await import('./resolve.js');
   const resolved = resolveLineConflicts(format, base, ours, theirs, merged.text);
-  if ('text' in resolved) return { bytes: encoder.encode(resolved.text), conflicts: 0, method: 'structure' };
+  if ('text' in resolved && resolved.conflicts === 0) return { bytes: encoder.encode(resolved.text), conflicts: 0, method: 'structure' };
+  // Some blocks settle and the rest stay git's conflicts, fewer than git's.
+  const partial = 'text' in resolved ? { bytes: encoder.encode(resolved.text), conflicts: resolved.conflicts, method: 'structure' as const } : undefined;
+  const reason = 'reason' in resolved ? resolved.reason : 'both sides changed the same data';
   // A comment both sides rewrote: no data decides it, and the whole-structure route below keeps
   // only ours' comments. A person decides.
   const { commentsConflict, parseConflicts } = await import('./hunks.js');
   if (format === 'yaml' && commentsConflict(merged.text)) {
-    return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note: 'both sides changed the same comment' };
+    return partial ? { ...partial, note: 'both sides changed the same comment' } : { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note: 'both sides changed the same comment' };
   }
   // Then the whole structure, in ours' layout, where it can be reproduced exactly.
   const { mergeStructured } = await import('./structured.js');
@@ -79,13 +82,14 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
     if (lost) structured = { kind: 'unsupported', reason: 'the structural merge would drop a comment git kept' };
   }
   if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
+  if (partial && (structured.kind !== 'conflict' || partial.conflicts <= structured.conflicts)) return { ...partial, note: reason };
   if (structured.kind === 'conflict' && structured.conflicts <= merged.conflicts) {
     // Never worse than git: the conflicts as small as the data allows, never more blocks.
     const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
     return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
   }
   // Why, for the report: the data's own verdict first (the same value changed on both sides).
-  const note = resolved.reason.startsWith('both sides changed') || structured.kind !== 'unsupported' ? resolved.reason : structured.reason;
+  const note = reason.startsWith('both sides changed') || structured.kind !== 'unsupported' ? reason : structured.reason;
   return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note };
 }
 

@@ -1,6 +1,6 @@
 import { deepEqual, mergeData, type Data } from './data.js';
 import type { StructuredFormat } from './format.js';
-import { candidates, followMoves, locateBases, parseConflicts, resolveHunks, sortedTheirsFirst, type Segment } from './hunks.js';
+import { candidates, followMoves, keep, locateBases, parseConflicts, resolveHunks, settle, sortedTheirsFirst, type Choice, type Segment } from './hunks.js';
 import { hasAliases, toData } from './structured.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
@@ -10,43 +10,51 @@ import { parseYamlDocuments } from './yaml-documents.js';
  * exactly what the structural merge of base, ours and theirs gives. A reason when the data
  * conflicts too, a side does not parse, or no combination of block resolutions checks out: then why.
  */
-export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): { text: string } | { reason: string } {
+export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): { text: string; conflicts: number } | { reason: string } {
   const read = format === 'json' ? readJson : readYaml;
   const sides = [read(base), read(ours), read(theirs)];
   if (sides.some((s) => s === undefined)) return { reason: `a side is not valid ${format.toUpperCase()}${format === 'yaml' ? ' (a duplicate key?) or holds aliases' : ''}` };
   const [b, o, t] = sides as [Data[], Data[], Data[]];
   if (b.length !== o.length || o.length !== t.length) return { reason: 'the number of YAML documents changed' };
-  const expected: Data[] = [];
+  // What the data must be, with each conflicting value as ours and as theirs.
+  const asOurs: Data[] = [];
+  const asTheirs: Data[] = [];
+  const conflicts: string[] = [];
   for (let i = 0; i < o.length; i++) {
-    const merged = mergeData(b[i]!, o[i]!, t[i]!);
-    if (merged.conflicts.length > 0) {
-      const at = merged.conflicts.map((path) => (o.length > 1 ? [i, ...path] : path).join('.') || '(the whole document)');
-      return { reason: `both sides changed ${at.join(', ')}` };
-    }
-    expected.push(merged.value);
+    const merged = mergeData(b[i]!, o[i]!, t[i]!, 'ours');
+    conflicts.push(...merged.conflicts.map((path) => (o.length > 1 ? [i, ...path] : path).join('.') || '(the whole document)'));
+    asOurs.push(merged.value);
+    asTheirs.push(merged.conflicts.length > 0 ? mergeData(b[i]!, o[i]!, t[i]!, 'theirs').value : merged.value);
   }
-  const unresolved = { reason: 'no resolution of the conflict blocks gives the merged data' };
+  const why = conflicts.length > 0 ? `both sides changed ${conflicts.join(', ')}` : 'no resolution of the conflict blocks gives the merged data';
   const segments = parseConflicts(lineMerge);
-  if (!segments) return unresolved;
+  if (!segments) return { reason: why };
   locateBases(segments, base);
-  if (!segments.some((s) => !Array.isArray(s))) return unresolved;
-  const accept = (text: string): boolean => {
+  const blocks = segments.filter((s) => !Array.isArray(s)).length;
+  if (blocks === 0) return { reason: why };
+  const matches = (text: string, expected: Data[]): boolean => {
     const docs = read(text);
     return docs !== undefined && docs.length === expected.length && docs.every((doc, i) => sameData(doc, expected[i]!));
   };
-  const attempt = (list: Segment[]): string | undefined => {
-    const choices: string[][][] = [];
+  const accept = (textOurs: string, textTheirs: string): boolean => matches(textOurs, asOurs) && (textTheirs === textOurs ? sameData(asOurs, asTheirs) : matches(textTheirs, asTheirs));
+  const attempt = (list: Segment[]) => {
+    const choices: Choice[][] = [];
     list.forEach((segment, i) => {
       if (Array.isArray(segment)) return;
       const above = list[i - 1];
       const below = list[i + 1];
-      choices.push(candidates(segment, sortedTheirsFirst(segment, base), format === 'json', Array.isArray(above) ? above : [], Array.isArray(below) ? below : []));
+      const texts = candidates(segment, sortedTheirsFirst(segment, base), format === 'json', Array.isArray(above) ? above : [], Array.isArray(below) ? below : []);
+      // Where the data conflicts, a block may stay git's conflict, as long as the others settle
+      // and the file reads as the merge either way the person settles it.
+      // (A block only a person can settle, such as a comment both rewrote, stays too.)
+      choices.push([...texts.map(settle), ...(conflicts.length > 0 || texts.length === 0 ? [keep(segment)] : [])]);
     });
-    return resolveHunks(list, choices, accept, budget(format, lineMerge.length));
+    const found = resolveHunks(list, choices, accept, budget(format, lineMerge.length));
+    return found && found.kept < blocks ? found : undefined;
   };
   const moved = followMoves(segments);
-  const text = attempt(segments) ?? (moved ? attempt(moved) : undefined);
-  return text === undefined ? unresolved : { text };
+  const found = attempt(segments) ?? (moved ? attempt(moved) : undefined);
+  return found === undefined ? { reason: why } : { text: found.text, conflicts: found.kept };
 }
 
 /**

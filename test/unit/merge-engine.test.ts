@@ -189,6 +189,27 @@ describe('conflicts stay conflicts: never a silent choice', () => {
     if (result.conflicts === 0) expect(parse(text)).toEqual({ x: 1, spacer: 0, other: 0, z: 3, y: 20 });
   });
 
+  it('where one block is a real conflict, the others still settle: git\'s markers on that one block only', async () => {
+    const base = 'replicas: 1\nimage: app\nports:\n  - 80\nenv:\n  A: 1\n';
+    const ours = 'replicas: 2\nimage: app\nports:\n  - 80\nenv:\n  A: 1\n  MINE: 1\n';
+    const theirs = 'replicas: 3\nimage: app\nports:\n  - 80\nenv:\n  A: 1\n  THEIRS: 1\n';
+    const reference = await lineMerge(base, ours, theirs);
+    expect(reference.conflicts).toBe(2);
+    const result = await merge('deploy.yaml', base, ours, theirs);
+    expect(result.conflicts).toBe(1);
+    expect(dec(result.bytes)).toBe('<<<<<<< local\nreplicas: 2\n=======\nreplicas: 3\n>>>>>>> template\nimage: app\nports:\n  - 80\nenv:\n  A: 1\n  MINE: 1\n  THEIRS: 1\n');
+  });
+
+  it('a comment both rewrote stays a conflict while a data block elsewhere settles', async () => {
+    const base = '# about\na: 1\nb: 2\nc: 3\nd: 4\ne: 5\nz: 9\n';
+    const ours = '# about, mine\na: 1\nb: 2\nc: 3\nd: 4\ne: 5\nx: 1\nz: 9\n';
+    const theirs = '# about, theirs\na: 1\nb: 2\nc: 3\nd: 4\ne: 5\ny: 1\nz: 9\n';
+    expect((await lineMerge(base, ours, theirs)).conflicts).toBe(2);
+    const result = await merge('c.yaml', base, ours, theirs);
+    expect(result.conflicts).toBe(1);
+    expect(dec(result.bytes)).toBe('<<<<<<< local\n# about, mine\n=======\n# about, theirs\n>>>>>>> template\na: 1\nb: 2\nc: 3\nd: 4\ne: 5\nx: 1\ny: 1\nz: 9\n');
+  });
+
   it('never worse than git: where the data conflicts, never more conflict blocks than git\'s', async () => {
     const base = 'replicas: 1\nimage: app:1\n';
     const result = await merge('deploy.yaml', base, 'replicas: 2\nimage: app:2\n', 'replicas: 3\nimage: app:3\n');
