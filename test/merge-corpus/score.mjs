@@ -77,7 +77,7 @@ const counts = {
   byteIdenticalWhereGitClean: 0,
   gitConflictResolved: 0, gitConflictResolvedEqualPeople: 0, gitConflictResolvedDifferent: 0,
   oursCleanDifferentSameData: 0, oursCleanDifferentPeopleInvalid: 0,
-  gitConflictStillConflict: 0, conflictBlocksGit: 0, conflictBlocksOurs: 0,
+  gitConflictStillConflict: 0, conflictBlocksGit: 0, conflictBlocksOurs: 0, conflictBlocksGitWhereStill: 0,
 };
 const lists = { notIdenticalToGit: [], cleanButDifferent: [], oursConflictWhereGitClean: [] };
 const notes = new Map();
@@ -118,6 +118,7 @@ for (const id of ids) {
     } else {
       counts.gitConflictStillConflict++;
       counts.conflictBlocksOurs += result.conflicts;
+      counts.conflictBlocksGitWhereStill += reference.conflicts;
     }
   }
   if (result.conflicts === 0) {
@@ -151,7 +152,7 @@ if (JSON_OUT) {
     `git merge-file: ${counts.gitClean} clean (${counts.gitCleanEqualPeople} equal to what people committed), ${counts.gitConflicts} in conflict (${counts.conflictBlocksGit} blocks)`,
     `platform:       ${counts.oursClean} clean (${counts.oursCleanEqualPeople} equal to people, ${counts.oursCleanDifferent} different: ${counts.oursCleanDifferentSameData} of them the same data in another order or layout, ${counts.oursCleanDifferentPeopleInvalid} where what people committed does not parse), ${counts.oursConflicts} in conflict`,
     `byte-identical to git where git was clean: ${counts.byteIdenticalWhereGitClean}/${counts.gitClean} (${pct(counts.byteIdenticalWhereGitClean, counts.gitClean)})`,
-    `git conflicts resolved: ${counts.gitConflictResolved}/${counts.gitConflicts} (${counts.gitConflictResolvedEqualPeople} equal to people, ${counts.gitConflictResolvedDifferent} different); still in conflict: ${counts.gitConflictStillConflict} (${counts.conflictBlocksOurs} blocks where git had ${counts.conflictBlocksGit - 0})`,
+    `git conflicts resolved: ${counts.gitConflictResolved}/${counts.gitConflicts} (${counts.gitConflictResolvedEqualPeople} equal to people, ${counts.gitConflictResolvedDifferent} different); still in conflict: ${counts.gitConflictStillConflict} (${counts.conflictBlocksOurs} blocks where git has ${counts.conflictBlocksGitWhereStill} in those files)`,
     `why structure did not decide: ${[...notes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join('; ') || 'n/a'}`,
   ];
   if (lists.notIdenticalToGit.length) lines.push('NOT byte-identical to git (git clean):', ...lists.notIdenticalToGit.map((n) => `  ${n}`));
