@@ -1,9 +1,14 @@
-import { readFile, writeFile } from 'node:fs/promises';
+// Synchronous reads: one short-lived process per file (a merge driver), and node:fs is loaded
+// with Node itself where node:fs/promises is not.
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
-import { formatOf, type StructuredFormat } from '../merge/structured.js';
+import { formatOf, type StructuredFormat } from '../merge/format.js';
 import type { CliContext } from './context.js';
+
+/** All merge-file takes from the outside world: it runs as a git merge driver, once per file. */
+export type MergeFileContext = Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>;
 
 export interface MergeFileOptions {
   format: 'auto' | StructuredFormat | 'text';
@@ -18,7 +23,7 @@ export interface MergeFileOptions {
  * platform merge-file CURRENT BASE OTHER: git merge-file's arguments, output and exit status
  * (the number of conflicts, at most 127), with YAML and JSON merged by structure.
  */
-export async function runMergeFile(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
+export async function runMergeFile(files: string[], options: MergeFileOptions, ctx: MergeFileContext): Promise<number> {
   try {
     return await mergeFiles(files, options, ctx);
   } catch (error) {
@@ -30,7 +35,7 @@ export async function runMergeFile(files: string[], options: MergeFileOptions, c
   }
 }
 
-async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliContext): Promise<number> {
+async function mergeFiles(files: string[], options: MergeFileOptions, ctx: MergeFileContext): Promise<number> {
   if (files.length !== 3) {
     throw new UsageError('merge-file-usage', `merge-file takes three files, CURRENT BASE OTHER (got ${files.length}).`, {
       hint: 'platform merge-file [-p] [-L current -L base -L other] CURRENT BASE OTHER',
@@ -45,7 +50,19 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliCo
     });
   }
   const [current, base, other] = files.map((f) => resolve(ctx.cwd, f)) as [string, string, string];
-  const [ours, ancestor, theirs] = await Promise.all([current, base, other].map((f) => readFile(f).catch(() => undefined)));
+  // Regular files only: a FIFO or a device would block the read (and a merge driver) forever.
+  const special = [current, base, other].filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile() === false);
+  if (special.length > 0) {
+    throw new UsageError('merge-file-not-a-file', `${special.join(', ')}: not a regular file.`, { hint: 'Give three regular files: CURRENT BASE OTHER.' });
+  }
+  const read = (f: string): Uint8Array | undefined => {
+    try {
+      return readFileSync(f);
+    } catch {
+      return undefined;
+    }
+  };
+  const [ours, ancestor, theirs] = [current, base, other].map(read);
   const missing = [current, base, other].filter((_, i) => [ours, ancestor, theirs][i] === undefined);
   if (missing.length > 0) {
     throw new UsageError('merge-file-missing', `Cannot read ${missing.join(', ')}.`, { hint: 'Give three existing files: CURRENT BASE OTHER.' });
@@ -63,16 +80,23 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: CliCo
     });
   }
   const { gitTextMerger } = await import('../merge/git-merge-file.js');
+  const decoder = new TextDecoder();
+  const onDisk = {
+    ours: { path: current, text: decoder.decode(ours!) },
+    base: { path: base, text: decoder.decode(ancestor!) },
+    theirs: { path: other, text: decoder.decode(theirs!) },
+  };
   const result = await mergeFile({
     path: name,
     base: ancestor!,
     ours: ours!,
     theirs: theirs!,
     labels,
-    textMerger: await gitTextMerger(),
+    textMerger: await gitTextMerger(onDisk),
     format,
   });
+  if (result.warning) ctx.stderr.write(`warning: ${name}: ${result.warning}\n`);
   if (options.stdout) ctx.stdout.write(Buffer.from(result.bytes));
-  else await writeFile(current, result.bytes);
+  else writeFileSync(current, result.bytes);
   return Math.min(result.conflicts, 127);
 }

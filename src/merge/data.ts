@@ -42,10 +42,22 @@ export function mergeData(base: Data, ours: Data, theirs: Data, prefer: 'ours' |
   return { value: value === ABSENT ? null : value, conflicts: state.conflicts };
 }
 
+/** deepEqual where a map's key order counts too: a side that only moved keys still changed something. */
+function sameInOrder(a: unknown, b: unknown): boolean {
+  if (!deepEqual(a, b)) return false;
+  if (Array.isArray(a)) return (b as unknown[]).every((item, i) => sameInOrder(a[i], item));
+  if (isPlainObject(a)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b as object);
+    return ka.every((k, i) => k === kb[i] && sameInOrder(a[k], (b as Record<string, unknown>)[k]));
+  }
+  return true;
+}
+
 function merge(base: Maybe, ours: Maybe, theirs: Maybe, path: Path, state: MergeState): Maybe {
   if (deepEqual(ours, theirs)) return ours;
-  if (deepEqual(base, ours)) return theirs;
-  if (deepEqual(base, theirs)) return ours;
+  if (sameInOrder(base, ours)) return theirs;
+  if (sameInOrder(base, theirs)) return ours;
   if (isPlainObject(ours) && isPlainObject(theirs)) {
     return mergeObjects(isPlainObject(base) ? base : {}, ours, theirs, path, state);
   }
@@ -57,10 +69,50 @@ function merge(base: Maybe, ours: Maybe, theirs: Maybe, path: Path, state: Merge
   return state.prefer === 'ours' ? ours : theirs;
 }
 
+/**
+ * The keys one side moved: those not in the longest run of keys both it and base hold in the
+ * same order. A move is an edit, so a key moved on one side and deleted on the other conflicts.
+ */
+export function movedKeys(base: string[], side: string[]): Set<string> {
+  const inSide = new Set(side);
+  const inBase = new Set(base);
+  const a = base.filter((k) => inSide.has(k));
+  const b = side.filter((k) => inBase.has(k));
+  if (a.every((k, i) => k === b[i])) return new Set();
+  // LCS by dynamic programming: these are a map's keys or a list's items, not a file's lines.
+  if (a.length * b.length > 4_000_000) return new Set(a);
+  const n = a.length;
+  const m = b.length;
+  const table = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) table[i]![j] = a[i] === b[j] ? table[i + 1]![j + 1]! + 1 : Math.max(table[i + 1]![j]!, table[i]![j + 1]!);
+  const stay = new Set<string>();
+  for (let i = 0, j = 0; i < n && j < m; ) {
+    if (a[i] === b[j]) {
+      stay.add(a[i]!);
+      i++;
+      j++;
+    } else if (table[i + 1]![j]! >= table[i]![j + 1]!) i++;
+    else j++;
+  }
+  return new Set(a.filter((k) => !stay.has(k)));
+}
+
+/** Moved on one side, deleted on the other (and not otherwise changed): a conflict, never a silent delete. */
+function movedAndDeleted(key: string, base: Maybe, ours: Maybe, theirs: Maybe, moved: { ours: Set<string>; theirs: Set<string> }): boolean {
+  if (base === ABSENT) return false;
+  return (moved.ours.has(key) && theirs === ABSENT && ours !== ABSENT) || (moved.theirs.has(key) && ours === ABSENT && theirs !== ABSENT);
+}
+
 function mergeObjects(base: Record<string, Data>, ours: Record<string, Data>, theirs: Record<string, Data>, path: Path, state: MergeState): Maybe {
   const get = (o: Record<string, Data>, k: string): Maybe => (Object.hasOwn(o, k) ? o[k]! : ABSENT);
   const merged = new Map<string, Data>();
+  const moved = { ours: movedKeys(Object.keys(base), Object.keys(ours)), theirs: movedKeys(Object.keys(base), Object.keys(theirs)) };
   for (const key of Object.keys(ours)) {
+    if (movedAndDeleted(key, get(base, key), ours[key]!, get(theirs, key), moved)) {
+      state.conflicts.push([...path, key]);
+      if (state.prefer === 'ours') merged.set(key, ours[key]!);
+      continue;
+    }
     const value = merge(get(base, key), ours[key]!, get(theirs, key), [...path, key], state);
     if (value !== ABSENT) merged.set(key, value);
   }
@@ -68,6 +120,10 @@ function mergeObjects(base: Record<string, Data>, ours: Record<string, Data>, th
   const theirsKeys = Object.keys(theirs);
   theirsKeys.forEach((key, index) => {
     if (Object.hasOwn(ours, key)) return;
+    if (movedAndDeleted(key, get(base, key), ABSENT, theirs[key]!, moved)) {
+      state.conflicts.push([...path, key]);
+      if (state.prefer === 'ours') return;
+    }
     const value = merge(get(base, key), ABSENT, theirs[key]!, [...path, key], state);
     if (value === ABSENT) return;
     const before = theirsKeys.slice(0, index).reverse().find((k) => merged.has(k));
@@ -125,8 +181,14 @@ function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, stat
   if (!b || !o || !t) return undefined;
   const get = (m: Map<string, Data>, k: string): Maybe => (m.has(k) ? m.get(k)! : ABSENT);
   const merged = new Map<string, Data>();
+  const moved = { ours: movedKeys([...b.keys()], [...o.keys()]), theirs: movedKeys([...b.keys()], [...t.keys()]) };
   let index = 0;
   for (const [key, item] of o) {
+    if (movedAndDeleted(key, get(b, key), item, get(t, key), moved)) {
+      state.conflicts.push([...path, index++]);
+      if (state.prefer === 'ours') merged.set(key, item);
+      continue;
+    }
     const value = merge(get(b, key), item, get(t, key), [...path, index], state);
     if (value !== ABSENT) merged.set(key, value);
     index++;
@@ -134,6 +196,10 @@ function mergeLists(base: Data[], ours: Data[], theirs: Data[], path: Path, stat
   const theirsKeys = [...t.keys()];
   theirsKeys.forEach((key, i) => {
     if (o.has(key)) return;
+    if (movedAndDeleted(key, get(b, key), ABSENT, t.get(key)!, moved)) {
+      state.conflicts.push([...path, i]);
+      if (state.prefer === 'ours') return;
+    }
     const value = merge(get(b, key), ABSENT, t.get(key)!, [...path, i], state);
     if (value === ABSENT) return;
     const before = theirsKeys.slice(0, i).reverse().find((k) => merged.has(k));

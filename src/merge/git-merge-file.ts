@@ -1,33 +1,62 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runGit } from '../core/git-process.js';
-import { diff3Merger, type TextMerger } from './text.js';
+import type { MergeLabels, TextMerger } from './text.js';
+
+/** Our diff3, only when git is not installed (it loads the diff library). */
+const diff3Merge: TextMerger = async (...args) => (await import('./text.js')).diff3Merge(...args);
+
+/** The three files git merge-file reads, when they already exist on disk (a merge driver's %A %O %B). */
+export interface OnDisk {
+  ours: { path: string; text: string };
+  base: { path: string; text: string };
+  theirs: { path: string; text: string };
+}
 
 /**
  * git merge-file is the reference for text merges: using it makes ours agree with git by
- * construction. Falls back to our diff3 when git is not installed.
+ * construction. Falls back to our diff3 when git is not installed. One spawn per merge and no
+ * execa: `platform merge-file` runs once per file as a merge driver, so its start-up counts.
+ * Given the files already on disk, git reads them there (no temporary copies) whenever the texts
+ * asked for are exactly theirs.
  */
-export async function gitTextMerger(): Promise<TextMerger> {
-  const probe = await runGit(['--version']).catch(() => undefined);
-  if (!probe || probe.exitCode !== 0) return diff3Merger;
+export async function gitTextMerger(onDisk?: OnDisk): Promise<TextMerger> {
+  let missing = false;
   return async (base, ours, theirs, labels) => {
-    const dir = await mkdtemp(join(tmpdir(), 'platform-merge-'));
+    if (missing) return await diff3Merge(base, ours, theirs, labels);
+    if (onDisk && onDisk.base.text === base && onDisk.ours.text === ours && onDisk.theirs.text === theirs) {
+      const result = await gitMergeFile(onDisk.ours.path, onDisk.base.path, onDisk.theirs.path, labels);
+      if (result) return result;
+      missing = true;
+      return await diff3Merge(base, ours, theirs, labels);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'platform-merge-'));
     try {
-      await Promise.all([
-        writeFile(join(dir, 'base'), base),
-        writeFile(join(dir, 'ours'), ours),
-        writeFile(join(dir, 'theirs'), theirs),
-      ]);
-      const result = await runGit(
-        ['merge-file', '-p', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs')],
-        { stripFinalNewline: false },
-      );
-      const code = result.exitCode;
-      if (code < 0 || code > 127) throw new Error(`git merge-file failed: ${String(result.stderr)}`);
-      return { text: String(result.stdout), conflicts: code };
+      writeFileSync(join(dir, 'base'), base);
+      writeFileSync(join(dir, 'ours'), ours);
+      writeFileSync(join(dir, 'theirs'), theirs);
+      const result = await gitMergeFile(join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs'), labels);
+      if (result) return result;
+      missing = true;
+      return await diff3Merge(base, ours, theirs, labels);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/** git merge-file -p; undefined when git is not installed. Never a shell; no hooks or pager apply to merge-file. */
+function gitMergeFile(ours: string, base: string, theirs: string, labels: MergeLabels): Promise<{ text: string; conflicts: number } | undefined> {
+  const args = ['-c', 'core.hooksPath=/dev/null', 'merge-file', '-p', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, '--', ours, base, theirs];
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+      if (!error) return resolve({ text: stdout, conflicts: 0 });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve(undefined);
+      const code = typeof error.code === 'number' ? error.code : -1;
+      // 1..127: that many conflicts; anything else (a signal, a negative status) is a failure.
+      if (code > 0 && code <= 127) return resolve({ text: stdout, conflicts: code });
+      reject(new Error(`git merge-file failed: ${stderr.trim() || error.message}`));
+    });
+  });
 }

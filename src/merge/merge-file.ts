@@ -1,7 +1,6 @@
-import { parseYamlDocuments } from './yaml-documents.js';
 import { isText, twoWayConflict } from './conflict.js';
 import { detectEol, withEol } from './lines.js';
-import { formatOf, mergeStructured, type StructuredFormat } from './structured.js';
+import { formatOf, type StructuredFormat } from './format.js';
 import type { MergeLabels, TextMerger } from './text.js';
 
 export interface FileMergeInput {
@@ -22,16 +21,19 @@ export interface FileMergeResult {
   method: 'structure' | 'text' | 'binary';
   /** Why structure merge was not used, when it was tried. */
   note?: string;
+  /** git's clean line merge kept as is, but it is not valid data: counted as one conflict. */
+  warning?: string;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /**
- * Three-way merge of one file: by lines exactly as git merge-file does wherever that is clean;
- * YAML and JSON by structure where lines conflict (or would leave invalid data) and structure
- * can decide; binary files never merge. The local
- * file's line endings are kept: base and theirs are read in ours' style first.
+ * Three-way merge of one file: wherever git's line merge is clean, its bytes are the result.
+ * Where lines conflict, YAML and JSON are resolved by structure when the data decides (inside
+ * git's output first, so only the conflict blocks change), else git's markers: never worse than
+ * git. Binary files never merge. The local file's line endings are kept: base and theirs are
+ * read in ours' style first.
  */
 export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult> {
   const texts = [input.base, input.ours, input.theirs].map(decodeText);
@@ -42,39 +44,84 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
   const theirs = detectEol(rawTheirs) === eol ? rawTheirs : withEol(rawTheirs, eol);
 
   const format = input.format ?? formatOf(input.path) ?? 'text';
-  // git's line merge first: wherever it is clean (and leaves the data valid), its bytes are the
-  // result, comments, quoting and layout included. Structure is only for what lines cannot merge.
+  // git's line merge first: wherever it is clean its bytes are the result, comments, quoting and
+  // layout included. Structure is only for what lines cannot merge.
   const merged = await input.textMerger(base, ours, theirs, input.labels);
-  const lineMergeBreaks = merged.conflicts === 0 && format !== 'text' && parses(format, ours) && parses(format, theirs) && !parses(format, merged.text);
-  if (merged.conflicts === 0 && !lineMergeBreaks) return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
+  if (merged.conflicts === 0) {
+    // A clean line merge that leaves a key twice (both sides added it at different places) is
+    // still git's result, byte for byte, but not clean: one conflict (no markers), and the
+    // warning says what to look at. Nothing invalid is ever reported clean.
+    const warning = format === 'text' ? undefined : await brokenByLines(format, ours, theirs, merged.text);
+    if (warning) return { bytes: encoder.encode(merged.text), conflicts: 1, method: 'text', note: warning, warning };
+    return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
+  }
+  if (format === 'text') return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text' };
 
-  let note: string | undefined;
-  if (format !== 'text') {
-    const structured = mergeStructured(format, base, ours, theirs, input.labels);
-    if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
-    if (structured.kind === 'conflict') {
-      // Never worse than git: the conflicts as small as the data allows.
-      const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
-      return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
-    }
-    note = structured.reason;
+  // Lines conflict. First inside git's own output: its bytes everywhere but the blocks.
+  const { resolveLineConflicts } = await import('./resolve.js');
+  const resolved = resolveLineConflicts(format, base, ours, theirs, merged.text);
+  if ('text' in resolved && resolved.conflicts === 0) return { bytes: encoder.encode(resolved.text), conflicts: 0, method: 'structure' };
+  // Some blocks settle and the rest stay git's conflicts, fewer than git's.
+  const partial = 'text' in resolved ? { bytes: encoder.encode(resolved.text), conflicts: resolved.conflicts, method: 'structure' as const } : undefined;
+  const reason = 'reason' in resolved ? resolved.reason : 'both sides changed the same data';
+  // A comment both sides rewrote: no data decides it, and the whole-structure route below keeps
+  // only ours' comments. A person decides.
+  const { commentsConflict, parseConflicts } = await import('./hunks.js');
+  if (format === 'yaml' && commentsConflict(merged.text)) {
+    return partial ? { ...partial, note: 'both sides changed the same comment' } : { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note: 'both sides changed the same comment' };
   }
-  if (lineMergeBreaks) {
-    // A clean line merge that breaks the file (a key added twice) is not clean: show both sides.
-    const both = twoWayConflict(encoder.encode(ours), encoder.encode(theirs), input.labels);
-    return { bytes: both, conflicts: 1, method: 'text', note: `merging by lines would leave invalid ${format.toUpperCase()}` };
+  // Then the whole structure, in ours' layout, where it can be reproduced exactly.
+  const { mergeStructured } = await import('./structured.js');
+  let structured = mergeStructured(format, base, ours, theirs, input.labels);
+  // Reprinting keeps ours' comments; a comment the template changed where git merged cleanly
+  // would be lost. Every comment line git kept outside its blocks must still be there.
+  if (structured.kind !== 'unsupported' && format === 'yaml') {
+    const lines = new Set(structured.text.split('\n').map((line) => line.trim()));
+    const stable = (parseConflicts(merged.text) ?? []).filter((segment): segment is string[] => Array.isArray(segment)).flat();
+    const lost = stable.some((line) => line.trim().startsWith('#') && !lines.has(line.trim()));
+    if (lost) structured = { kind: 'unsupported', reason: 'the structural merge would drop a comment git kept' };
   }
-  return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', ...(note ? { note } : {}) };
+  if (structured.kind === 'merged') return { bytes: encoder.encode(structured.text), conflicts: 0, method: 'structure' };
+  if (partial && (structured.kind !== 'conflict' || partial.conflicts <= structured.conflicts)) return { ...partial, note: reason };
+  if (structured.kind === 'conflict' && structured.conflicts <= merged.conflicts) {
+    // Never worse than git: the conflicts as small as the data allows, never more blocks.
+    const note = `both sides changed ${structured.paths.map((p) => p.join('.')).join(', ')}`;
+    return { bytes: encoder.encode(structured.text), conflicts: structured.conflicts, method: 'structure', note };
+  }
+  // Why, for the report: the data's own verdict first (the same value changed on both sides).
+  const note = reason.startsWith('both sides changed') || structured.kind !== 'unsupported' ? reason : structured.reason;
+  return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note };
 }
 
-function parses(format: StructuredFormat, text: string): boolean {
-  try {
-    if (format === 'json') JSON.parse(text);
-    else if (parseYamlDocuments(text) === undefined) return false;
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Why a clean line merge is not valid data when both sides were, or undefined. YAML is parsed
+ * only when a key line occurs more often than on either side (the way a line merge breaks it):
+ * a merge driver runs once per file, and the yaml module is most of its start-up.
+ */
+async function brokenByLines(format: StructuredFormat, ours: string, theirs: string, merged: string): Promise<string | undefined> {
+  if (format === 'yaml' && !moreKeyLines(merged, ours, theirs)) return undefined;
+  const parse = format === 'yaml' ? (await import('./yaml-documents.js')).parseYamlDocuments : undefined;
+  const parses = (text: string): boolean => {
+    try {
+      return parse ? parse(text) !== undefined : (JSON.parse(text), true);
+    } catch {
+      return false;
+    }
+  };
+  if (parses(merged) || !parses(ours) || !parses(theirs)) return undefined;
+  return `git merged the lines cleanly, but the result is not valid ${format.toUpperCase()} (a key added twice?); kept as git merged it: fix it, then commit`;
+}
+
+function moreKeyLines(merged: string, ours: string, theirs: string): boolean {
+  const count = (text: string): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const match of text.matchAll(/^[ \t]*(?:- )?(?:"[^"\n]*"|'[^'\n]*'|[^\s#'"][^:\n]*?)[ \t]*:(?=[ \t]|\r?$)/gm)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+    return counts;
+  };
+  const o = count(ours);
+  const t = count(theirs);
+  for (const [line, n] of count(merged)) if (n > Math.max(o.get(line) ?? 0, t.get(line) ?? 0)) return true;
+  return false;
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {

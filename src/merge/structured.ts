@@ -5,7 +5,9 @@ import type { ConflictLabels } from './conflict.js';
 import { splitLines } from './lines.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
-export type StructuredFormat = 'yaml' | 'json';
+import type { StructuredFormat } from './format.js';
+
+export { formatOf, type StructuredFormat } from './format.js';
 
 export type StructuredResult =
   | { kind: 'merged'; text: string }
@@ -13,13 +15,6 @@ export type StructuredResult =
   | { kind: 'conflict'; paths: Path[]; text: string; conflicts: number }
   /** The structure route cannot decide (a side does not parse, aliases, formatting it cannot reproduce). */
   | { kind: 'unsupported'; reason: string };
-
-export function formatOf(path: string): StructuredFormat | undefined {
-  const lower = path.toLowerCase();
-  if (lower.endsWith('.json')) return 'json';
-  if (lower.endsWith('.yml') || lower.endsWith('.yaml')) return 'yaml';
-  return undefined;
-}
 
 /**
  * Merges by structure, writing the result in ours' own formatting: the output is ours byte for
@@ -116,7 +111,10 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
   }
   // Every side, base included: an alias bomb in any of them must never be expanded.
   if (docs.some((list) => list.some(hasAliases))) return { kind: 'unsupported', reason: 'anchors and aliases are merged as text' };
-  const style = STRING_STYLES.find((options) => oursDocs.map((doc) => doc.toString(options)).join('') === ours);
+  // `e2e: # note` prints as `e2e:` and `# note` on the next line: compare with that spelling, and
+  // put the comments back on their key lines afterwards.
+  const keyComments = keyLineComments(ours);
+  const style = STRING_STYLES.find((options) => oursDocs.map((doc) => doc.toString(options)).join('') === keyComments.printed);
   if (!style) return { kind: 'unsupported', reason: 'the local YAML is not in a layout we can reproduce' };
 
   const conflicts: Path[] = [];
@@ -127,7 +125,7 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
     expected.push(result.value);
     doc.contents = applyData(doc, doc.contents as Node | null, toData(doc), result.value, theirsDocs[index]!.contents) as typeof doc.contents;
   });
-  const text = oursDocs.map((doc) => doc.toString(style)).join('');
+  const text = keyComments.restore(oursDocs.map((doc) => doc.toString(style)).join(''));
   // Never return a merge we have not checked: it must parse back to exactly the merged data.
   const check = parseYamlDocuments(text);
   if (!check || check.length !== expected.length || check.some((doc, i) => !deepEqual(toData(doc), expected[i]))) {
@@ -137,12 +135,49 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
   return { kind: 'merged', text };
 }
 
+/**
+ * Comments on the line of a key whose value is a block below it (`e2e: # note`): the yaml
+ * printer puts them on a line of their own above the value. `printed` is the text as the printer
+ * writes it; `restore` puts each comment back on its key line.
+ */
+export function keyLineComments(text: string): { printed: string; restore: (printed: string) => string } {
+  const lines = text.split('\n');
+  const moved: Array<{ printed: string; original: string }> = [];
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    const match = /^([ \t]*(?:- )?[^\s#'"][^#'"]*?:)([ \t]+)(#.*)$/.exec(line);
+    const next = lines.slice(i + 1).find((l) => l.trim() !== '');
+    const indent = (l: string) => /^[ \t]*/.exec(l)![0];
+    if (!match || next === undefined || (indent(next).length <= indent(line).length && !next.trimStart().startsWith('- '))) {
+      out.push(line);
+      return;
+    }
+    const printed = `${match[1]}\n${indent(next)}${match[3]}`;
+    moved.push({ printed, original: line });
+    out.push(printed);
+  });
+  return {
+    printed: out.join('\n'),
+    restore: (printed) => {
+      let result = printed;
+      let from = 0;
+      for (const { printed: p, original } of moved) {
+        const at = result.indexOf(p, from);
+        if (at < 0) continue;
+        result = result.slice(0, at) + original + result.slice(at + p.length);
+        from = at + original.length;
+      }
+      return result;
+    },
+  };
+}
+
 /** Alias-free documents only (checked above); 0 makes any alias that slipped through an error, never an expansion. */
-function toData(doc: Document): Data {
+export function toData(doc: Document): Data {
   return (doc.toJS({ maxAliasCount: 0 }) ?? null) as Data;
 }
 
-function hasAliases(doc: Document): boolean {
+export function hasAliases(doc: Document): boolean {
   let found = false;
   visit(doc, {
     Alias() {
