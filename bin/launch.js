@@ -1,10 +1,57 @@
-/** Shared by both bins once they know they need the CLI itself. */
-export function launch(bin, version, packageName) {
-  import('../dist/bundle/main.js').then(
-    (cli) => cli.main(bin, version, packageName),
+'use strict';
+// CommonJS (see bin/package.json): Node starts a CommonJS file faster than an ES module. Nothing
+// here loads before the bins need it; --version and --help are answered from two small files.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const readJson = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
+
+/**
+ * `--version`, `-V`, `[COMMAND…] --help` (or `-h`) and, for a bin with subcommands,
+ * `help [COMMAND…]`: printed from package.json and from dist/help.json (commander's own text,
+ * saved by the build). Returns false for anything else, or for a command it has no page for, so
+ * the CLI's parser answers those.
+ */
+function answerFromFiles(bin, { subcommands }) {
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${readJson('package.json').version}\n`);
+    return true;
+  }
+  let path;
+  if (subcommands && args[0] === 'help') path = args.slice(1);
+  else if (args.length > 0 && (args[args.length - 1] === '--help' || args[args.length - 1] === '-h')) path = args.slice(0, -1);
+  if (!path) return false;
+  let pages;
+  try {
+    pages = readJson('dist/help.json')[bin];
+  } catch {
+    return false; // not built: the launch below says so
+  }
+  const key = path.join(' ');
+  const page = pages && Object.prototype.hasOwnProperty.call(pages, key) ? pages[key] : undefined;
+  if (typeof page !== 'string') return false;
+  process.stdout.write(page);
+  return true;
+}
+
+/** Runs the CLI: `entry` of dist/bundle/ (main.js, or a smaller one for a single command). */
+function launch(bin, entry = 'main.js') {
+  const { name, version } = readJson('package.json');
+  // Node >= 22.1 keeps the compiled bundle on disk between runs (a no-op where it is missing).
+  try {
+    require('node:module').enableCompileCache?.();
+  } catch {
+    // A cache directory that cannot be created only makes the start slower.
+  }
+  import(`../dist/bundle/${entry}`).then(
+    (cli) => cli.main(bin, version, name),
     (error) => {
       process.stderr.write(`error: the platform CLI ${version} is not built (${error.message}).\n  hint: run \`npm run build\` in its folder.\n`);
       process.exitCode = 1;
     },
   );
 }
+
+module.exports = { answerFromFiles, launch };

@@ -18,6 +18,8 @@ export async function runTemplates(ctx: CliContext, reporter: Reporter): Promise
   const preset = await loadPreset(ctx.fs, BUILTIN_ROOT, DEFAULT_PRESET);
   const presets = preset ? [{ name: preset.name, components: preset.components.map((c) => c.template), default: true }] : [];
   reporter.set({ templates, presets });
+  // With --json the document is the whole answer: the listing below would only repeat it on stderr.
+  if (reporter.json) return ExitCode.ok;
   const width = Math.max(8, ...templates.map((t) => t.name.length));
   for (const t of templates) {
     reporter.line(`${reporter.color.bold(t.name.padEnd(width))}  ${t.latest.padEnd(8)}  ${t.description}`);
