@@ -9,7 +9,7 @@ const readJson = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
 
 /**
  * `--version`, `-V`, `[COMMAND…] --help` (or `-h`) and, for a bin with subcommands,
- * `help [COMMAND…]`: printed from package.json and from dist/help.json (commander's own text,
+ * `help [COMMAND]`: printed from package.json and from dist/help.json (commander's own text,
  * saved by the build). Returns false for anything else, or for a command it has no page for, so
  * the CLI's parser answers those.
  */
@@ -20,7 +20,8 @@ function answerFromFiles(bin, { subcommands }) {
     return true;
   }
   let path;
-  if (subcommands && args[0] === 'help') path = args.slice(1);
+  // `help COMMAND` takes one name, as commander does (`help template lint` shows `template`).
+  if (subcommands && args[0] === 'help') path = args.slice(1, 2);
   else if (args.length > 0 && (args[args.length - 1] === '--help' || args[args.length - 1] === '-h')) path = args.slice(0, -1);
   if (!path) return false;
   let pages;
