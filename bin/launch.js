@@ -37,22 +37,34 @@ function answerFromFiles(bin, { subcommands }) {
   return true;
 }
 
-/** Runs the CLI: `entry` of dist/bundle/ (main.js, or a smaller one for a single command). */
-function launch(bin, entry = 'main.js') {
+/**
+ * Runs the CLI: `entry` of dist/bundle/ (an ES module, for a command with an entry of its own),
+ * else the whole CLI from dist/bundle/cli.cjs with its V8 code cache.
+ */
+function launch(bin, entry) {
   const { name, version } = readJson('package.json');
-  // Node >= 22.1 keeps the compiled bundle on disk between runs (a no-op where it is missing).
+  const notBuilt = (error) => {
+    process.stderr.write(`error: the platform CLI ${version} is not built (${error.message}).\n  hint: run \`npm run build\` in its folder.\n`);
+    process.exitCode = 1;
+  };
+  // Node >= 22.1 keeps compiled modules (these bins, ES module entries) between runs.
   try {
     require('node:module').enableCompileCache?.();
   } catch {
     // A cache directory that cannot be created only makes the start slower.
   }
-  import(`../dist/bundle/${entry}`).then(
-    (cli) => cli.main(bin, version, name),
-    (error) => {
-      process.stderr.write(`error: the platform CLI ${version} is not built (${error.message}).\n  hint: run \`npm run build\` in its folder.\n`);
-      process.exitCode = 1;
-    },
-  );
+  if (entry !== undefined) {
+    import(`../dist/bundle/${entry}`).then((cli) => cli.main(bin, version, name), notBuilt);
+    return;
+  }
+  let cli;
+  try {
+    cli = require('./code-cache.js').runScript(join(root, 'dist/bundle/cli.cjs'), readJson('dist/bundle/cli.json').sha256);
+  } catch (error) {
+    notBuilt(error);
+    return;
+  }
+  cli.exports.main(bin, version, name).then(cli.saveCache);
 }
 
 module.exports = { answerFromFiles, launch };
