@@ -27,14 +27,14 @@ function readCache(file) {
 
 /**
  * Runs a CommonJS script (its content hashed as `sha256` by the build) with a code cache kept
- * per script, Node version and architecture. Returns its exports and saveCache(), which writes
- * the cache after the run when there was none or V8 refused it. A cache that cannot be read or
+ * per `name` (the command), script, Node version and architecture. Returns its exports and
+ * saveCache(), which writes the cache after the run when there was none or V8 refused it. A cache that cannot be read or
  * written only makes the run slower.
  */
-function runScript(file, sha256) {
+function runScript(file, sha256, name) {
   const source = readFileSync(file, 'utf8');
   const dir = cacheDir(process.env);
-  const cacheFile = dir && join(dir, `cli-${sha256.slice(0, 16)}-${process.version}-${process.arch}.bin`);
+  const cacheFile = dir && join(dir, `${name}-${sha256.slice(0, 16)}-${process.version}-${process.arch}.bin`);
   let cachedData;
   try {
     if (cacheFile) cachedData = readCache(cacheFile);

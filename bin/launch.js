@@ -38,6 +38,21 @@ function answerFromFiles(bin, { subcommands }) {
 }
 
 /**
+ * Which code cache a run uses: one per command, so each holds the functions that command runs
+ * (a cache is saved by the first run that finds none). Only names of real commands.
+ */
+function cacheName(bin) {
+  if (bin !== 'platform') return bin;
+  const command = process.argv[2];
+  try {
+    if (command && Object.prototype.hasOwnProperty.call(readJson('dist/help.json').platform, command)) return `platform-${command}`;
+  } catch {
+    // no help pages: one cache for every command
+  }
+  return 'platform';
+}
+
+/**
  * Runs the CLI: `entry` of dist/bundle/ (an ES module, for a command with an entry of its own),
  * else the whole CLI from dist/bundle/cli.cjs with its V8 code cache.
  */
@@ -59,7 +74,7 @@ function launch(bin, entry) {
   }
   let cli;
   try {
-    cli = require('./code-cache.js').runScript(join(root, 'dist/bundle/cli.cjs'), readJson('dist/bundle/cli.json').sha256);
+    cli = require('./code-cache.js').runScript(join(root, 'dist/bundle/cli.cjs'), readJson('dist/bundle/cli.json').sha256, cacheName(bin));
   } catch (error) {
     notBuilt(error);
     return;
