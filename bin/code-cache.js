@@ -26,7 +26,7 @@ function readCache(file) {
 }
 
 /**
- * Runs a CommonJS script (its content hashed as `sha256` by the build) with a code cache kept
+ * Runs a CommonJS module wrapped as a function expression by the build (its content hashed as `sha256` by the build) with a code cache kept
  * per `name` (the command), script, Node version and architecture. Returns its exports and
  * saveCache(), which writes the cache after the run when there was none or V8 refused it. A cache that cannot be read or
  * written only makes the run slower.
@@ -41,10 +41,10 @@ function runScript(file, sha256, name) {
   } catch {
     // none yet
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { "use strict"; ${source}\n})`, {
+  // The build wrapped the script as `(function (exports, require, module, __filename, __dirname) {…})`.
+  const script = new vm.Script(source, {
     filename: file,
     cachedData,
-    ...(vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));

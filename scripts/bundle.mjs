@@ -35,7 +35,19 @@ await build({
 });
 
 // import.meta.url in the sources: the script's own file URL (it sits beside main.js, so every
-// relative URL resolves the same). "use strict" comes from the wrapper in bin/launch.js.
+// relative URL resolves the same).
+/**
+ * Prompts (800 KB) load from node_modules with require() when a question is asked, so most runs
+ * never read or compile them; `await import('@inquirer/prompts')` becomes a require() in a promise.
+ */
+const promptsFromNodeModules = {
+  name: 'prompts-from-node-modules',
+  setup(b) {
+    b.onResolve({ filter: /^@inquirer\/prompts$/ }, (args) => (args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'prompts', namespace: 'require-prompts' }));
+    b.onLoad({ filter: /.*/, namespace: 'require-prompts' }, () => ({ contents: 'module.exports = require("@inquirer/prompts");', loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli/main.ts'],
   bundle: true,
@@ -45,9 +57,13 @@ await build({
   outfile: 'dist/bundle/cli.cjs',
   logLevel: 'warning',
   define: { 'import.meta.url': '__importMetaUrl' },
-  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [onlyEnglishZodLocales],
+  // Already wrapped as the function bin/code-cache.js calls: no second copy of 2.5 MB of source.
+  banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  footer: { js: '})' },
+  plugins: [onlyEnglishZodLocales, promptsFromNodeModules],
 });
+// Without import() the script needs no dynamic-import hook (vm's is experimental, and warns).
+if (/\bimport\(\s*["'`]/.test(readFileSync('dist/bundle/cli.cjs', 'utf8'))) throw new Error('dist/bundle/cli.cjs must not contain import(): bin/code-cache.js runs it without a module loader');
 // The code cache is keyed by the script's content: a rebuilt CLI never runs an older cache.
 const sha256 = createHash('sha256').update(readFileSync('dist/bundle/cli.cjs')).digest('hex');
 writeFileSync('dist/bundle/cli.json', `${JSON.stringify({ sha256 })}\n`);
