@@ -69,7 +69,14 @@ function launch(bin, entry) {
     // A cache directory that cannot be created only makes the start slower.
   }
   if (entry !== undefined) {
-    import(`../dist/bundle/${entry}`).then((cli) => cli.main(bin, version, name), notBuilt);
+    // An entry's main(args) resolves to the exit code, or to undefined to hand over to the
+    // whole CLI (--help, an option it does not take); a missing entry hands over too.
+    import(`../dist/bundle/${entry}`)
+      .then((small) => small.main(process.argv.slice(3)))
+      .then(
+        (status) => (status === undefined ? launch(bin) : (process.exitCode = status)),
+        () => launch(bin),
+      );
     return;
   }
   let cli;

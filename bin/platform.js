@@ -3,7 +3,11 @@
 // --version and --help are answered before the CLI loads: they cost little more than Node's start.
 const { answerFromFiles, launch } = require('./launch.js');
 
-/** argv[2] -> the dist/bundle/ entry that runs that command; anything else runs main.js. */
+/**
+ * argv[2] -> a dist/bundle/ ES module entry of its own for that command (for example
+ * 'merge-file': 'merge-file-entry.js'), whose main(args) resolves to an exit code or to undefined
+ * to hand over to the whole CLI; any other command runs the whole CLI (dist/bundle/cli.cjs).
+ */
 const ENTRIES = {};
 
 if (!answerFromFiles('platform', { subcommands: true })) launch('platform', ENTRIES[process.argv[2]]);
