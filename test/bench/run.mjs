@@ -13,7 +13,11 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // ../shared beside the repository (a worktree one level deeper finds it one more level up).
-const GENERATOR = [resolve(REPO, '../shared/bench/gen-workload.mjs'), resolve(REPO, '../../shared/bench/gen-workload.mjs')].find(existsSync) ?? resolve(REPO, '../shared/bench/gen-workload.mjs');
+// PLATFORM_BENCH_GENERATOR names it elsewhere (to bench an older checkout with this script).
+const GENERATOR =
+  process.env.PLATFORM_BENCH_GENERATOR ??
+  [resolve(REPO, '../shared/bench/gen-workload.mjs'), resolve(REPO, '../../shared/bench/gen-workload.mjs')].find(existsSync) ??
+  resolve(REPO, '../shared/bench/gen-workload.mjs');
 const argv = process.argv.slice(2);
 const JSON_OUT = argv.includes('--json');
 const QUICK = argv.includes('--quick');
