@@ -1,3 +1,4 @@
+import '../core/zod-config.js';
 import { asFsError } from '../core/fs-errors.js';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
