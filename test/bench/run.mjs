@@ -120,7 +120,7 @@ const results = [];
 // Wall-clock ratios, and CPU-time ratios (user + system, GNU time's 10 ms resolution), which a
 // machine busy with other work disturbs much less.
 const row = (group, size, r, floor) =>
-  results.push({ group, size, name: r.name, ms: r.ms, cpu: r.cpu, mb: r.mb, floor: floor?.name, ratio: floor ? r.ms / floor.ms : undefined, cpuRatio: floor ? r.cpu / floor.cpu : undefined });
+  results.push({ group, size, name: r.name, ms: r.ms, cpu: r.cpu, mb: r.mb, floor: floor?.name, ratio: floor ? r.ms / floor.ms : undefined, cpuRatio: floor && floor.cpu > 0 ? r.cpu / floor.cpu : undefined });
 
 log(`bench: ${RUNS} runs each after a warm-up, medians; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 log('start-up');
