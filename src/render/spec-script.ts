@@ -37,7 +37,6 @@ export function specScript(specs: Record<string, string>, cached: Uint8Array | u
       const data = bytes.subarray(HEADER);
       if (sha256(data).equals(bytes.subarray(0, 32)) && sourceHash.equals(bytes.subarray(32, HEADER))) cachedData = data;
     }
-    cached = undefined; // read once; let its 2 MB go
     try {
       script = new Script(source, { filename: `compiled-${name}.js`, ...(cachedData ? { cachedData } : {}) });
       used = cachedData !== undefined && !script.cachedDataRejected;
