@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import { readFileOrUndefined, type Fs } from '../core/fs.js';
 import { memoryCache } from '../render/compiled-cache.js';
-import { specScript, type SpecScript } from '../render/spec-script.js';
 import type { Template } from '../template/template.js';
 
 /**
@@ -10,7 +9,7 @@ import type { Template } from '../template/template.js';
  * A cache that cannot be read or written only makes the run slower.
  */
 export class CompiledStore {
-  private readonly attached: Array<{ template: Template; cache: ReturnType<typeof memoryCache>; script: SpecScript | undefined }> = [];
+  private readonly attached: Array<{ template: Template; cache: ReturnType<typeof memoryCache> }> = [];
 
   constructor(
     private readonly fs: Fs,
@@ -30,36 +29,14 @@ export class CompiledStore {
       }
     }
     const cache = memoryCache(seed);
-    // The precompiled form: every spec of this version in one script, with its code cache.
-    const codeFile = this.codeCacheFile(template.digest);
-    const cached = codeFile ? await readFileOrUndefined(this.fs, codeFile).catch(() => undefined) : undefined;
-    const script = Object.keys(seed).length > 0 ? specScript(seed, cached, template.digest) : undefined;
-    this.attached.push({ template, cache, script });
-    template.compiled = script ? { ...cache, get: cache.get, set: cache.set, spec: script.spec } : cache;
+    this.attached.push({ template, cache });
+    template.compiled = cache;
     return template;
-  }
-
-  /** Per Node version and architecture: V8 refuses another's code cache anyway. */
-  private codeCacheFile(digest: string): string | undefined {
-    return this.dirs.user ? posix.join(this.dirs.user, `${digest}.${process.version}-${process.arch}.v8`) : undefined;
   }
 
   /** Writes what this run compiled into the user's cache. */
   async flush(): Promise<void> {
     if (!this.dirs.user) return;
-    for (const { template, script } of this.attached) {
-      const file = this.codeCacheFile(template.digest);
-      const bytes = script?.cacheToSave();
-      if (!file || !bytes) continue;
-      try {
-        await this.fs.mkdir(this.dirs.user, { recursive: true });
-        const temporary = `${file}.${process.pid}.tmp`;
-        await this.fs.writeFile(temporary, bytes);
-        await this.fs.rename(temporary, file);
-      } catch {
-        // No code cache this time.
-      }
-    }
     for (const { template, cache } of this.attached) {
       if (Object.keys(cache.added).length === 0) continue;
       const file = posix.join(this.dirs.user, `${template.digest}.json`);

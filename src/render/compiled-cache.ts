@@ -6,8 +6,6 @@
 export interface CompiledCache {
   get(key: string): string | undefined;
   set(key: string, spec: string): void;
-  /** The spec of key already evaluated (the precompiled form of a whole template version), if held. */
-  spec?(key: string): unknown;
 }
 
 /** An in-memory cache, optionally seeded with specs read from disk; `added` is what is new. */

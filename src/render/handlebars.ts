@@ -74,8 +74,6 @@ export function createRenderer(options: {
   // Files and partials compile the same way, through the same cache.
   const compile = (source: string): Handlebars.TemplateDelegate => {
     const key = compileKey(source);
-    const ready = options.cache?.spec?.(key);
-    if (ready !== undefined) return env.template(ready as TemplateSpecification);
     let spec = options.cache?.get(key);
     if (spec === undefined) {
       spec = env.precompile(source, COMPILE_OPTIONS) as unknown as string;
