@@ -170,11 +170,14 @@ for (const copies of [1, 10]) {
   row('create', w.name, { ...create, name: `create-service, cold cache ÷ hygen (${w.name})` }, hygen);
   row('create', w.name, { ...warm, name: `create-service, warm cache ÷ hygen (${w.name})` }, hygen);
 
-  // Check the output against the workload's expected tree before trusting any timing.
-  const expectedRoot = join(w.workload, 'expected', readdirSync(join(w.workload, 'expected'))[0]);
-  for (const file of walk(expectedRoot)) {
-    const ours = join(target, relative(expectedRoot, file));
-    if (!existsSync(ours) || readFileSync(ours, 'utf8') !== readFileSync(file, 'utf8')) throw new Error(`create-service output differs from the expected ${relative(expectedRoot, file)}`);
+  // Check both outputs against the workload's expected tree before trusting any timing.
+  const serviceName = readdirSync(join(w.workload, 'expected'))[0];
+  const expectedRoot = join(w.workload, 'expected', serviceName);
+  for (const [tool, root] of [['create-service', target], ['hygen', join(hygenCwd, serviceName)]]) {
+    for (const file of walk(expectedRoot)) {
+      const out = join(root, relative(expectedRoot, file));
+      if (!existsSync(out) || readFileSync(out, 'utf8') !== readFileSync(file, 'utf8')) throw new Error(`${tool} output differs from the expected ${relative(expectedRoot, file)}`);
+    }
   }
 
   // Upgrade: a repo created at 1.0.0 with local edits in a tenth of the files (at the top, so
