@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// --version is answered here, before any other module loads: it costs no more than Node's start.
-import { readFileSync } from 'node:fs';
+'use strict';
+// --version and --help are answered before the CLI loads: they cost little more than Node's start.
+const { answerFromFiles, launch } = require('./launch.js');
 
-const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(`${version}\n`);
-else import('./launch.js').then((launcher) => launcher.launch('create-service', version, name));
+if (!answerFromFiles('create-service', { subcommands: false })) launch('create-service');

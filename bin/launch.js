@@ -1,10 +1,92 @@
-/** Shared by both bins once they know they need the CLI itself. */
-export function launch(bin, version, packageName) {
-  import('../dist/bundle/main.js').then(
-    (cli) => cli.main(bin, version, packageName),
-    (error) => {
-      process.stderr.write(`error: the platform CLI ${version} is not built (${error.message}).\n  hint: run \`npm run build\` in its folder.\n`);
-      process.exitCode = 1;
-    },
-  );
+'use strict';
+// CommonJS (see bin/package.json): Node starts a CommonJS file faster than an ES module. Nothing
+// here loads before the bins need it; --version and --help are answered from two small files.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const readJson = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
+
+/**
+ * `--version`, `-V`, `[COMMAND…] --help` (or `-h`) and, for a bin with subcommands,
+ * `help [COMMAND]`: printed from package.json and from dist/help.json (commander's own text,
+ * saved by the build). Returns false for anything else, or for a command it has no page for, so
+ * the CLI's parser answers those.
+ */
+function answerFromFiles(bin, { subcommands }) {
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${readJson('package.json').version}\n`);
+    return true;
+  }
+  let path;
+  // `help COMMAND` takes one name, as commander does (`help template lint` shows `template`).
+  if (subcommands && args[0] === 'help') path = args.slice(1, 2);
+  else if (args.length > 0 && (args[args.length - 1] === '--help' || args[args.length - 1] === '-h')) path = args.slice(0, -1);
+  if (!path) return false;
+  let pages;
+  try {
+    pages = readJson('dist/help.json')[bin];
+  } catch {
+    return false; // not built: the launch below says so
+  }
+  const key = path.join(' ');
+  const page = pages && Object.prototype.hasOwnProperty.call(pages, key) ? pages[key] : undefined;
+  if (typeof page !== 'string') return false;
+  process.stdout.write(page);
+  return true;
 }
+
+/**
+ * Which code cache a run uses: one per command, so each holds the functions that command runs
+ * (a cache is saved by the first run that finds none). Only names of real commands.
+ */
+function cacheName(bin) {
+  if (bin !== 'platform') return bin;
+  const command = process.argv[2];
+  try {
+    if (command && Object.prototype.hasOwnProperty.call(readJson('dist/help.json').platform, command)) return `platform-${command}`;
+  } catch {
+    // no help pages: one cache for every command
+  }
+  return 'platform';
+}
+
+/**
+ * Runs the CLI: `entry` of dist/bundle/ (an ES module, for a command with an entry of its own),
+ * else the whole CLI from dist/bundle/cli.cjs with its V8 code cache.
+ */
+function launch(bin, entry) {
+  const { name, version } = readJson('package.json');
+  const notBuilt = (error) => {
+    process.stderr.write(`error: the platform CLI ${version} is not built (${error.message}).\n  hint: run \`npm run build\` in its folder.\n`);
+    process.exitCode = 1;
+  };
+  // Node >= 22.1 keeps compiled modules (these bins, ES module entries) between runs.
+  try {
+    require('node:module').enableCompileCache?.();
+  } catch {
+    // A cache directory that cannot be created only makes the start slower.
+  }
+  if (entry !== undefined) {
+    // An entry's main(args) resolves to the exit code, or to undefined to hand over to the
+    // whole CLI (--help, an option it does not take); a missing entry hands over too.
+    import(`../dist/bundle/${entry}`)
+      .then((small) => small.main(process.argv.slice(3)))
+      .then(
+        (status) => (status === undefined ? launch(bin) : (process.exitCode = status)),
+        () => launch(bin),
+      );
+    return;
+  }
+  let cli;
+  try {
+    cli = require('./code-cache.js').runScript(join(root, 'dist/bundle/cli.cjs'), readJson('dist/bundle/cli.json').sha256, cacheName(bin));
+  } catch (error) {
+    notBuilt(error);
+    return;
+  }
+  cli.exports.main(bin, version, name).then(cli.saveCache);
+}
+
+module.exports = { answerFromFiles, launch };

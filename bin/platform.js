@@ -1,22 +1,13 @@
 #!/usr/bin/env node
-// --version is answered here, before any other module loads: it costs no more than Node's start.
-import { readFileSync } from 'node:fs';
+'use strict';
+// --version and --help are answered before the CLI loads: they cost little more than Node's start.
+const { answerFromFiles, launch } = require('./launch.js');
 
-const args = process.argv.slice(2);
-const launch = () => {
-  const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(`${version}\n`);
-  else import('./launch.js').then((launcher) => launcher.launch('platform', version, name));
-};
-// git runs merge-file once per file as a merge driver: a small entry that loads only the merge
-// (--help, unknown options and a missing build go to the full CLI, which answers as before).
-if (args[0] === 'merge-file') {
-  import('../dist/bundle/merge-file-entry.js').then(
-    async (entry) => {
-      const status = await entry.main(args.slice(1));
-      if (status === undefined) launch();
-      else process.exitCode = status;
-    },
-    launch,
-  );
-} else launch();
+/**
+ * argv[2] -> a dist/bundle/ ES module entry of its own for that command (for example
+ * 'merge-file': 'merge-file-entry.js'), whose main(args) resolves to an exit code or to undefined
+ * to hand over to the whole CLI; any other command runs the whole CLI (dist/bundle/cli.cjs).
+ */
+const ENTRIES = { 'merge-file': 'merge-file-entry.js' };
+
+if (!answerFromFiles('platform', { subcommands: true })) launch('platform', ENTRIES[process.argv[2]]);

@@ -36,8 +36,11 @@ export async function applyWrites(fs: Fs, root: string, writes: FileWrite[], opt
     await fs.mkdir(staging, { recursive: true });
     // 1. Stage: nothing in the target changes yet; a full disk fails here.
     const entries: JournalEntry[] = [];
+    const stagedFolders = new Map<string, 'real' | 'missing'>();
     for (const [index, write] of writes.entries()) {
-      await checkedTarget(fs, root, write.path, WRITE_ORIGIN, { lockfile: write.path === LOCKFILE_NAME });
+      // Refused here, before anything is written. Each folder is looked at once in this pass:
+      // the check right before each rename below looks at every folder again.
+      await checkedTarget(fs, root, write.path, WRITE_ORIGIN, { lockfile: write.path === LOCKFILE_NAME, seenFolders: stagedFolders });
       const entry: JournalEntry = { path: write.path, backup: `old-${index}` };
       if (!('remove' in write)) {
         entry.staged = `new-${index}`;

@@ -15,7 +15,6 @@ export function registerAuthoringCommands(program: Command, ctx: CliContext, rep
 Examples:
   platform template init payments-worker     a new template that passes lint and test
   platform template lint payments-worker     schema, undeclared or unused answers, unescaped {{ }}, unsafe paths
-  platform template test payments-worker     render every fixture and compare with the snapshots
   platform template test templates --update  accept new output for every NAME/VERSION below templates/
   platform template test ci/1.3.0 --against ../repos/a ../repos/b --markdown
                                              what releasing ci 1.3.0 does to those repositories (dry runs)
@@ -26,6 +25,16 @@ Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render
 
   template
     .command('init')
+    .addHelpText('after', `
+Examples:
+  platform template init payments-worker     a new folder payments-worker/
+  platform template init                     here, in an empty folder
+
+Exit codes:
+    0  success
+    1  error: a write failed, or an unexpected error (which says how to report it)
+    2  bad usage: the folder is not new or empty
+`)
     .description('create a new template folder (template.yaml, files/, a test fixture, a README)')
     .argument('[dir]', 'the folder to create (default: here); it must be new or empty')
     .option('--json', 'print one JSON document on stdout')
@@ -77,6 +86,16 @@ Examples:
 
   template
     .command('lint')
+    .addHelpText('after', `
+Examples:
+  platform template lint payments-worker     problems with file:line
+  platform template lint templates --strict  every NAME/VERSION below templates/; warnings fail too
+
+Exit codes:
+    0  passed
+    1  an unexpected error (which says how to report it)
+    2  invalid template (lint errors; warnings too with --strict)
+`)
     .description('check a template without rendering it; problems with file and line')
     .argument('[dir]', 'the template folder (default: here)')
     .option('--strict', 'warnings fail too (exit 2)')
@@ -91,6 +110,17 @@ Examples:
 
   template
     .command('test')
+    .addHelpText('after', `
+Examples:
+  platform template test payments-worker     defaults and every fixture, against the snapshots
+  platform template test . --update          accept new output (review the diff first)
+
+Exit codes:
+    0  passed
+    1  an unexpected error (which says how to report it)
+    2  invalid template (a case that cannot render)
+    6  a check failed (a snapshot differs, a parse check or the upgrade failed)
+`)
     .description('render with the defaults and every tests/*.yaml fixture; compare with snapshots; check the upgrade from the previous version')
     .argument('[dir]', 'the template folder (default: here)')
     .option('--update', 'rewrite snapshots that differ (review the diff first)')

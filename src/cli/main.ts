@@ -1,3 +1,4 @@
+import '../core/zod-config.js';
 import { asFsError } from '../core/fs-errors.js';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -22,7 +23,19 @@ const NO_COLOR: ChalkInstance = new Proxy(() => undefined, {
   apply: (_target, _this, args: unknown[]) => args.map(String).join(' '),
 }) as unknown as ChalkInstance;
 
-const EXIT_CODES_TEXT = `\nExit codes:\n${EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join('\n')}\n`;
+/** The exit codes a command can end with, as its --help lists them (only those, so each page is short). */
+function exitCodesText(codes: readonly number[]): string {
+  const lines = EXIT_CODE_HELP.filter(([code]) => codes.includes(code)).map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`);
+  return `\nExit codes:\n${lines.join('\n')}\n`;
+}
+
+const { ok, unexpected, usage, conflicts, untrusted, unsafe, checkFailed, cancelled } = ExitCode;
+/** Commands that render templates and write: every outcome but a failed check. */
+const WRITING_CODES = [ok, unexpected, usage, conflicts, untrusted, unsafe, cancelled];
+/** Commands that only read and report. */
+const READING_CODES = [ok, unexpected, usage];
+/** Help is wrapped at 80 columns whatever the terminal, so the build can render it ahead of time. */
+const HELP_WIDTH = 80;
 
 /** Runs one invocation; returns the exit code. Only bin/ sets process.exitCode. */
 export async function run(bin: BinName, argv: string[], context: CliContext): Promise<number> {
@@ -70,9 +83,12 @@ function action<A extends unknown[]>(outcome: Outcome, body: (...args: A) => Pro
   };
 }
 
-function configure(program: Command, ctx: CliContext, examples: string): Command {
+/**
+ * What every command shares: output through the context, help without colour at a fixed width,
+ * then its examples and its own exit codes (or, with `exitCodes` a string, its own section).
+ */
+function configure(program: Command, ctx: CliContext, examples: string, exitCodes: readonly number[] | string): Command {
   return program
-    .version(ctx.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -83,8 +99,17 @@ function configure(program: Command, ctx: CliContext, examples: string): Command
         if (!text.startsWith('error:')) ctx.stderr.write(text);
       },
       outputError: () => undefined,
+      getOutHelpWidth: () => HELP_WIDTH,
+      getErrHelpWidth: () => HELP_WIDTH,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
-    .addHelpText('after', `${examples}${EXIT_CODES_TEXT}`);
+    .addHelpText('after', `${examples}${typeof exitCodes === 'string' ? exitCodes : exitCodesText(exitCodes)}`);
+}
+
+/** Only the program itself takes --version (bin/ answers it before this module loads). */
+function withVersion(program: Command, ctx: CliContext): Command {
+  return program.version(ctx.version, '-V, --version', 'print the version');
 }
 
 function createServiceProgram(ctx: CliContext, reporter: Reporter, outcome: Outcome): Command {
@@ -97,7 +122,7 @@ function createServiceProgram(ctx: CliContext, reporter: Reporter, outcome: Outc
       return runCreate(directory, options, ctx, reporter);
     }),
   );
-  return configure(program, ctx, CREATE_EXAMPLES);
+  return withVersion(configure(program, ctx, CREATE_EXAMPLES, WRITING_CODES), ctx);
 }
 
 const CREATE_EXAMPLES = `
@@ -115,13 +140,12 @@ function platformProgram(ctx: CliContext, reporter: Reporter, outcome: Outcome):
   const program = new Command('platform').description(
     'The golden-path CLI: create services from versioned templates and keep them current.',
   );
-  configure(program, ctx, `
+  withVersion(configure(program, ctx, `
 Examples:
   platform new payments-api --yes        same as create-service
-  platform templates --json              the built-in templates and their versions
   platform upgrade --dry-run             what moving to the latest templates would change
   platform status --check                fail CI when behind or when owned files drifted
-`);
+`, EXIT_CODE_HELP.map(([code]) => code)), ctx);
 
   const create = new Command('new').description('create a new service (same as create-service)').allowExcessArguments(false);
   addCreateOptions(create).action(
@@ -130,7 +154,7 @@ Examples:
       return runCreate(directory, options, ctx, reporter);
     }),
   );
-  program.addCommand(configure(create, ctx, CREATE_EXAMPLES.replaceAll('create-service', 'platform new')));
+  program.addCommand(configure(create, ctx, CREATE_EXAMPLES.replaceAll('create-service', 'platform new'), WRITING_CODES));
 
   const templates = new Command('templates')
     .description('list the built-in templates and their versions, or the questions of one template or preset')
@@ -149,7 +173,7 @@ Examples:
   platform templates                     the built-in templates and presets
   platform templates golden-path         the questions create-service asks, and their answers-file keys
   platform templates ci@1.3.0 --json     one version's questions, as JSON
-`));
+`, READING_CODES));
 
   const answers = new Command('answers')
     .description('print a commented answers file with every default, for create-service --answers FILE --yes')
@@ -166,7 +190,7 @@ Examples:
 Examples:
   platform answers golden-path > answers.yaml
   create-service payments-api --answers answers.yaml --yes
-`));
+`, READING_CODES));
 
   const add = addAnswerOptions(
     new Command('add')
@@ -187,7 +211,7 @@ Examples:
 Examples:
   platform add ci --yes                  GitHub Actions (or --set ciProvider=gitlab)
   platform add observability --dry-run
-`));
+`, WRITING_CODES));
 
   const upgrade = addAnswerOptions(
     new Command('upgrade')
@@ -213,7 +237,7 @@ Examples:
   platform upgrade --dry-run             every component to its latest version, as diffs
   platform upgrade service --to 1.1.0 --yes
   platform upgrade --yes --json          unattended, e.g. in a scheduled CI job
-`));
+`, WRITING_CODES));
 
   const status = new Command('status')
     .description('versions against the latest, files that drifted, unresolved conflicts')
@@ -228,7 +252,11 @@ Examples:
         return runStatus(options, ctx, reporter);
       }),
     );
-  program.addCommand(configure(status, ctx, ''));
+  program.addCommand(configure(status, ctx, `
+Examples:
+  platform status                        each component's version against the latest
+  platform status --check                in CI: exit 6 when behind, drifted or conflicted
+`, [...READING_CODES, checkFailed]));
 
   const diff = new Command('diff')
     .description('what you changed relative to what the templates wrote')
@@ -241,25 +269,33 @@ Examples:
         return runDiff(component, ctx, reporter);
       }),
     );
-  program.addCommand(configure(diff, ctx, ''));
+  program.addCommand(configure(diff, ctx, `
+Examples:
+  platform diff                          your edits to every file the templates wrote
+  platform diff ci --json                one component, as data
+`, READING_CODES));
 
   const mergeFile = new Command('merge-file')
     .description('three-way merge of one file, like git merge-file, with YAML and JSON merged by structure')
     .argument('<files...>', 'CURRENT BASE OTHER (the result goes into CURRENT unless -p)')
     .addOption(new Option('--format <format>', 'how to merge').choices(['auto', 'yaml', 'json', 'text']).default('auto'))
     .option('-p, --stdout', 'print the result instead of writing CURRENT')
-    .option('-L, --label <label>', 'labels for conflict markers: current, base, other (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('-L, --label <label>', 'labels for conflict markers: current, base, other (repeatable)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--path <path>', 'the file\'s path in the repository, to choose the format (git\'s %P)')
     .option('--marker-size <n>', 'conflict marker size (git\'s %L; only 7 is supported)')
     .action(
-      action(outcome, async (files: string[], options: MergeFileOptions) => {
+      action(outcome, async (files: string[], options: Omit<MergeFileOptions, 'label'> & { label?: string[] }) => {
         const { runMergeFile } = await import('./merge-file.js');
-        return runMergeFile(files, options, ctx);
+        return runMergeFile(files, { ...options, label: options.label ?? [] }, ctx);
       }),
     );
   program.addCommand(configure(mergeFile, ctx, `
-Exit status: the number of conflicts (at most 127), 0 for a clean merge; 255 on error, as
-git merge-file. Text files merge exactly as git merge-file does.
+Examples:
+  platform merge-file current.yaml base.yaml other.yaml
+  platform merge-file -p -L ours -L base -L theirs a.json base.json b.json > merged.json
+`, `
+Exit status (as git merge-file): 0 a clean merge; 1 to 127 the number of conflicts left
+(at most 127); 255 an error. Text files merge exactly as git merge-file does.
 `));
 
   const mergeDriver = new Command('merge-driver')
@@ -274,7 +310,11 @@ git merge-file. Text files merge exactly as git merge-file does.
         return runMergeDriver(verb, options, ctx, reporter);
       }),
     );
-  program.addCommand(configure(mergeDriver, ctx, ''));
+  program.addCommand(configure(mergeDriver, ctx, `
+Examples:
+  platform merge-driver install           for this repository (.git/config, .gitattributes)
+  platform merge-driver install --global  for every repository of yours
+`, READING_CODES));
 
   registerFleetCommands(program, ctx, reporter, async (body) => {
     outcome.exitCode = await body();
@@ -283,6 +323,33 @@ git merge-file. Text files merge exactly as git merge-file does.
     outcome.exitCode = await body();
   });
   return program;
+}
+
+/**
+ * Every command's --help as commander prints it, keyed by the command's path ('' for the program,
+ * 'template lint' for a subcommand). The build saves them (dist/help.json) so that bin/ answers
+ * --help without loading this bundle; commands added to the programs above are picked up here.
+ */
+export async function helpPages(bin: BinName, base: CliContext): Promise<Record<string, string>> {
+  let stdout = '';
+  const ctx: CliContext = { ...base, stdout: { isTTY: false, write: (chunk: string) => ((stdout += chunk), true) } as unknown as CliContext['stdout'] };
+  const outcome: Outcome = { exitCode: ExitCode.ok };
+  const reporter = new Reporter(false, ctx, NO_COLOR, 'help', ctx.version);
+  const root = bin === 'create-service' ? createServiceProgram(ctx, reporter, outcome) : platformProgram(ctx, reporter, outcome);
+  const paths: string[][] = [];
+  const walk = (command: Command, path: string[]): void => {
+    paths.push(path);
+    for (const sub of command.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(root, []);
+  const pages: Record<string, string> = {};
+  for (const path of paths) {
+    stdout = '';
+    const code = await run(bin, [...path, '--help'], ctx);
+    if (code !== ExitCode.ok) throw new Error(`${bin} ${path.join(' ')} --help exited ${code}`);
+    pages[path.join(' ')] = stdout;
+  }
+  return pages;
 }
 
 function commandName(bin: BinName, argv: string[]): string {

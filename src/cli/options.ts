@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 
 export interface AnswerOptions {
   yes?: boolean;
-  set: string[];
+  set?: string[];
   answers?: string;
   /** Run the template's hooks even when its source is not on the trust list. */
   trust?: boolean;
@@ -26,13 +26,14 @@ export interface CreateOptions extends AnswerOptions {
 /** PLATFORM_ANSWER_<name>=value answers a question from the environment (out of argv, for secrets). */
 export const ANSWER_ENV_PREFIX = 'PLATFORM_ANSWER_';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default value: commander would print `(default: [])` in --help; readers use `?? []`.
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** The answer flags every command that renders a template takes. */
 export function addAnswerOptions(command: Command): Command {
   return command
     .option('-y, --yes', 'accept defaults for every question not answered otherwise; never prompt')
-    .option('--set <key=value>', 'answer a question (repeatable); typed by the question. PLATFORM_ANSWER_<key>=value in the environment answers too, out of argv (for secrets); --set wins over it, it wins over --answers', collect, [])
+    .option('--set <key=value>', 'answer a question (repeatable); typed by the question. PLATFORM_ANSWER_<key>=value in the environment answers too, out of argv (for secrets); --set wins over it, it wins over --answers', collect)
     .option('--answers <file>', 'answers from a YAML or JSON file (--set wins over it)')
     .option('--trust', 'run the commands (hooks) of a template that is not built in nor on your trust list')
     .option('--offline', 'use cached template sources only (git and npm); never reach the network')

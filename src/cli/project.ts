@@ -75,7 +75,7 @@ export async function readGivenAnswers(options: AnswerOptions, ctx: CliContext):
     for (const [name, answer] of parseAnswersFile(decoder.decode(bytes), options.answers)) given.set(name, answer);
   }
   for (const [name, answer] of answersFromEnvironment(ctx.env)) given.set(name, answer);
-  for (const [name, answer] of parseSetFlags(options.set)) given.set(name, answer);
+  for (const [name, answer] of parseSetFlags(options.set ?? [])) given.set(name, answer);
   return given;
 }
 

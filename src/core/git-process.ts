@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { ExitCode, PlatformError, UnsafeError } from './errors.js';
 
 /**
@@ -144,6 +143,8 @@ async function spawnGit(config: string[], args: readonly string[], options: GitO
   // Undefined removes a variable from the inherited environment too.
   for (const name of DROPPED_ENV) env[name] = undefined;
   env.GIT_TERMINAL_PROMPT = '0';
+  // Loaded on first use: a run that spawns nothing does not pay for it.
+  const { execa } = await import('execa');
   const result = await execa('git', [...config, ...args], {
     cwd: options.cwd,
     env,

@@ -21,6 +21,11 @@ export interface TargetOptions {
   lockfile?: boolean;
   /** readTarget: refuse a file larger than this (the lockfile: MAX_INPUT_BYTES.lockfile). */
   maxBytes?: number;
+  /**
+   * Folders (full paths) already looked at in this pass, real or missing: not looked at again.
+   * Only for an early pass that a check right before each write repeats in full.
+   */
+  seenFolders?: Map<string, 'real' | 'missing'>;
 }
 
 export interface CheckedTarget {
@@ -53,19 +58,26 @@ export function assertSafeRelative(path: string, origin: PathOrigin, options: Ta
  * used: a folder swapped for a link since the last look must not be read or written through.
  * Returns false when a folder on the way is missing or not a folder (so the target cannot exist).
  */
-export async function assertNoLinkedParent(fs: Fs, root: string, path: string, origin: PathOrigin): Promise<boolean> {
+export async function assertNoLinkedParent(fs: Fs, root: string, path: string, origin: PathOrigin, seenFolders?: Map<string, 'real' | 'missing'>): Promise<boolean> {
   const segments = path.split('/').slice(0, -1);
   let current = root;
   for (const segment of segments) {
     current = posix.join(current, segment);
+    const seen = seenFolders?.get(current);
+    if (seen === 'real') continue;
+    if (seen === 'missing') return false;
     const stat = await statOrUndefined(fs, current);
-    if (!stat) return false;
+    if (!stat) {
+      seenFolders?.set(current, 'missing');
+      return false;
+    }
     if (stat.isSymbolicLink()) {
       throw new UnsafeError('target-symlink', `Refusing ${path} from ${describe(origin)}: ${posix.relative(root, current)} is a symbolic link.`, {
         hint: 'The CLI never reads or writes through links, which could point outside the repository. Replace the link with a real folder.',
       });
     }
     if (!stat.isDirectory()) return false;
+    seenFolders?.set(current, 'real');
   }
   return true;
 }
@@ -74,7 +86,7 @@ export async function assertNoLinkedParent(fs: Fs, root: string, path: string, o
 export async function checkedTarget(fs: Fs, root: string, path: string, origin: PathOrigin, options: TargetOptions = {}): Promise<CheckedTarget> {
   assertSafeRelative(path, origin, options);
   const full = posix.join(root, path);
-  if (!(await assertNoLinkedParent(fs, root, path, origin))) return { path, full, stat: undefined };
+  if (!(await assertNoLinkedParent(fs, root, path, origin, options.seenFolders))) return { path, full, stat: undefined };
   const stat = await statOrUndefined(fs, full);
   if (stat && !stat.isFile()) {
     if (stat.isSymbolicLink()) {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
 import { z } from 'zod';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { POLICIES, SEMVER, TEMPLATE_NAME, type Policy } from '../template/schema.js';
 import { PlatformError } from '../core/errors.js';
 import { canonicalSource } from '../sources/canonical.js';
+import { emitYaml } from './yaml-emit.js';
 
 function sourceProblem(source: string): string | undefined {
   try {
@@ -66,11 +66,13 @@ const lockedTemplateSchema = z.strictObject({
 });
 export type LockedTemplate = z.infer<typeof lockedTemplateSchema>;
 
+const NPM_PACKAGE = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+
 export const lockfileSchema = z.strictObject({
   $schema: z.string().optional(),
   schemaVersion: z.literal(LOCKFILE_SCHEMA_VERSION),
   /** The CLI the templates were last rendered for (`{{@cli}}`): base renders use it again. */
-  cli: z.strictObject({ package: z.string().regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, 'must be an npm package name').max(214), version: z.string().regex(/^[A-Za-z0-9@:/._+~^<>=|*, -]{1,512}$/, 'must be a dependency spec') }).optional(),
+  cli: z.strictObject({ package: z.string().regex(NPM_PACKAGE, 'must be an npm package name').max(214), version: z.string().regex(/^[A-Za-z0-9@:/._+~^<>=|*, -]{1,512}$/, 'must be a dependency spec') }).optional(),
   templates: z.array(lockedTemplateSchema),
 });
 export type Lockfile = z.infer<typeof lockfileSchema>;
@@ -107,10 +109,11 @@ const HEADER =
  * node_modules), never one fetched by package name from a CDN.
  */
 function schemaLine(lock: Lockfile): string {
-  return lock.cli ? `# yaml-language-server: $schema=./node_modules/${lock.cli.package}/templates/schemas/lockfile.schema.json\n` : '';
+  // Only a valid package name goes into the comment (a newline in it would end the comment).
+  return lock.cli && NPM_PACKAGE.test(lock.cli.package) ? `# yaml-language-server: $schema=./node_modules/${lock.cli.package}/templates/schemas/lockfile.schema.json\n` : '';
 }
 
-/** Deterministic text: templates by name, files by path. */
+/** Deterministic text: templates by name, files by path; written without a YAML document tree (see yaml-emit). */
 export function serializeLockfile(lock: Lockfile): string {
   const templates = [...lock.templates]
     .sort((a, b) => a.name.localeCompare(b.name))
@@ -122,7 +125,7 @@ export function serializeLockfile(lock: Lockfile): string {
       files: Object.fromEntries(Object.keys(t.files).sort().map((path) => [path, t.files[path]])),
       ...(t.hooks ? { hooks: t.hooks } : {}),
     }));
-  return schemaLine(lock) + HEADER + stringify({ schemaVersion: lock.schemaVersion, ...(lock.cli ? { cli: lock.cli } : {}), templates }, { lineWidth: 0 });
+  return schemaLine(lock) + HEADER + emitYaml({ schemaVersion: lock.schemaVersion, ...(lock.cli ? { cli: lock.cli } : {}), templates });
 }
 
 /** The lockfile with one template's entry added or replaced. */

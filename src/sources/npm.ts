@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { execa } from 'execa';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { statOrUndefined } from '../core/fs.js';
 import { nodeFs } from '../core/node-fs.js';
@@ -26,6 +25,8 @@ async function npm(env: Env, args: string[]): Promise<string> {
     clean.npm_config_ignore_scripts = 'true';
     clean.npm_config_yes = 'false';
     clean.npm_config_update_notifier = 'false';
+    // Loaded on first use: a run that spawns nothing does not pay for it.
+    const { execa } = await import('execa');
     const result = await execa('npm', args, { env: clean, extendEnv: false, cwd, reject: false, stdin: 'ignore', shell: false });
     if (result.exitCode !== 0) {
       const detail = String(result.stderr || result.stdout || result.message).trim().split('\n').slice(-3).join(' ');

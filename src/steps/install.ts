@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { StepResult } from './git.js';
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
@@ -13,6 +12,8 @@ export function packageManagerFrom(userAgent: string | undefined): PackageManage
 export async function installDependencies(dir: string, pm: PackageManager, signal?: AbortSignal): Promise<StepResult> {
   const args = pm === 'npm' ? ['install', '--no-audit', '--no-fund'] : ['install'];
   try {
+    // Loaded on first use: a run that spawns nothing does not pay for it.
+    const { execa } = await import('execa');
     const result = await execa(pm, args, { cwd: dir, reject: false, all: true, stdin: 'ignore', ...(signal ? { cancelSignal: signal } : {}) });
     if (result.exitCode === 0) return { name: 'install', status: 'done', detail: `${pm} ${args.join(' ')}` };
     const tail = String(result.all ?? '').split('\n').slice(-20).join('\n');

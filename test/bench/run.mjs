@@ -12,7 +12,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const GENERATOR = resolve(REPO, '../shared/bench/gen-workload.mjs');
+// ../shared beside the repository (a worktree one level deeper finds it one more level up).
+// PLATFORM_BENCH_GENERATOR names it elsewhere (to bench an older checkout with this script).
+const GENERATOR =
+  process.env.PLATFORM_BENCH_GENERATOR ??
+  [resolve(REPO, '../shared/bench/gen-workload.mjs'), resolve(REPO, '../../shared/bench/gen-workload.mjs')].find(existsSync) ??
+  resolve(REPO, '../shared/bench/gen-workload.mjs');
 const argv = process.argv.slice(2);
 const JSON_OUT = argv.includes('--json');
 const QUICK = argv.includes('--quick');
@@ -20,6 +25,7 @@ const RUNS = Number(argv[argv.indexOf('--runs') + 1]) || (QUICK ? 3 : 7);
 const SKIP_100K = argv.includes('--skip-100k');
 const CREATE = join(REPO, 'bin/create-service.js');
 const PLATFORM = join(REPO, 'bin/platform.js');
+const HYGEN = join(REPO, 'node_modules/hygen/dist/bin.js');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -40,16 +46,16 @@ delete env.NODE_EXTRA_CA_CERTS;
 delete env.NODE_OPTIONS;
 
 /** Runs a command once: wall time in ms (hrtime) and peak RSS in MB (GNU time), or throws. */
-function once(cmd, args, { cwd = work, before } = {}) {
+function once(cmd, args, { cwd = work, before, extraEnv } = {}) {
   if (before) before();
-  const withTime = TIME ? [TIME, ['-f', '%M', cmd, ...args]] : [cmd, args];
+  const withTime = TIME ? [TIME, ['-f', '%M %U %S', cmd, ...args]] : [cmd, args];
   const start = process.hrtime.bigint();
-  const result = spawnSync(withTime[0], withTime[1], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(withTime[0], withTime[1], { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const code = result.status;
   if (code !== 0 && code !== 3) throw new Error(`${cmd} ${args.join(' ')} exited ${code}\n${result.stderr}`);
-  const rssKb = TIME ? Number(result.stderr.trim().split('\n').at(-1)) : NaN;
-  return { ms, mb: rssKb / 1024 };
+  const [rssKb, user, system] = TIME ? result.stderr.trim().split('\n').at(-1).split(' ').map(Number) : [NaN, NaN, NaN];
+  return { ms, cpu: (user + system) * 1000, mb: rssKb / 1024 };
 }
 
 const median = (xs) => {
@@ -61,8 +67,8 @@ const median = (xs) => {
 function measure(name, cmd, args, options = {}) {
   once(cmd, args, options);
   const runs = Array.from({ length: RUNS }, () => once(cmd, args, options));
-  const result = { name, ms: median(runs.map((r) => r.ms)), mb: Math.max(...runs.map((r) => r.mb)) };
-  log(`  ${name.padEnd(44)} ${result.ms.toFixed(0).padStart(6)} ms ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB`}`);
+  const result = { name, ms: median(runs.map((r) => r.ms)), cpu: median(runs.map((r) => r.cpu)), mb: Math.max(...runs.map((r) => r.mb)) };
+  log(`  ${name.padEnd(44)} ${result.ms.toFixed(0).padStart(6)} ms ${Number.isNaN(result.cpu) ? '' : `${result.cpu.toFixed(0).padStart(6)} ms CPU`} ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB`}`);
   return result;
 }
 
@@ -111,14 +117,19 @@ function prepare(copies) {
 // ---------------------------------------------------------------- scenarios
 
 const results = [];
-const row = (group, size, r, floor) => results.push({ group, size, name: r.name, ms: r.ms, mb: r.mb, floor: floor?.name, ratio: floor ? r.ms / floor.ms : undefined });
+// Wall-clock ratios, and CPU-time ratios (user + system, GNU time's 10 ms resolution), which a
+// machine busy with other work disturbs much less.
+const row = (group, size, r, floor) =>
+  results.push({ group, size, name: r.name, ms: r.ms, cpu: r.cpu, mb: r.mb, floor: floor?.name, ratio: floor ? r.ms / floor.ms : undefined, cpuRatio: floor && floor.cpu > 0 ? r.cpu / floor.cpu : undefined });
 
 log(`bench: ${RUNS} runs each after a warm-up, medians; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 log('start-up');
 const nodeFloor = measure('node -e 0', process.execPath, ['-e', '0']);
+log(`  (CPU time has a 10 ms resolution: start-up ratios are wall-clock only)`);
 row('start-up', '', nodeFloor);
 row('start-up', '', measure('platform --version', process.execPath, [PLATFORM, '--version']), nodeFloor);
 row('start-up', '', measure('platform --help', process.execPath, [PLATFORM, '--help']), nodeFloor);
+row('start-up', '', measure('platform upgrade --help', process.execPath, [PLATFORM, 'upgrade', '--help']), nodeFloor);
 
 for (const copies of [1, 10]) {
   const w = prepare(copies);
@@ -127,24 +138,54 @@ for (const copies of [1, 10]) {
   const reset = () => rmSync(target, { recursive: true, force: true });
   const floor = measure(`handlebars floor script (${w.name})`, process.execPath, [join(REPO, 'test/bench/floor.mjs'), join(w.workload, 'hbs/template'), w.answers, target], { before: reset });
   const copy = measure(`cp -r of the output (${w.name})`, 'cp', ['-r', join(w.workload, 'expected'), target], { before: reset });
+  // hygen (the fastest peer) renders the same workload from its own format into cwd/orders-api.
+  const hygenCwd = join(work, 'hygen-out');
+  const hygenArgs = JSON.parse(readFileSync(join(w.workload, 'cli-args.json'), 'utf8')).dashdash;
+  const hygen = measure(`hygen 6 (${w.name})`, process.execPath, [HYGEN, 'svc', 'new', ...hygenArgs], {
+    cwd: hygenCwd,
+    before: () => {
+      rmSync(hygenCwd, { recursive: true, force: true });
+      mkdirSync(hygenCwd);
+    },
+    extraEnv: { HYGEN_TMPLS: join(w.workload, 'hygen') },
+  });
   const createArgs = [CREATE, target, '--template', w.versions, '--answers', w.answers, '--yes', '--no-install', '--no-git'];
-  const create = measure(`create-service (${w.name})`, process.execPath, createArgs, { before: reset });
+  // Cold: the compiled-template cache is empty at every run (first use of the template; the
+  // CLI's own code cache stays, as on any machine that ran it before); warm: it holds what the
+  // warm-up compiled.
+  const coldCache = join(work, 'cache-cold');
+  const create = measure(`create-service, cold cache (${w.name})`, process.execPath, createArgs, {
+    before: () => {
+      reset();
+      rmSync(join(coldCache, 'platform', 'compiled'), { recursive: true, force: true });
+    },
+    extraEnv: { XDG_CACHE_HOME: coldCache },
+  });
+  const warm = measure(`create-service, warm cache (${w.name})`, process.execPath, createArgs, { before: reset, extraEnv: { XDG_CACHE_HOME: join(work, 'cache-warm') } });
   row('create', w.name, floor);
   row('create', w.name, copy, floor);
+  row('create', w.name, hygen, floor);
   row('create', w.name, create, floor);
+  row('create', w.name, warm, floor);
+  row('create', w.name, { ...create, name: `create-service, cold cache ÷ hygen (${w.name})` }, hygen);
+  row('create', w.name, { ...warm, name: `create-service, warm cache ÷ hygen (${w.name})` }, hygen);
 
-  // Check the output against the workload's expected tree before trusting any timing.
-  const expectedRoot = join(w.workload, 'expected', readdirSync(join(w.workload, 'expected'))[0]);
-  for (const file of walk(expectedRoot)) {
-    const ours = join(target, relative(expectedRoot, file));
-    if (!existsSync(ours) || readFileSync(ours, 'utf8') !== readFileSync(file, 'utf8')) throw new Error(`create-service output differs from the expected ${relative(expectedRoot, file)}`);
+  // Check both outputs against the workload's expected tree before trusting any timing.
+  const serviceName = readdirSync(join(w.workload, 'expected'))[0];
+  const expectedRoot = join(w.workload, 'expected', serviceName);
+  for (const [tool, root] of [['create-service', target], ['hygen', join(hygenCwd, serviceName)]]) {
+    for (const file of walk(expectedRoot)) {
+      const out = join(root, relative(expectedRoot, file));
+      if (!existsSync(out) || readFileSync(out, 'utf8') !== readFileSync(file, 'utf8')) throw new Error(`${tool} output differs from the expected ${relative(expectedRoot, file)}`);
+    }
   }
 
   // Upgrade: a repo created at 1.0.0 with local edits in a tenth of the files (at the top, so
   // the ones the template also changes merge cleanly), moved to 2.0.0 (a tenth changed).
   const repo = join(work, `${w.name}-repo`);
   rmSync(repo, { recursive: true, force: true });
-  once(process.execPath, [CREATE, repo, '--template', w.versions, '--answers', w.answers, '--yes', '--no-install', '--no-git']);
+  const warmEnv = { extraEnv: { XDG_CACHE_HOME: join(work, 'cache-warm') } };
+  once(process.execPath, [CREATE, repo, '--template', w.versions, '--answers', w.answers, '--yes', '--no-install', '--no-git'], warmEnv);
   const tracked = [...walk(repo)].sort();
   tracked.forEach((file, i) => {
     if (i % 10 === 5 || i % 20 === 0) writeFileSync(file, `# local edit\n${readFileSync(file, 'utf8')}`);
@@ -156,8 +197,8 @@ for (const copies of [1, 10]) {
   const restore = () => {
     for (const file of tracked) cpSync(join(pristine, relative(repo, file)), file);
   };
-  const upgrade = measure(`platform upgrade (${w.name})`, process.execPath, [PLATFORM, 'upgrade', '--yes'], { cwd: repo, before: restore });
-  row('upgrade', w.name, upgrade, create);
+  const upgrade = measure(`platform upgrade (${w.name})`, process.execPath, [PLATFORM, 'upgrade', '--yes'], { cwd: repo, before: restore, ...warmEnv });
+  row('upgrade', w.name, upgrade, warm);
 
   if (!SKIP_100K) {
     // The same upgrade in a repository that also holds 100,000 unrelated files.
@@ -166,7 +207,7 @@ for (const copies of [1, 10]) {
       mkdirSync(join(unrelated, `d${d}`), { recursive: true });
       for (let f = 0; f < 1000; f++) writeFileSync(join(unrelated, `d${d}`, `f${f}.txt`), 'x\n');
     }
-    const big = measure(`platform upgrade (${w.name} + 100,000 files)`, process.execPath, [PLATFORM, 'upgrade', '--yes'], { cwd: repo, before: restore });
+    const big = measure(`platform upgrade (${w.name} + 100,000 files)`, process.execPath, [PLATFORM, 'upgrade', '--yes'], { cwd: repo, before: restore, ...warmEnv });
     row('scale', w.name, big, upgrade);
     rmSync(unrelated, { recursive: true, force: true });
   }
@@ -183,9 +224,10 @@ if (!argv.includes('--skip-fleet')) {
 if (JSON_OUT) {
   process.stdout.write(`${JSON.stringify({ node: process.version, cores: cpus().length, runs: RUNS, results }, null, 2)}\n`);
 } else {
-  const lines = ['| scenario | size | median | ratio | against | peak memory |', '|---|---|---:|---:|---|---:|'];
+  const lines = ['| scenario | median | ratio | CPU | CPU ratio | against | peak memory |', '|---|---:|---:|---:|---:|---|---:|'];
+  const x = (v) => (v === undefined || Number.isNaN(v) ? '' : `${v.toFixed(2)}x`);
   for (const r of results) {
-    lines.push(`| ${r.name} | ${r.size} | ${r.ms.toFixed(0)} ms | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`} | ${r.floor ?? ''} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
+    lines.push(`| ${r.name} | ${r.ms.toFixed(0)} ms | ${x(r.ratio)} | ${Number.isNaN(r.cpu) ? '' : `${r.cpu.toFixed(0)} ms`} | ${x(r.cpuRatio)} | ${r.floor ?? ''} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

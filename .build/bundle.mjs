@@ -1,0 +1,69 @@
+// The CLI's bundles, `npm run build` runs this between tsc and the build steps:
+// - dist/bundle/cli.cjs: the whole CLI in one script, which bin/launch.js runs with a V8 code
+//   cache (Node 20 has no compile cache for modules; on 22 and 24 this measured faster still);
+// - dist/bundle/*.js: ES module entries (main.js, the build steps, dedicated command entries),
+//   split into chunks loaded on demand.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+/**
+ * zod's main entry re-exports all of its ~60 message locales as `z.locales` (about 400 KB that
+ * every start would compile); we use none but English, which zod imports on its own.
+ */
+const onlyEnglishZodLocales = {
+  name: 'only-english-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
+await build({
+  entryPoints: ['src/cli/main.ts', 'src/cli/precompile-builtins.ts', 'src/cli/build-help.ts', 'src/api.ts', 'src/cli/merge-file-entry.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  splitting: true,
+  target: 'node20',
+  outdir: 'dist/bundle',
+  entryNames: '[name]',
+  chunkNames: '[name]-[hash]',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  plugins: [onlyEnglishZodLocales],
+});
+
+// import.meta.url in the sources: the script's own file URL (it sits beside main.js, so every
+// relative URL resolves the same).
+/**
+ * Prompts (800 KB) load from node_modules with require() when a question is asked, so most runs
+ * never read or compile them; `await import('@inquirer/prompts')` becomes a require() in a promise.
+ */
+const promptsFromNodeModules = {
+  name: 'prompts-from-node-modules',
+  setup(b) {
+    b.onResolve({ filter: /^@inquirer\/prompts$/ }, (args) => (args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'prompts', namespace: 'require-prompts' }));
+    b.onLoad({ filter: /.*/, namespace: 'require-prompts' }, () => ({ contents: 'module.exports = require("@inquirer/prompts");', loader: 'js' }));
+  },
+};
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: 'dist/bundle/cli.cjs',
+  logLevel: 'warning',
+  define: { 'import.meta.url': '__importMetaUrl' },
+  // Already wrapped as the function bin/code-cache.js calls: no second copy of 2.5 MB of source.
+  banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  footer: { js: '})' },
+  plugins: [onlyEnglishZodLocales, promptsFromNodeModules],
+});
+// Without import() the script needs no dynamic-import hook (vm's is experimental, and warns).
+if (/\bimport\(\s*["'`]/.test(readFileSync('dist/bundle/cli.cjs', 'utf8'))) throw new Error('dist/bundle/cli.cjs must not contain import(): bin/code-cache.js runs it without a module loader');
+// The code cache is keyed by the script's content: a rebuilt CLI never runs an older cache.
+const sha256 = createHash('sha256').update(readFileSync('dist/bundle/cli.cjs')).digest('hex');
+writeFileSync('dist/bundle/cli.json', `${JSON.stringify({ sha256 })}\n`);
