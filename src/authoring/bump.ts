@@ -6,6 +6,7 @@ import { layoutOf } from '../catalog/layout.js';
 import { copyTree, requireNewFolder } from '../catalog/copy.js';
 import { parseYamlSource, validateSource } from '../core/yaml-source.js';
 import { templateManifestSchema } from '../template/schema.js';
+import { findSharedQuestions, referenceError, resolveQuestionRefs } from '../template/shared-questions.js';
 import { compareVersions, isVersion } from '../template/semver.js';
 
 export type BumpLevel = 'major' | 'minor' | 'patch';
@@ -54,13 +55,21 @@ export async function bumpTemplate(fs: Fs, versionsDir: string, options: { level
 
   const manifestPath = posix.join(source, 'template.yaml');
   const text = new TextDecoder().decode(await fs.readFile(manifestPath));
-  const manifest = validateSource(templateManifestSchema, parseYamlSource(text, manifestPath, 'Template'), manifestPath, 'Template');
+  // `- use: NAME` questions come from the catalog's questions.yaml: resolved as a load would.
+  const shared = await findSharedQuestions(fs, source);
+  const validate = (yaml: string) => {
+    const parsed = parseYamlSource(yaml, manifestPath, 'Template');
+    const resolved = resolveQuestionRefs(parsed.data, shared);
+    if (resolved.problems[0]) throw referenceError(resolved.problems[0], manifestPath, (path) => parsed.locate(path));
+    return validateSource(templateManifestSchema, { data: resolved.data, locate: (path) => parsed.locate(path) }, manifestPath, 'Template');
+  };
+  const manifest = validate(text);
   const versionLine = /^version:[ \t]*["']?([^"'\s#]+)["']?[ \t]*(#.*)?$/m;
   if (!versionLine.test(text)) {
     throw new UsageError('bump-version-line', `${manifestPath} has no top-level \`version:\` line to change.`, { hint: 'Write the version as `version: X.Y.Z` on a line of its own.' });
   }
   const bumped = text.replace(versionLine, `version: ${to}`);
-  const check = validateSource(templateManifestSchema, parseYamlSource(bumped, manifestPath, 'Template'), manifestPath, 'Template');
+  const check = validate(bumped);
   if (check.version !== to) throw new UsageError('bump-version-line', `${manifestPath}: the version could not be changed to ${to}.`, { hint: 'Write the version as `version: X.Y.Z` on a line of its own.' });
 
   const files = await copyTree(fs, source, dir);

@@ -64,8 +64,8 @@ async function templateFiles(version = '1.0.0'): Promise<string[]> {
 
 /** The question names of a version of service, from its template.yaml. */
 async function questionsOf(version: string): Promise<string[]> {
-  const manifest = parseYaml(readFileSync(join(await serviceRoot(), version, 'template.yaml'), 'utf8')) as { questions: Array<{ name: string }> };
-  const names = manifest.questions.map((q) => q.name);
+  const manifest = parseYaml(readFileSync(join(await serviceRoot(), version, 'template.yaml'), 'utf8')) as { questions: Array<{ name?: string; use?: string }> };
+  const names = manifest.questions.map((q) => q.name ?? q.use);
   expect(names).toEqual(expect.arrayContaining(V1_QUESTIONS));
   return names;
 }
@@ -264,16 +264,14 @@ describe('create-service --template service@1.0.0 --yes', () => {
     expect(readLock(join(cwd, 'services', 'payments')).templates[0]!.answers.name).toBe('payments');
   });
 
-  it('a folder name that is not kebab-case needs --set name (exit 2, says how)', async () => {
+  it('a folder name that is not kebab-case gives a kebab-case name (PaymentsAPI: payments-api); --set name still wins', async () => {
     const cwd = tempDir();
     const r = await create(['PaymentsAPI', '--yes'], { cwd });
-    expect(r.code, out(r)).toBe(2);
-    expect(r.stderr).toContain('kebab-case');
-    expect(r.stderr).toContain('--set name=');
-    expect(readdirSync(cwd)).toEqual([]);
-    const fixed = await create(['PaymentsAPI', '--yes', '--set', 'name=payments-api'], { cwd });
-    expect(fixed.code, out(fixed)).toBe(0);
+    expect(r.code, out(r)).toBe(0);
     expect(readLock(join(cwd, 'PaymentsAPI')).templates[0]!.answers.name).toBe('payments-api');
+    const named = await create(['Orders Svc', '--yes', '--set', 'name=orders'], { cwd });
+    expect(named.code, out(named)).toBe(0);
+    expect(readLock(join(cwd, 'Orders Svc')).templates[0]!.answers.name).toBe('orders');
   });
 
   it("--yes with stdin 'pipe-open' does not wait for input", async () => {

@@ -369,4 +369,11 @@ describe('properties over line edits of YAML (comments, blank lines, lists, nest
       { numRuns: 300 },
     );
   });
+
+  it('a clean line merge that breaks the YAML structure (a key after a sequence whose parent was removed) is a conflict, with git\'s bytes', async () => {
+    const result = await merge('fuzz.yaml', 'b:\n  - x\n', '  - x\n', 'b:\n  - x\na: 1\n');
+    expect(dec(result.bytes)).toBe('  - x\na: 1\n');
+    expect(result.conflicts).toBe(1);
+    expect(result.warning).toContain('not valid YAML');
+  });
 });

@@ -149,6 +149,8 @@ describe('a folder name as a service name', () => {
     ['My Service', 'my-service'],
     ['Café_API 2', 'cafe-api-2'],
     ['payments-api', 'payments-api'],
+    ['PaymentsAPI', 'payments-api'],
+    ['ordersService2', 'orders-service2'],
     ['  --Orders__API--  ', 'orders-api'],
     ['2024 ###', ''],
     ['日本語', ''],
