@@ -1,6 +1,7 @@
 import type { QuestionGroup, ResolvedAnswers } from '../answers/resolve.js';
 import type { Question } from '../template/schema.js';
 import type { Template } from '../template/template.js';
+import { holdsPlaceholder } from '../answers/placeholder.js';
 
 export type ReviewChoice = 'create' | 'customise' | 'cancel';
 
@@ -32,12 +33,18 @@ export function reviewLines(input: ReviewInput): string[] {
   const isActive = (q: Question): boolean => active === undefined || active.has(q.name);
   const width = Math.max(...input.included.map((t) => t.manifest.name.length));
   let others = 0;
+  const unset = new Set<string>();
   const lines = [`The new service in ${input.folder}:`, ''];
   for (const template of input.included) {
     const group = input.groups.find((g) => g.label === template.manifest.name);
     const shown: string[] = [];
     for (const question of group?.questions ?? []) {
       if (!isActive(question)) continue;
+      // Environment-specific answers nobody gave yet: listed apart, never counted as a default.
+      if (!secrets.has(question.name) && holdsPlaceholder(values[question.name])) {
+        unset.add(question.name);
+        continue;
+      }
       if (!secrets.has(question.name) && isNotable(question)) shown.push(`${question.name}=${shortValue(values[question.name])}`);
       else if (!input.given.has(question.name)) others += 1;
     }
@@ -45,6 +52,11 @@ export function reviewLines(input: ReviewInput): string[] {
   }
   if (input.left.length > 0) lines.push(`  left out: ${input.left.join(', ')}`);
   lines.push('');
+  if (unset.size > 0) {
+    lines.push(`Not known yet: ${[...unset].join(', ')}.`);
+    lines.push('The files hold <set-me:NAME> until each is set (Customise, or later platform upgrade');
+    lines.push('--set NAME=VALUE); deploys stop until then, build and tests do not.');
+  }
   if (others > 0) lines.push(`${others} more setting${others === 1 ? '' : 's'} keep${others === 1 ? 's its default' : ' their defaults'}; "Customise" goes through them.`);
   return lines;
 }

@@ -129,6 +129,21 @@ describe('the review screen', () => {
   });
 });
 
+describe('the review screen and placeholders', () => {
+  it('lists the environment-specific answers nobody gave yet apart (never as a kept default), with how to set them', async () => {
+    const ci = await makeTemplate(
+      'name: ci\nversion: 1.0.0\nquestions:\n  - { name: name, type: string, essential: true, default: svc }\n  - { name: registry, type: string, placeholder: true }\n  - { name: region, type: string, default: eu-west-1 }\n',
+      { 'a.txt': '{{registry}}\n' },
+    );
+    const answers = { values: { name: 'orders', registry: '<set-me:registry>', region: 'eu-west-1' }, secrets: new Set<string>() };
+    const text = reviewLines({ folder: './orders', included: [ci], left: [], groups: composeQuestions([ci]).groups, answers, given: new Set() }).join('\n');
+    expect(text).toContain('Not known yet: registry.');
+    expect(text).toContain('--set NAME=VALUE');
+    expect(text).toContain('1 more setting keeps its default');
+    expect(text).not.toContain('registry=');
+  });
+});
+
 describe('hostile text on the terminal', () => {
   it('an answer with escape sequences is shown escaped on the review screen, and cut to one short line', async () => {
     const inner = scripted({ owner: '\u001b[2J\u001b]0;pwned\u0007' + 'x'.repeat(500) });
