@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cli, cliEnv, installedBins, runNode, tempDir, type CliResult } from './harness.js';
@@ -178,6 +178,24 @@ describe('an organisation catalog, from init to upgraded repositories', () => {
     writeFileSync(join(ACME, 'service', '1.4.0', 'files', 'ACME.md.hbs'), '# {{name}} at Acme\n\nOn-call: #acme-platform.\n');
     NPM_V2 = release('1.1.0');
     BRANDED_V2 = brandedPackage('1.1.0');
+  });
+
+  it('reports the release impact on the repositories created from the catalog, before they upgrade (nothing written)', async () => {
+    const before = ['from-git', 'from-config', 'from-npm'].map((r) => readFileSync(join(HOME, r, '.platform.yaml'), 'utf8'));
+    const template = relative(HOME, join(ACME, 'service', '1.4.0'));
+    const r = await cli('platform', ['template', 'test', template, '--against', 'from-git', 'from-config', 'from-npm', '--json'], { cwd: HOME, env: ENV });
+    expect(r.code, out(r)).toBe(0);
+    const report = JSON.parse(r.stdout) as { totals: Record<string, number>; repositories: Array<{ status: string; from: string; to: string }> };
+    expect(report.totals).toMatchObject({ repositories: 3, clean: 3 });
+    expect(report.repositories.map((x) => [x.status, x.from, x.to])).toEqual([
+      ['clean', '1.3.0', '1.4.0'],
+      ['clean', '1.3.0', '1.4.0'],
+      ['clean', '1.3.0', '1.4.0'],
+    ]);
+    const markdown = await cli('platform', ['template', 'test', template, '--against', 'from-git', '--markdown'], { cwd: HOME, env: ENV });
+    expect(markdown.code, out(markdown)).toBe(0);
+    expect(markdown.stdout).toContain('### Release impact of `service@1.4.0`');
+    expect(['from-git', 'from-config', 'from-npm'].map((r) => readFileSync(join(HOME, r, '.platform.yaml'), 'utf8'))).toEqual(before);
   });
 
   it('upgrades the git repository from another working folder: the lockfile is portable', async () => {
