@@ -48,22 +48,31 @@ const promptsFromNodeModules = {
   },
 };
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: 'dist/bundle/cli.cjs',
-  logLevel: 'warning',
-  define: { 'import.meta.url': '__importMetaUrl' },
-  // Already wrapped as the function bin/code-cache.js calls: no second copy of 2.5 MB of source.
-  banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  footer: { js: '})' },
-  plugins: [onlyEnglishZodLocales, promptsFromNodeModules],
-});
-// Without import() the script needs no dynamic-import hook (vm's is experimental, and warns).
-if (/\bimport\(\s*["'`]/.test(readFileSync('dist/bundle/cli.cjs', 'utf8'))) throw new Error('dist/bundle/cli.cjs must not contain import(): bin/code-cache.js runs it without a module loader');
-// The code cache is keyed by the script's content: a rebuilt CLI never runs an older cache.
-const sha256 = createHash('sha256').update(readFileSync('dist/bundle/cli.cjs')).digest('hex');
-writeFileSync('dist/bundle/cli.json', `${JSON.stringify({ sha256 })}\n`);
+/**
+ * One CommonJS script per code-cached program, wrapped as the function bin/code-cache.js calls
+ * (no second copy of the source): the whole CLI, and merge-file on its own (git runs it once per
+ * file as a merge driver, so its start is most of its cost). Each gets the sha256 its cache is
+ * keyed by: a rebuilt script never runs an older cache.
+ */
+async function codeCachedScript(entry, outfile) {
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    logLevel: 'warning',
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    footer: { js: '})' },
+    plugins: [onlyEnglishZodLocales, promptsFromNodeModules],
+  });
+  // Without import() the script needs no dynamic-import hook (vm's is experimental, and warns).
+  if (/\bimport\(\s*["'`]/.test(readFileSync(outfile, 'utf8'))) throw new Error(`${outfile} must not contain import(): bin/code-cache.js runs it without a module loader`);
+  const sha256 = createHash('sha256').update(readFileSync(outfile)).digest('hex');
+  writeFileSync(outfile.replace(/\.cjs$/, '.json'), `${JSON.stringify({ sha256 })}\n`);
+}
+
+await codeCachedScript('src/cli/main.ts', 'dist/bundle/cli.cjs');
+await codeCachedScript('src/cli/merge-file-entry.ts', 'dist/bundle/merge-file.cjs');

@@ -8,6 +8,6 @@ const { answerFromFiles, launch } = require('./launch.js');
  * 'merge-file': 'merge-file-entry.js'), whose main(args) resolves to an exit code or to undefined
  * to hand over to the whole CLI; any other command runs the whole CLI (dist/bundle/cli.cjs).
  */
-const ENTRIES = { 'merge-file': 'merge-file-entry.js' };
+const ENTRIES = { 'merge-file': 'merge-file.cjs' };
 
 if (!answerFromFiles('platform', { subcommands: true })) launch('platform', ENTRIES[process.argv[2]]);

@@ -57,4 +57,21 @@ describe('the V8 code cache of the CLI', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(existsSync(join(off, 'platform'))).toBe(false);
   });
+
+  it('merge-file keeps a cache of its own; a damaged one changes nothing in the merge', async () => {
+    const cache = tempDir();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'base.yaml'), 'a: 1\nb:\n  - x\nc: 3\n');
+    writeFileSync(join(cwd, 'ours.yaml'), 'a: 2\nb:\n  - x\nc: 3\n');
+    writeFileSync(join(cwd, 'theirs.yaml'), 'a: 1\nb:\n  - x\nc: 4\n');
+    const args = ['merge-file', '-p', 'ours.yaml', 'base.yaml', 'theirs.yaml'];
+    const first = await cli('platform', args, { cwd, env: { XDG_CACHE_HOME: cache } });
+    expect(first).toMatchObject({ code: 0, stdout: 'a: 2\nb:\n  - x\nc: 4\n', stderr: '' });
+    const files = cacheFiles(cache).filter((f) => /platform-merge-file-/.test(f));
+    expect(files).toHaveLength(1);
+    writeFileSync(files[0]!, Buffer.from('not a cache'));
+    const second = await cli('platform', args, { cwd, env: { XDG_CACHE_HOME: cache } });
+    expect(second).toMatchObject({ code: 0, signal: null, stdout: first.stdout, stderr: '' });
+    expect(wellFormed(files[0]!)).toBe(true);
+  });
 });
