@@ -87,7 +87,8 @@ function launch(bin, entry) {
         (status) => {
           if (status === undefined) return launch(bin);
           process.exitCode = status;
-          small?.saveCache();
+          // merge-file's status counts conflicts (a merge that did its job); 255 is an error.
+          if (status < 128) small?.saveCache();
         },
         () => launch(bin),
       );
@@ -100,7 +101,10 @@ function launch(bin, entry) {
     notBuilt(error);
     return;
   }
-  cli.exports.main(bin, version, name).then(cli.saveCache);
+  // Only a run that succeeded keeps a cache: a refused input leaves nothing behind, not even here.
+  cli.exports.main(bin, version, name).then(() => {
+    if (!process.exitCode) cli.saveCache();
+  });
 }
 
 module.exports = { answerFromFiles, launch };

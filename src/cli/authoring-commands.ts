@@ -14,10 +14,8 @@ export function registerAuthoringCommands(program: Command, ctx: CliContext, rep
     .addHelpText('after', `
 Examples:
   platform template init payments-worker     a new template that passes lint and test
-  platform template lint payments-worker     schema, undeclared or unused answers, unescaped {{ }}, unsafe paths
   platform template test templates --update  accept new output for every NAME/VERSION below templates/
-  platform template test ci/1.3.0 --against ../repos/a ../repos/b --markdown
-                                             what releasing ci 1.3.0 does to those repositories (dry runs)
+  platform template test ci/1.3.0 --against ../a ../b   release impact: the upgrade, dry, in each
 
 lint and test take a template folder, a folder of VERSION/ folders, or a catalog of NAME/VERSION/.
 Exit codes: 0 passed, 2 invalid template (lint errors, a case that cannot render), 6 a check failed.
@@ -55,6 +53,16 @@ Exit codes:
     .option('--patch', 'the next patch version (1.2.1)')
     .option('--to <version>', 'this version')
     .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', `
+Examples:
+  platform template bump service             service/1.3.0 copied to service/1.4.0, version: and CHANGELOG.md set
+  platform template bump worker --major      worker/1.4.2 copied to worker/2.0.0
+
+Exit codes:
+    0  success
+    1  error: a write failed, or an unexpected error (which says how to report it)
+    2  bad usage: no such template, a version that is not newer, or the folder exists
+`)
     .allowExcessArguments(false)
     .action((name: string, options: { major?: boolean; minor?: boolean; patch?: boolean; to?: string }) =>
       setExitCode(async () => {
@@ -70,12 +78,29 @@ Exit codes:
 Examples:
   platform catalog init acme-catalog          every built-in template, pins, presets and schemas, ready to commit
   create-service my-service --catalog ./acme-catalog
+
+Exit codes:
+    0  success
+    1  error: a write failed, or an unexpected error (which says how to report it)
+    2  bad usage: the folder is not new or empty
+    5  refused: the folder is a symbolic link, or the copy would go through one
 `);
   catalog
     .command('init')
     .description('start an organisation catalog as a copy of the built-in one (templates, pins.yaml, presets, schemas)')
     .argument('<dir>', 'the folder to create; it must be new or empty')
     .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', `
+Examples:
+  platform catalog init acme-catalog         then: cd acme-catalog && git init && git add -A && git commit
+  platform catalog init .                    here, in an empty folder
+
+Exit codes:
+    0  success
+    1  error: a write failed, or an unexpected error (which says how to report it)
+    2  bad usage: the folder is not new or empty
+    5  refused: the folder is a symbolic link, or the copy would go through one
+`)
     .allowExcessArguments(false)
     .action((dir: string) =>
       setExitCode(async () => {

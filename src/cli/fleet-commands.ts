@@ -15,11 +15,14 @@ export function registerFleetCommands(program: Command, ctx: CliContext, reporte
 Examples:
   platform fleet status ~/src                         every .platform.yaml below ~/src, as a table
   platform fleet status --repos repos.txt --markdown  for an issue or a pull request
-  platform fleet status ~/src --html fleet.html --check-drift --since 2026-01-01
   platform fleet upgrade --repos repos.txt --branch platform/upgrade --shard 1/4
 
-Exit codes: 0 done, 2 bad usage or input, 1 (upgrade) a repository failed, 3 (upgrade) conflicts
-left on a branch, 6 (status --check) something is behind, conflicted, drifted or unreadable.
+Exit codes:
+    0  success
+    1  (upgrade) a repository failed, or an unexpected error
+    2  bad usage or input: flags, the list of repositories
+    3  (upgrade) conflicts left on a branch
+    6  (status --check) something is behind, conflicted, drifted or unreadable
 `);
 
   fleet
@@ -36,6 +39,18 @@ left on a branch, 6 (status --check) something is behind, conflicted, drifted or
     .option('--offline', 'use cached template sources and cached clones only')
     .option('--concurrency <n>', 'repositories read at once (default 4)')
     .option('--check', 'exit 6 when a component is behind, a conflict is open, an owned file drifted or a repository is unreadable')
+    .addHelpText('after', `
+Examples:
+  platform fleet status ~/src                         every .platform.yaml below ~/src, as a table
+  platform fleet status --repos repos.txt --markdown  for an issue or a pull request
+  platform fleet status ~/src --html fleet.html --check-drift --since 2026-01-01
+
+Exit codes:
+    0  success
+    1  an unexpected error (which says how to report it)
+    2  bad usage or input: flags, the list of repositories
+    6  (--check) something is behind, conflicted, drifted or unreadable
+`)
     .allowExcessArguments(false)
     .action((paths: string[], options: FleetStatusOptions) =>
       setExitCode(async () => (await import('./fleet.js')).runFleetStatus(paths, options, ctx, reporter)),
@@ -51,6 +66,17 @@ left on a branch, 6 (status --check) something is behind, conflicted, drifted or
     .addOption(new Option('--out <dir>', 'where the pull-request bodies and the summary JSON go').default('fleet-upgrade'))
     .addOption(new Option('--work-dir <dir>', 'where repositories given by URL are cloned').default('fleet-work'))
     .option('--json', 'print the summary as one JSON document on stdout')
+    .addHelpText('after', `
+Examples:
+  platform fleet upgrade --repos repos.txt --branch platform/upgrade
+  platform fleet upgrade --repos repos.txt --branch platform/upgrade --shard 2/4 --json
+
+Exit codes:
+    0  success: every repository upgraded or already up to date
+    1  a repository failed (the others are still upgraded), or an unexpected error
+    2  bad usage or input: flags, the list of repositories
+    3  conflicts left on a branch of some repository (its pull-request body lists them)
+`)
     .allowExcessArguments(false)
     .action((options: FleetUpgradeOptions) =>
       setExitCode(async () => (await import('./fleet.js')).runFleetUpgrade(options, ctx, reporter)),

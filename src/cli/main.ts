@@ -130,7 +130,6 @@ Examples:
   create-service payments-api                          prompts for each answer on a terminal
   create-service payments-api --yes --set owner=team-payments --set port=8080
   create-service payments-api --answers answers.yaml --dry-run
-  create-service payments-api --yes --json --no-install --no-git
 
 Every question and its answers-file key: platform templates golden-path (or a template's name);
 an answers file with every default: platform answers golden-path > answers.yaml

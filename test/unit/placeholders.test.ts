@@ -54,7 +54,7 @@ describe('a placeholder question nobody answers', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(String(vol.readFileSync('/work/svc/deploy.yaml'))).toBe('name: svc\nrole: <set-me:roleArn>\nroleName: "<set-me:roleName>"\n');
     // recorded as given, so an upgrade keeps the placeholder until it is set
-    expect(String(vol.readFileSync('/work/svc/.platform.yaml'))).toContain('roleArn: <set-me:roleArn>');
+    expect(String(vol.readFileSync('/work/svc/.platform.yaml'))).toContain('roleArn: "<set-me:roleArn>"');
   });
 
   it('create ends with a warning per answer, with file:line and the command that sets it (human output)', async () => {
