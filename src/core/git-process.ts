@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { ExitCode, PlatformError, UnsafeError } from './errors.js';
 
 /**
@@ -138,11 +139,85 @@ export function overridesFor(names: readonly string[]): string[] {
   });
 }
 
-async function spawnGit(config: string[], args: readonly string[], options: GitOptions): Promise<GitResult> {
-  const env: Record<string, string | undefined> = { ...(options.env ?? {}) };
-  // Undefined removes a variable from the inherited environment too.
+/** The environment git gets: location and command variables dropped, never a credential prompt. */
+function gitEnv(base: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...base };
+  // Undefined removes a variable from the inherited environment too (execa's extendEnv).
   for (const name of DROPPED_ENV) env[name] = undefined;
   env.GIT_TERMINAL_PROMPT = '0';
+  return env;
+}
+
+export interface DirectGitOptions {
+  /** The whole environment git starts from (this call never reads the process's own). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Extra `-c key=value` settings for this call; ours come after them and win. */
+  config?: readonly string[];
+  /** More stdout than this stops git: the call then ends as if killed (exit -1). */
+  maxBytes?: number;
+}
+
+/** execa's default cap on a call's output, kept for the direct calls. */
+const DIRECT_MAX_BYTES = 100_000_000;
+const STDERR_KEPT = 64 * 1024;
+
+/**
+ * runGit for read-only calls made once per repository of a fleet (thousands in one run):
+ * the same argument list (every override above, the driver overrides of the process's own
+ * folder) and the same environment, but started with node:child_process rather than execa,
+ * whose per-call setup costs about three times the spawn itself at that scale (9.0 ms against
+ * 2.6 ms per call on a 2-core machine). No stdin, no shell, no cwd (give `-C DIR`). Only for
+ * commands that cannot start a driver or program whatever the repository's config says
+ * (`log --no-ext-diff --no-textconv --no-show-signature`, `ls-files`): the caller's contract.
+ */
+export async function runGitDirect(args: readonly string[], options: DirectGitOptions): Promise<GitResult> {
+  const overrides = await driverOverrides({});
+  const argv = [...configArgs(options.config ?? []), ...configArgs(BASE_CONFIG), ...configArgs(overrides), ...args];
+  const env = Object.fromEntries(Object.entries(gitEnv(options.env)).filter((e): e is [string, string] => e[1] !== undefined));
+  const max = options.maxBytes ?? DIRECT_MAX_BYTES;
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let overflow = false;
+    let settled = false;
+    const child = spawn('git', argv, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > max) {
+        overflow = true;
+        out.length = 0;
+        child.kill();
+        return;
+      }
+      out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (errBytes >= STDERR_KEPT) return;
+      errBytes += chunk.length;
+      err.push(chunk);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      reject(gitMissing(undefined, error.code === 'ENOENT' ? 'git is not installed or not on PATH' : error.message));
+    });
+    child.on('close', (code) => {
+      if (settled) return;
+      settled = true;
+      let stdoutBytes: Uint8Array = Buffer.concat(out);
+      out.length = 0;
+      // As execa's stripFinalNewline (runGit's default): one final newline goes.
+      if (stdoutBytes.at(-1) === 0x0a) stdoutBytes = stdoutBytes.subarray(0, stdoutBytes.at(-2) === 0x0d ? -2 : -1);
+      resolve({ exitCode: overflow || code === null ? -1 : code, stdout: decoder.decode(stdoutBytes), stdoutBytes, stderr: decoder.decode(Buffer.concat(err)).trimEnd() });
+    });
+  });
+}
+
+async function spawnGit(config: string[], args: readonly string[], options: GitOptions): Promise<GitResult> {
+  const env = gitEnv(options.env ?? {});
   // Loaded on first use: a run that spawns nothing does not pay for it.
   const { execa } = await import('execa');
   const result = await execa('git', [...config, ...args], {

@@ -82,7 +82,7 @@ export async function fleetStatus(ctx: { fs: Fs; env: NodeJS.ProcessEnv; cwd: st
     await mapPool(found(), options.concurrency, async (item) => {
       if (item.error || seen.has(item.root)) return item.error ? errored(item.repo, item.error) : undefined;
       seen.add(item.root);
-      return readRepoStatus(ctx.fs, item.root, item.repo, { checkDrift: options.checkDrift, history: options.history, versions });
+      return readRepoStatus(ctx.fs, item.root, item.repo, { checkDrift: options.checkDrift, history: options.history, env: ctx.env, versions });
     }, () => options.onRepo?.(++done))
   ).filter((r): r is RepoStatus => r !== undefined);
 

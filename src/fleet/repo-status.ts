@@ -54,6 +54,8 @@ export interface RepoStatus {
 export interface StatusOptions {
   checkDrift: boolean;
   history: boolean;
+  /** The environment git runs with (location and command variables are dropped from it). */
+  env: Readonly<Record<string, string | undefined>>;
   /** The versions a component's source offers, ascending (memoised by the caller); [] when unknown. */
   versions(name: string, source: string): Promise<string[]>;
 }
@@ -76,10 +78,10 @@ export async function readRepoStatus(fs: Fs, root: string, repo: string, options
     status.cli = lock.cli?.version;
     status.interrupted = (await statOrUndefined(fs, posix.join(root, STAGING_DIR))) !== undefined;
     const text = decoder.decode(bytes);
-    const [history, leftovers] = await Promise.all([options.history ? readLockfileHistory(root) : Promise.resolve(undefined), conflictLeftovers(fs, root, lock)]);
+    const [history, leftovers] = await Promise.all([options.history ? readLockfileHistory(root, options.env) : Promise.resolve(undefined), conflictLeftovers(fs, root, lock)]);
     // An upgrade always rewrites the lockfile, so conflicts it left in git's index come with an
     // uncommitted lockfile: when the lockfile is the committed one, that git call is saved.
-    const unmerged = options.checkDrift || history?.committed !== text ? await unmergedPaths(root) : [];
+    const unmerged = options.checkDrift || history?.committed !== text ? await unmergedPaths(root, options.env) : [];
     status.history = history?.revisions ?? [];
     status.lockfileChanged = status.history.at(-1)?.date;
     const conflicts = new Set([...unmerged, ...leftovers]);
@@ -122,8 +124,8 @@ function hasConflictMarkers(text: string): boolean {
 }
 
 /** Paths git's index holds as unmerged (stages 1-3), relative to root; none outside git. */
-async function unmergedPaths(root: string): Promise<string[]> {
-  const result = await readOnlyGit(root, ['ls-files', '-u', '-z', '--', '.']).catch(() => undefined);
+async function unmergedPaths(root: string, env: StatusOptions['env']): Promise<string[]> {
+  const result = await readOnlyGit(root, ['ls-files', '-u', '-z', '--', '.'], env).catch(() => undefined);
   if (!result || result.exitCode !== 0) return [];
   const paths = new Set<string>();
   for (const entry of result.stdout.split('\0')) {

@@ -157,6 +157,10 @@ describe('platform fleet status', () => {
     const trap = JSON.parse(r.stdout) as Report;
     expect(trap.repos[0]).toMatchObject({ repo: 'gitconfig-trap/svc', components: [{ version: '1.0.0' }] });
     expect(trap.repos[0]!.lockfileChanged?.slice(0, 10)).toBe('2026-04-01');
+    // Without history git's index is asked for conflicts instead (fsmonitor would run there).
+    const noHistory = await cli('platform', ['fleet', 'status', 'gitconfig-trap', '--json', '--no-history'], { cwd: fleet.home, env: fleet.env });
+    expect(noHistory.code, out(noHistory)).toBe(0);
+    expect((JSON.parse(noHistory.stdout) as Report).repos[0]).toMatchObject({ components: [{ version: '1.0.0' }], conflicts: [] });
     expect(existsSync(marker)).toBe(false);
   });
 

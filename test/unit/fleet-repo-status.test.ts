@@ -21,6 +21,7 @@ const lockfile = (over: Partial<Lockfile['templates'][number]> = {}): string =>
 const options = (over: Partial<StatusOptions> = {}): StatusOptions => ({
   checkDrift: false,
   history: false,
+  env: process.env,
   versions: async () => ['1.0.0', '1.1.0', '1.2.0', '1.3.0'],
   ...over,
 });
