@@ -7,6 +7,7 @@ import { parseLockfile, recordedHash, sha256, type Lockfile } from '../lock/lock
 import { isText } from '../merge/conflict.js';
 import { LOCKFILE_NAME, STAGING_DIR } from '../render/paths.js';
 import { compareVersions } from '../template/semver.js';
+import { unmergedFromIndex } from './git-index.js';
 import { readLockfileHistory, readOnlyGit, type LockfileRevision } from './history.js';
 
 /** One component of one repository, as the fleet report shows it. */
@@ -81,7 +82,7 @@ export async function readRepoStatus(fs: Fs, root: string, repo: string, options
     const [history, leftovers] = await Promise.all([options.history ? readLockfileHistory(root, options.env) : Promise.resolve(undefined), conflictLeftovers(fs, root, lock)]);
     // An upgrade always rewrites the lockfile, so conflicts it left in git's index come with an
     // uncommitted lockfile: when the lockfile is the committed one, that git call is saved.
-    const unmerged = options.checkDrift || history?.committed !== text ? await unmergedPaths(root, options.env) : [];
+    const unmerged = options.checkDrift || history?.committed !== text ? await unmergedPaths(fs, root, options.env) : [];
     status.history = history?.revisions ?? [];
     status.lockfileChanged = status.history.at(-1)?.date;
     const conflicts = new Set([...unmerged, ...leftovers]);
@@ -123,8 +124,10 @@ function hasConflictMarkers(text: string): boolean {
   return open !== null && /^>>>>>>> /m.test(text.slice(open.index));
 }
 
-/** Paths git's index holds as unmerged (stages 1-3), relative to root; none outside git. */
-async function unmergedPaths(root: string, env: StatusOptions['env']): Promise<string[]> {
+/** Paths git's index holds as unmerged (stages 1-3), relative to root; none outside git. Read from the index file where it can be, else asked of git. */
+async function unmergedPaths(fs: Fs, root: string, env: StatusOptions['env']): Promise<string[]> {
+  const read = await unmergedFromIndex(fs, root).catch(() => undefined);
+  if (read) return read;
   const result = await readOnlyGit(root, ['ls-files', '-u', '-z', '--', '.'], env).catch(() => undefined);
   if (!result || result.exitCode !== 0) return [];
   const paths = new Set<string>();

@@ -58,6 +58,14 @@ describe('platform fleet status', () => {
     expect(report.totals.driftedOwned).toBe(2);
   });
 
+  it('--no-history still reports the conflict left in git\'s index', async () => {
+    const r = await cli('platform', ['fleet', 'status', 'fleet', '--json', '--no-history'], { cwd: fleet.home, env: fleet.env });
+    expect(r.code, out(r)).toBe(0);
+    const lean = JSON.parse(r.stdout) as Report;
+    expect(lean.repos.find((x) => x.repo === 'fleet/conflict')?.conflicts).toEqual(['Dockerfile']);
+    expect(lean.totals).toMatchObject({ repositories: 7, withConflicts: 1 });
+  });
+
   it('adoption: when each repository took each version, and the lag from release (first adoption: no changelog date)', () => {
     const latest = report.adoption.releases.find((r) => r.component === 'service' && r.version === LATEST)!;
     // Reached by drifted (02-01, the first: the release date), mono/svc-b (02-15) and upgraded (03-01).
