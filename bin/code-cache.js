@@ -31,7 +31,7 @@ function readCache(file) {
  * saveCache(), which writes the cache after the run when there was none or V8 refused it. A cache that cannot be read or
  * written only makes the run slower.
  */
-function runScript(file, sha256, name) {
+function runScript(file, sha256, name, { eager = false } = {}) {
   const source = readFileSync(file, 'utf8');
   const dir = cacheDir(process.env);
   const cacheFile = dir && join(dir, `${name}-${sha256.slice(0, 16)}-${process.version}-${process.arch}.bin`);
@@ -42,10 +42,17 @@ function runScript(file, sha256, name) {
     // none yet
   }
   // The build wrapped the script as `(function (exports, require, module, __filename, __dirname) {…})`.
-  const script = new vm.Script(source, {
-    filename: file,
-    cachedData,
-  });
+  // A cache holds only the functions compiled by the run that saved it. For a small program whose
+  // runs take different paths (merge-file: text, JSON, YAML), the run that saves compiles all of
+  // it, so no later run compiles what an earlier one skipped.
+  const eagerNow = eager && !cachedData;
+  if (eagerNow) require('node:v8').setFlagsFromString('--no-lazy');
+  let script;
+  try {
+    script = new vm.Script(source, { filename: file, cachedData });
+  } finally {
+    if (eagerNow) require('node:v8').setFlagsFromString('--lazy');
+  }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   const saveCache = () => {

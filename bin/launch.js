@@ -75,7 +75,7 @@ function launch(bin, entry) {
     let small;
     try {
       small = entry.endsWith('.cjs')
-        ? require('./code-cache.js').runScript(join(root, 'dist/bundle', entry), readJson(`dist/bundle/${entry.replace(/\.cjs$/, '.json')}`).sha256, `${cacheName(bin)}`)
+        ? require('./code-cache.js').runScript(join(root, 'dist/bundle', entry), readJson(`dist/bundle/${entry.replace(/\.cjs$/, '.json')}`).sha256, `${bin}-${process.argv[2]}`, { eager: true })
         : undefined;
     } catch {
       launch(bin);
