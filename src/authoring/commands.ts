@@ -11,6 +11,7 @@ import { releasedVersionProblems } from './released.js';
 import { parse as parseYaml } from 'yaml';
 import { findTemplateDirs } from './template-dir.js';
 import { testTemplate, type FileDifference, type TemplateTestResult } from './test-template.js';
+import { counted } from '../ui/count.js';
 
 const plain = new Chalk({ level: 0 });
 
@@ -72,10 +73,9 @@ export async function runTemplateLint(dir: string | undefined, options: LintOpti
     const where = formatLocation({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), ...(p.column !== undefined ? { column: p.column } : {}) });
     reporter.line(`${where}  ${p.severity === 'error' ? c.red('error') : c.yellow('warning')}  ${p.message}  ${c.dim(p.code)}`);
   }
-  const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const scope = dirs.length === 1 ? displayPath(ctx, dirs[0]!) : `${dirs.length} templates`;
   if (problems.length === 0) reporter.line(c.green(`✓ ${scope}: no problems`));
-  else reporter.line(`${scope}: ${count(errors, 'error')}, ${count(warnings, 'warning')}${failed && errors === 0 ? ' (--strict: warnings fail)' : ''}`);
+  else reporter.line(`${scope}: ${counted(errors, 'error')}, ${counted(warnings, 'warning')}${failed && errors === 0 ? ' (--strict: warnings fail)' : ''}`);
   return failed ? ExitCode.usage : ExitCode.ok;
 }
 
@@ -121,14 +121,14 @@ function printTest(ctx: CliContext, reporter: Reporter, result: TemplateTestResu
       continue;
     }
     const snapshot = shown(testCase.snapshotDir);
-    const files = `${testCase.files} file${testCase.files === 1 ? '' : 's'}`;
+    const files = counted(testCase.files, 'file');
     if (testCase.snapshot === 'matched') reporter.line(`  ${c.green('✓')} ${label}: ${files}, as in ${snapshot}`);
     else if (testCase.snapshot === 'created') reporter.line(`  ${c.yellow('+')} ${label}: ${files}; snapshot created in ${snapshot} (review and commit it)`);
     else if (testCase.snapshot === 'updated') {
-      reporter.line(`  ${c.yellow('~')} ${label}: snapshot updated in ${snapshot} (${testCase.differences.length} file${testCase.differences.length === 1 ? '' : 's'} changed)`);
+      reporter.line(`  ${c.yellow('~')} ${label}: snapshot updated in ${snapshot} (${counted(testCase.differences.length, 'file')} changed)`);
       for (const d of testCase.differences) reporter.line(`      ${d.change.padEnd(8)} ${d.path}`);
     } else {
-      reporter.line(`  ${c.red('✗')} ${label}: ${testCase.differences.length} file${testCase.differences.length === 1 ? '' : 's'} differ from ${snapshot}`);
+      reporter.line(`  ${c.red('✗')} ${label}: ${counted(testCase.differences.length, 'file')} differ from ${snapshot}`);
       for (const d of testCase.differences) reporter.line(indent(diffText(d, c, { before: 'snapshot', after: 'rendered' })));
     }
     for (const invalid of testCase.invalid) {
@@ -146,7 +146,7 @@ function printTest(ctx: CliContext, reporter: Reporter, result: TemplateTestResu
     else {
       const parts = [
         ...(upgrade.conflicts.length > 0 ? [`conflicts in ${upgrade.conflicts.join(', ')}`] : []),
-        ...(upgrade.differences.length > 0 ? [`${upgrade.differences.length} file${upgrade.differences.length === 1 ? '' : 's'} differ from a fresh render`] : []),
+        ...(upgrade.differences.length > 0 ? [`${counted(upgrade.differences.length, 'file')} differ from a fresh render`] : []),
       ];
       reporter.line(`  ${c.red('✗')} ${what}: ${parts.join('; ')}`);
       for (const d of upgrade.differences) reporter.line(indent(diffText(d, c, { before: 'fresh', after: 'upgraded' })));

@@ -6,6 +6,7 @@ import type { Reporter } from '../ui/report.js';
 import { startProgress, type Progress } from '../ui/progress.js';
 import { readTargets, releaseImpact, type ImpactReport, type RepositoryImpact } from './impact.js';
 import { findTemplateDirs } from './template-dir.js';
+import { counted } from '../ui/count.js';
 
 export interface ImpactOptions {
   against: string[];
@@ -38,8 +39,6 @@ async function oneTemplate(ctx: CliContext, given: string): Promise<string> {
   return dirs.at(-1)!;
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 const ACTIONS: Record<string, string> = { create: 'created', update: 'updated', merge: 'merged', conflict: 'in conflict', delete: 'deleted' };
 
 function fileSummary(repo: RepositoryImpact): string {
@@ -52,7 +51,7 @@ function statusText(repo: RepositoryImpact): string {
     case 'clean':
       return `clean (${fileSummary(repo)})`;
     case 'conflicts':
-      return `${plural(repo.conflicts.length, 'conflict')} (${fileSummary(repo)})`;
+      return `${counted(repo.conflicts.length, 'conflict')} (${fileSummary(repo)})`;
     case 'up-to-date':
       return `already at ${repo.from}`;
     case 'not-using':
@@ -64,7 +63,7 @@ function statusText(repo: RepositoryImpact): string {
 
 function totalsText(report: ImpactReport): string {
   const t = report.totals;
-  return `${plural(t.repositories, 'repository').replace('repositorys', 'repositories')}: ${t.clean} clean, ${t.conflicts} with conflicts (${plural(t.conflictedFiles, 'file')}), ${t.failed} failed, ${t['up-to-date']} up to date, ${t['not-using']} not using ${report.template}`;
+  return `${counted(t.repositories, 'repository', 'repositories')}: ${t.clean} clean, ${t.conflicts} with conflicts (${counted(t.conflictedFiles, 'file')}), ${t.failed} failed, ${t['up-to-date']} up to date, ${t['not-using']} not using ${report.template}`;
 }
 
 function human(report: ImpactReport, reporter: Reporter): string[] {
@@ -98,7 +97,7 @@ export function markdown(report: ImpactReport): string[] {
     '|---|---|---|---|',
   ];
   for (const repo of report.repositories) {
-    const result = repo.status === 'failed' ? `failed: ${repo.error?.message ?? ''}` : repo.status === 'conflicts' ? plural(repo.conflicts.length, 'conflict') : repo.status;
+    const result = repo.status === 'failed' ? `failed: ${repo.error?.message ?? ''}` : repo.status === 'conflicts' ? counted(repo.conflicts.length, 'conflict') : repo.status;
     lines.push(`| ${cell(repo.repository)} | ${repo.from ?? ''} | ${cell(result)} | ${repo.status === 'clean' || repo.status === 'conflicts' ? cell(fileSummary(repo)) : ''} |`);
   }
   const conflicted = report.repositories.filter((r) => r.conflicts.length > 0);

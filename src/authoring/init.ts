@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { TEMPLATE_NAME } from '../template/schema.js';
 import { isVersion } from '../template/semver.js';
 import { schemaModeline, schemaUrl } from './json-schema.js';
+import { counted } from '../ui/count.js';
 
 export interface InitResult {
   dir: string;
@@ -26,7 +27,7 @@ export async function initTemplate(fs: Fs, dir: string, cliVersion: string): Pro
   if (stat) {
     const entries = await fs.readdir(dir, { withFileTypes: true });
     if (entries.length > 0) {
-      throw new UsageError('template-init-not-empty', `${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); nothing was written.`, {
+      throw new UsageError('template-init-not-empty', `${dir} is not empty (${counted(entries.length, 'entry', 'entries')}); nothing was written.`, {
         hint: 'Give a new or empty folder, for example `platform template init my-template`.',
       });
     }

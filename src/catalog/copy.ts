@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { UnsafeError, UsageError } from '../core/errors.js';
 import { statOrUndefined, type Fs } from '../core/fs.js';
+import { counted } from '../ui/count.js';
 
 /**
  * Copies a folder's regular files and folders (executable bits kept) to a new place. A symbolic
@@ -41,7 +42,7 @@ export async function requireNewFolder(fs: Fs, dir: string, what: string): Promi
   if (!stat.isDirectory()) throw new UsageError('target-not-directory', `${dir} exists and is not a folder.`, { hint: 'Give the path of a new or empty folder.' });
   const entries = await fs.readdir(dir, { withFileTypes: true });
   if (entries.length > 0) {
-    throw new UsageError('target-not-empty', `${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); nothing was written.`, {
+    throw new UsageError('target-not-empty', `${dir} is not empty (${counted(entries.length, 'entry', 'entries')}); nothing was written.`, {
       hint: 'Give a new or empty folder.',
     });
   }

@@ -11,6 +11,7 @@ import { parseShard } from '../fleet/shard.js';
 import { fleetUpgrade, type UpgradeOutcome } from '../fleet/upgrade-runner.js';
 import { Reporter } from '../ui/report.js';
 import { isInteractive, type CliContext } from './context.js';
+import { counted } from '../ui/count.js';
 
 export interface FleetStatusOptions {
   repos?: string;
@@ -107,7 +108,7 @@ export async function runFleetUpgrade(options: FleetUpgradeOptions, ctx: CliCont
   await ctx.fs.writeFile(posix.join(out, name), `${JSON.stringify(summary, null, 2)}\n`);
   const count = (s: string): number => results.filter((r) => r.status === s).length;
   reporter.set(summary);
-  reporter.line(`${results.length} repositories: ${count('upgraded')} upgraded, ${count('conflicts')} with conflicts, ${count('up-to-date')} up to date, ${count('failed') + count('refused')} failed.`);
+  reporter.line(`${counted(results.length, 'repository', 'repositories')}: ${count('upgraded')} upgraded, ${count('conflicts')} with conflicts, ${count('up-to-date')} up to date, ${count('failed') + count('refused')} failed.`);
   reporter.line(`Pull-request bodies and ${name} in ${options.out}; push each branch and open its pull request with your git host's CLI (README "Fleet").`);
   return results.some((r) => r.status === 'failed' || r.status === 'refused') ? ExitCode.unexpected : results.some((r) => r.status === 'conflicts') ? ExitCode.conflicts : ExitCode.ok;
 }

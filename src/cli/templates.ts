@@ -7,6 +7,7 @@ import { choiceLabel, choiceValue, type Question } from '../template/schema.js';
 import type { Reporter } from '../ui/report.js';
 import { openCatalog, type CliContext } from './context.js';
 import { selectTemplates, type Selection } from './compose.js';
+import { counted } from '../ui/count.js';
 
 /** platform templates [NAME]: the run's catalog (built in, or --catalog / PLATFORM_CATALOG / config), or the questions one template or preset asks. */
 export async function runTemplates(options: { catalog?: string }, ctx: CliContext, reporter: Reporter, name?: string): Promise<ExitCode> {
@@ -106,7 +107,7 @@ async function runTemplateQuestions(options: { catalog?: string }, ctx: CliConte
   const description = selection.preset?.description ?? selection.templates[0]?.manifest.description;
   if (description) reporter.line(color.dim(description));
   reporter.line();
-  reporter.line(`${questions.length} question${questions.length === 1 ? '' : 's'}, in the order they are asked (answers-file key; or --set KEY=VALUE):`);
+  reporter.line(`${counted(questions.length, 'question')}, in the order they are asked (answers-file key; or --set KEY=VALUE):`);
   for (const q of questions) {
     reporter.line();
     const kind = q.choices ? `${q.type}: ${q.choices.map((c) => c.value).join(' | ')}` : q.type;

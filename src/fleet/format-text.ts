@@ -1,5 +1,6 @@
 import type { FleetReport } from './fleet-status.js';
 import type { ComponentStatus, RepoStatus } from './repo-status.js';
+import { counted } from '../ui/count.js';
 
 /**
  * The terminal table and the Markdown report (for an issue or a pull request). Both show the
@@ -67,7 +68,7 @@ export function formatTable(report: FleetReport): string[] {
 export function summaryLines(report: FleetReport): string[] {
   const t = report.totals;
   const lines = [
-    `${t.repositories} repositories${t.unreadable ? ` (${t.unreadable} unreadable)` : ''}, ${t.components} components: ${t.upToDate} up to date, ${t.behind} behind.`,
+    `${counted(t.repositories, 'repository', 'repositories')}${t.unreadable ? ` (${t.unreadable} unreadable)` : ''}, ${counted(t.components, 'component')}: ${t.upToDate} up to date, ${t.behind} behind.`,
     `${t.withConflicts} with open conflicts, ${t.hooksPendingOrFailed} with pending or failed hooks, ${t.driftedOwned === undefined ? 'drift not checked (--check-drift)' : `${t.driftedOwned} with drifted owned files`}.`,
   ];
   for (const r of report.adoption.releases.filter((r) => r.medianLagDays !== undefined)) {
@@ -89,7 +90,7 @@ export function formatMarkdown(report: FleetReport): string {
   const t = report.totals;
   const out: string[] = [];
   out.push('## Golden path: fleet status', '');
-  out.push(`**${t.repositories}** repositories · **${t.components}** components · **${t.upToDate}** up to date · **${t.behind}** behind · **${t.withConflicts}** with open conflicts · **${t.hooksPendingOrFailed}** with pending hooks${t.driftedOwned === undefined ? '' : ` · **${t.driftedOwned}** with drifted owned files`}${t.unreadable ? ` · **${t.unreadable}** unreadable` : ''}`, '');
+  out.push(`**${t.repositories}** ${t.repositories === 1 ? 'repository' : 'repositories'} · **${t.components}** ${t.components === 1 ? 'component' : 'components'} · **${t.upToDate}** up to date · **${t.behind}** behind · **${t.withConflicts}** with open conflicts · **${t.hooksPendingOrFailed}** with pending hooks${t.driftedOwned === undefined ? '' : ` · **${t.driftedOwned}** with drifted owned files`}${t.unreadable ? ` · **${t.unreadable}** unreadable` : ''}`, '');
   out.push('### Versions in use', '');
   out.push('| component | latest | versions (repositories) |', '|---|---|---|');
   for (const v of report.adoption.versions) {

@@ -37,7 +37,14 @@ describe('fleet report formats', () => {
     expect(lines[0]).toMatch(/^REPOSITORY\s+COMPONENT\s+VERSION\s+LATEST\s+BEHIND/);
     expect(lines.join('\n')).not.toContain('\u001b');
     expect(lines.find((l) => l.startsWith('broken'))).toContain('error: Refusing .platform.yaml');
-    expect(lines).toContain('2 repositories (1 unreadable), 1 components: 0 up to date, 1 behind.');
+    expect(lines).toContain('2 repositories (1 unreadable), 1 component: 0 up to date, 1 behind.');
+  });
+
+  it('the summary counts one repository and one component in the singular, in text and Markdown', () => {
+    const one = report('orders-api');
+    one.totals = { ...one.totals, repositories: 1, unreadable: 0 };
+    expect(formatTable(one)).toContain('1 repository, 1 component: 0 up to date, 1 behind.');
+    expect(formatMarkdown(one)).toContain('**1** repository · **1** component ·');
   });
 
   it('Markdown: a name cannot open HTML, break the table, link or emphasise', () => {
