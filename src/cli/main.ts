@@ -56,9 +56,10 @@ export async function run(bin: BinName, argv: string[], context: CliContext): Pr
     await ctx.compiled?.flush();
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-        return ExitCode.ok;
-      }
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      // No command given (`platform`, `platform template`): the help went to stderr; a script
+      // that ran `platform $EMPTY` must not pass as if something had been done.
+      if (error.code === 'commander.help') return reporter.finish(ExitCode.usage);
       exitCode = reporter.fail(
         new UsageError('usage', error.message.replace(/^error: /, ''), {
           hint: `Run \`${bin} --help\` for the commands and flags.`,

@@ -99,6 +99,15 @@ describe('help without the parser', () => {
     expect((await runInProcess(fs, ['help'], { cwd: '/work' })).stdout).toBe(pages['']);
   });
 
+  it('no command at all (`platform`, `platform template`): the help on stderr and exit 2, so `platform $EMPTY` in a script fails', async () => {
+    const pages = await helpPages('platform', context());
+    const { fs } = memoryFs();
+    expect(await runInProcess(fs, [], { cwd: '/work' })).toEqual({ code: 2, stdout: '', stderr: pages[''] });
+    const group = await runInProcess(fs, ['template'], { cwd: '/work' });
+    expect(group.code).toBe(2);
+    expect(group.stderr).toBe(pages.template);
+  });
+
   it('templates --json prints the document only: nothing on stderr', async () => {
     // The built-in catalog is read from the package itself (read only).
     const r = await runInProcess(nodeFs, ['templates', '--json'], { cwd: '/work' });
