@@ -27,7 +27,8 @@ const KNOWN_HELPERS = {
   lookup: false,
 };
 
-const COMPILE_OPTIONS = {
+/** Exported for tests that compile with another Handlebars build (the bundle's code generator). */
+export const COMPILE_OPTIONS = {
   strict: true,
   noEscape: true,
   knownHelpers: KNOWN_HELPERS,
