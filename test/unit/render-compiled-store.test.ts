@@ -2,7 +2,10 @@
  * The compiled-template cache on disk: what one run compiles, the next reads back unchanged (a
  * large template too), merged with what was there, and a damaged file only costs a compile.
  */
+import { createHash } from 'node:crypto';
+import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
+import { COMPILE_OPTIONS, compileKey } from '../../src/render/handlebars.js';
 import { CompiledStore } from '../../src/cli/compiled-store.js';
 import { memoryFs, text } from '../helpers/memfs.js';
 import { makeTemplate } from '../helpers/template.js';
@@ -60,5 +63,12 @@ describe('the compiled-template cache on disk', () => {
     const next = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
     const tree = renderTemplate(await next.attach(await template({ 'a.hbs': '{{name}} a\n', 'b.hbs': '{{name}} b\n' })), { answers: { name: 'x' }, targetName: 't' });
     expect(text(tree.get('a')?.bytes)).toBe('x a\n');
+  });
+
+  it('keys specs as caches written by earlier versions did, so they still hit', () => {
+    for (const source of ['{{name}}\n', 'é ✓ 😀 {{#if x}}\u2028{{/if}}', '']) {
+      const earlier = createHash('sha256').update(`${Handlebars.VERSION}\0${JSON.stringify(COMPILE_OPTIONS)}\0`).update(source).digest('hex').slice(0, 40);
+      expect(compileKey(source)).toBe(earlier);
+    }
   });
 });
