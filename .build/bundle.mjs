@@ -34,6 +34,21 @@ const yamlWithoutDebugSwitches = {
   },
 };
 
+/**
+ * Handlebars' code generator uses source-map's SourceNode when it can require it, else a plain
+ * string builder of its own (what it uses in browsers). We never ask for source maps; building
+ * trees of SourceNodes made compiling 400 files ~10% slower, with 5 MB more peak memory. The code
+ * differs only in not hoisting repeated pure expressions into variables
+ * (test/unit/render-codegen.test.ts renders both forms and compares).
+ */
+const handlebarsWithoutSourceMap = {
+  name: 'handlebars-without-source-map',
+  setup(b) {
+    b.onResolve({ filter: /^source-map$/ }, (args) => (/[\\/]node_modules[\\/]handlebars[\\/]/.test(args.importer) ? { path: 'source-map', namespace: 'no-source-map' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-source-map' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli/main.ts', 'src/cli/precompile-builtins.ts', 'src/cli/build-help.ts', 'src/api.ts', 'src/cli/merge-file-entry.ts'],
   bundle: true,
@@ -46,7 +61,7 @@ await build({
   chunkNames: '[name]-[hash]',
   logLevel: 'warning',
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [onlyEnglishZodLocales, yamlWithoutDebugSwitches],
+  plugins: [onlyEnglishZodLocales, yamlWithoutDebugSwitches, handlebarsWithoutSourceMap],
 });
 
 // import.meta.url in the sources: the script's own file URL (it sits beside main.js, so every
@@ -81,7 +96,7 @@ async function codeCachedScript(entry, outfile) {
     define: { 'import.meta.url': '__importMetaUrl' },
     banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     footer: { js: '})' },
-    plugins: [onlyEnglishZodLocales, promptsFromNodeModules, yamlWithoutDebugSwitches],
+    plugins: [onlyEnglishZodLocales, promptsFromNodeModules, yamlWithoutDebugSwitches, handlebarsWithoutSourceMap],
   });
   // Without import() the script needs no dynamic-import hook (vm's is experimental, and warns).
   if (/\bimport\(\s*["'`]/.test(readFileSync(outfile, 'utf8'))) throw new Error(`${outfile} must not contain import(): bin/code-cache.js runs it without a module loader`);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import type { CompiledCache } from './compiled-cache.js';
 
@@ -27,7 +27,8 @@ const KNOWN_HELPERS = {
   lookup: false,
 };
 
-const COMPILE_OPTIONS = {
+/** Exported for tests that compile with another Handlebars build (the bundle's code generator). */
+export const COMPILE_OPTIONS = {
   strict: true,
   noEscape: true,
   knownHelpers: KNOWN_HELPERS,
@@ -36,8 +37,16 @@ const COMPILE_OPTIONS = {
 
 const FINGERPRINT = `${Handlebars.VERSION}\0${JSON.stringify(COMPILE_OPTIONS)}\0`;
 
+/**
+ * A fresh copy for each compile: Handlebars writes into the options it is given (data,
+ * knownHelpers, and a blockParams stack that a compile failing inside a block would leave
+ * non-empty for the next one).
+ */
+const compileOptions = (): typeof COMPILE_OPTIONS => ({ ...COMPILE_OPTIONS });
+
+/** sha256 of the fingerprint and the source: one-shot hashing (Node >= 20.12, as package.json requires) costs a fraction of a Hash object per file. */
 export function compileKey(source: string): string {
-  return createHash('sha256').update(FINGERPRINT).update(source).digest('hex').slice(0, 40);
+  return hash('sha256', FINGERPRINT + source, 'hex').slice(0, 40);
 }
 
 /** A precompiled template spec (JavaScript source written by Handlebars' own precompiler). */
@@ -48,7 +57,7 @@ function reviveSpec(spec: string): TemplateSpecification {
 /** Compiles a source into the cache ahead of time (the build does this for built-in templates). */
 export function precompileInto(cache: CompiledCache, source: string): void {
   const key = compileKey(source);
-  if (cache.get(key) === undefined) cache.set(key, Handlebars.create().precompile(source, COMPILE_OPTIONS) as unknown as string);
+  if (cache.get(key) === undefined) cache.set(key, Handlebars.create().precompile(source, compileOptions()) as unknown as string);
 }
 
 export function createRenderer(options: {
@@ -76,7 +85,7 @@ export function createRenderer(options: {
     const key = compileKey(source);
     let spec = options.cache?.get(key);
     if (spec === undefined) {
-      spec = env.precompile(source, COMPILE_OPTIONS) as unknown as string;
+      spec = env.precompile(source, compileOptions()) as unknown as string;
       options.cache?.set(key, spec);
     }
     return env.template(reviveSpec(spec));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTemplate } from '../helpers/template.js';
 import { text } from '../helpers/memfs.js';
 import { renderTemplate } from '../../src/render/render.js';
+import { createRenderer } from '../../src/render/handlebars.js';
 import { unsafePathReason } from '../../src/render/paths.js';
 import { PlatformError } from '../../src/core/errors.js';
 
@@ -121,6 +122,15 @@ describe('rendering a template', () => {
     expect(error.code).toBe('template-unknown-helper');
     expect(error.message).toContain('files/a.hbs:2');
     expect((await renderError({ 'a.hbs': '{{lookup this "name"}}' })).code).toBe('template-unknown-helper');
+  });
+
+  it('compiles a template the same after another one failed to compile inside a block', async () => {
+    // Handlebars keeps a stack of block parameters in the options it is given; a compile that
+    // fails inside {{#each … as |x|}} must not leave `env` standing for that parameter in the next.
+    const renderer = createRenderer({ templateId: 'svc@1.2.3' });
+    expect(() => renderer.render('{{#each envs as |env|}}{{bogus env}}{{/each}}', ANSWERS, 'files/a.hbs')).toThrow(PlatformError);
+    expect(renderer.render('{{#each envs}}{{this}} {{/each}}{{name}}', ANSWERS, 'files/b.hbs')).toBe('dev prod payments-api');
+    expect(() => renderer.render('{{env}}', ANSWERS, 'files/c.hbs')).toThrow(/"env", which is not defined/);
   });
 
   it('reports Handlebars syntax errors with the line', async () => {

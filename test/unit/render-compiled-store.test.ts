@@ -1,0 +1,74 @@
+/**
+ * The compiled-template cache on disk: what one run compiles, the next reads back unchanged (a
+ * large template too), merged with what was there, and a damaged file only costs a compile.
+ */
+import { createHash } from 'node:crypto';
+import Handlebars from 'handlebars';
+import { describe, expect, it } from 'vitest';
+import { COMPILE_OPTIONS, compileKey } from '../../src/render/handlebars.js';
+import { CompiledStore } from '../../src/cli/compiled-store.js';
+import { memoryFs, text } from '../helpers/memfs.js';
+import { makeTemplate } from '../helpers/template.js';
+import { renderTemplate } from '../../src/render/render.js';
+
+const MANIFEST = 'name: svc\nversion: 1.0.0\nquestions:\n  - name: name\n    type: string\n';
+const USER = '/home/u/.cache/platform/compiled';
+
+async function template(files: Record<string, string>) {
+  return makeTemplate(MANIFEST, files);
+}
+
+describe('the compiled-template cache on disk', () => {
+  it('writes a large template\'s specs as one JSON object that the next run renders the same bytes from, compiling nothing', async () => {
+    // 200 files of ~4 KB of text each.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) files[`f${i}.txt.hbs`] = `# {{name}} ${i}\n${'line "quoted" \\ text\n'.repeat(200)}{{#if name}}yes{{/if}}\n`;
+    const { fs } = memoryFs();
+    const first = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    const tpl = await first.attach(await template(files));
+    const cold = renderTemplate(tpl, { answers: { name: 'orders' }, targetName: 't' });
+    await first.flush();
+
+    const [name] = (await fs.readdir(USER, { withFileTypes: true })).map((e) => e.name);
+    expect(name).toBe(`${tpl.digest}.json`);
+    const written = text(await fs.readFile(`${USER}/${name}`));
+    const specs = JSON.parse(written) as Record<string, string>;
+    expect(Object.keys(specs)).toHaveLength(200);
+    expect(written).toBe(JSON.stringify(specs));
+
+    // The next run compiles nothing and renders the same bytes.
+    const second = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    const again = await second.attach(await template(files));
+    const warm = renderTemplate(again, { answers: { name: 'orders' }, targetName: 't' });
+    expect([...warm].map(([p, f]) => [p, text(f.bytes)])).toEqual([...cold].map(([p, f]) => [p, text(f.bytes)]));
+    expect(Object.keys((again.compiled as unknown as { added: object }).added)).toEqual([]);
+    await second.flush();
+    expect(text(await fs.readFile(`${USER}/${name}`))).toBe(written);
+  });
+
+  it('merges with what an earlier run wrote, and ignores a damaged file', async () => {
+    const { fs } = memoryFs();
+    const store = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    const one = await store.attach(await template({ 'a.hbs': '{{name}} a\n', 'b.hbs': '{{name}} b\n' }));
+    const file = `${USER}/${one.digest}.json`;
+    await fs.mkdir(USER, { recursive: true });
+    await fs.writeFile(file, '{"k":"not a spec"}');
+    renderTemplate(one, { answers: { name: 'x' }, targetName: 't' });
+    await store.flush();
+    const merged = JSON.parse(text(await fs.readFile(file))) as Record<string, string>;
+    expect(merged.k).toBe('not a spec');
+    expect(Object.keys(merged)).toHaveLength(3);
+
+    await fs.writeFile(file, '{"truncated": "');
+    const next = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    const tree = renderTemplate(await next.attach(await template({ 'a.hbs': '{{name}} a\n', 'b.hbs': '{{name}} b\n' })), { answers: { name: 'x' }, targetName: 't' });
+    expect(text(tree.get('a')?.bytes)).toBe('x a\n');
+  });
+
+  it('keys specs as caches written by earlier versions did, so they still hit', () => {
+    for (const source of ['{{name}}\n', 'é ✓ 😀 {{#if x}}\u2028{{/if}}', '']) {
+      const earlier = createHash('sha256').update(`${Handlebars.VERSION}\0${JSON.stringify(COMPILE_OPTIONS)}\0`).update(source).digest('hex').slice(0, 40);
+      expect(compileKey(source)).toBe(earlier);
+    }
+  });
+});
