@@ -97,6 +97,24 @@ describe('the diff3 fallback against git merge-file', () => {
       { numRuns: 150 },
     );
   });
+
+  it('is what a merge uses when git is not installed (no git on PATH): same clean text, conflicts counted', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent-platform-test';
+    try {
+      const noGit = await gitTextMerger();
+      expect(await noGit('a\nb\nc\n', 'A\nb\nc\n', 'a\nb\nC\n', labels)).toEqual({ text: 'A\nb\nC\n', conflicts: 0 });
+      expect(await noGit('a\n', 'x\n', 'y\n', labels)).toEqual({ text: '<<<<<<< local\nx\n=======\ny\n>>>>>>> svc@1.1.0\n', conflicts: 1 });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('git merge-file gives the same results (its exit status is the number of conflicts)', async () => {
+    expect(await git('a\nb\nc\n', 'A\nb\nc\n', 'a\nb\nC\n', labels)).toEqual({ text: 'A\nb\nC\n', conflicts: 0 });
+    const base = 'a\n1\n2\n3\n4\n5\n6\n7\nb\n';
+    expect(await git(base, base.replace('a', 'x').replace('b', 'X'), base.replace('a', 'y').replace('b', 'Y'), labels)).toMatchObject({ conflicts: 2 });
+  });
 });
 
 describe('mergeFile', () => {
