@@ -79,8 +79,9 @@ async function codeCachedScript(entry, outfile, { minify = false } = {}) {
     target: 'node20',
     outfile,
     logLevel: 'warning',
-    define: { 'import.meta.url': '__importMetaUrl' },
-    banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // import.meta.url read when used (merge-file never does: no node:url to load for it).
+    define: { 'import.meta.url': '__importMeta.url' },
+    banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
     footer: { js: '})' },
     plugins: [onlyEnglishZodLocales, promptsFromNodeModules, yamlWithoutDebugSwitches],
   });
