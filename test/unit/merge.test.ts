@@ -307,6 +307,18 @@ jobs:
     expect([...result.bytes]).toEqual([0, 2]);
   });
 
+  it('decides binary as git does: a NUL in the first 8,000 bytes, wherever the bytes sit in their buffer', async () => {
+    const text = (nulAt: number): Uint8Array => {
+      const bytes = Buffer.alloc(9000, 'a');
+      bytes[nulAt] = 0;
+      // A view into a larger buffer, as Buffer.subarray and pooled reads give.
+      return Buffer.concat([Buffer.from([0, 0, 0]), bytes]).subarray(3);
+    };
+    const merge = (bytes: Uint8Array) => mergeFile({ path: 'data.txt', base: bytes, ours: bytes, theirs: bytes, labels, textMerger: git });
+    expect((await merge(text(7999))).method).toBe('binary');
+    expect((await merge(text(8000))).method).toBe('text');
+  });
+
   it('YAML and JSON results parse whenever no conflict is reported', async () => {
     const yamlLine = fc.constantFrom('a: 1\n', 'b: [1, 2]\n', 'c:\n  d: x\n', '# note\n', 'e: "q"\n', 'f: {g: h}\n');
     const doc = fc.uniqueArray(yamlLine, { maxLength: 5 }).map((lines) => lines.join(''));
