@@ -84,8 +84,9 @@ const promptsFromNodeModules = {
  * file as a merge driver, so its start is most of its cost). Each gets the sha256 its cache is
  * keyed by: a rebuilt script never runs an older cache.
  */
-async function codeCachedScript(entry, outfile) {
+async function codeCachedScript(entry, outfile, { minify = false } = {}) {
   await build({
+    minify,
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
@@ -93,8 +94,9 @@ async function codeCachedScript(entry, outfile) {
     target: 'node20',
     outfile,
     logLevel: 'warning',
-    define: { 'import.meta.url': '__importMetaUrl' },
-    banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // import.meta.url read when used (merge-file never does: no node:url to load for it).
+    define: { 'import.meta.url': '__importMeta.url' },
+    banner: { js: '(function (exports, require, module, __filename, __dirname) { "use strict";\nconst __importMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
     footer: { js: '})' },
     plugins: [onlyEnglishZodLocales, promptsFromNodeModules, yamlWithoutDebugSwitches, handlebarsWithoutSourceMap],
   });
@@ -105,4 +107,6 @@ async function codeCachedScript(entry, outfile) {
 }
 
 await codeCachedScript('src/cli/main.ts', 'dist/bundle/cli.cjs');
-await codeCachedScript('src/cli/merge-file-entry.ts', 'dist/bundle/merge-file.cjs');
+// merge-file minified: every run reads its source (V8 needs it beside the cache), 324 KB -> 145 KB,
+// ~0.3 ms of a merge driver's run. Its messages are its own strings; no stack trace is printed.
+await codeCachedScript('src/cli/merge-file-entry.ts', 'dist/bundle/merge-file.cjs', { minify: true });

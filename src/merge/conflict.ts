@@ -20,6 +20,7 @@ export function twoWayConflict(ours: Uint8Array, theirs: Uint8Array, labels: Con
 
 /** True when the bytes look like text we can merge by lines (no NUL in the first 8 KiB, as git decides). */
 export function isText(bytes: Uint8Array): boolean {
-  const head = bytes.subarray(0, 8000);
+  // A plain view: a Buffer's subarray() looks up its species constructor (0.1 ms on first use).
+  const head = new Uint8Array(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 8000));
   return !head.includes(0);
 }

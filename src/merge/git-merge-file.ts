@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ export async function gitTextMerger(onDisk?: OnDisk): Promise<TextMerger> {
   return async (base, ours, theirs, labels) => {
     if (missing) return await diff3Merge(base, ours, theirs, labels);
     if (onDisk && onDisk.base.text === base && onDisk.ours.text === ours && onDisk.theirs.text === theirs) {
-      const result = await gitMergeFile(onDisk.ours.path, onDisk.base.path, onDisk.theirs.path, labels);
+      const result = gitMergeFile(onDisk.ours.path, onDisk.base.path, onDisk.theirs.path, labels);
       if (result) return result;
       missing = true;
       return await diff3Merge(base, ours, theirs, labels);
@@ -36,7 +36,7 @@ export async function gitTextMerger(onDisk?: OnDisk): Promise<TextMerger> {
       writeFileSync(join(dir, 'base'), base);
       writeFileSync(join(dir, 'ours'), ours);
       writeFileSync(join(dir, 'theirs'), theirs);
-      const result = await gitMergeFile(join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs'), labels);
+      const result = gitMergeFile(join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs'), labels);
       if (result) return result;
       missing = true;
       return await diff3Merge(base, ours, theirs, labels);
@@ -46,17 +46,18 @@ export async function gitTextMerger(onDisk?: OnDisk): Promise<TextMerger> {
   };
 }
 
-/** git merge-file -p; undefined when git is not installed. Never a shell; no hooks or pager apply to merge-file. */
-function gitMergeFile(ours: string, base: string, theirs: string, labels: MergeLabels): Promise<{ text: string; conflicts: number } | undefined> {
+/**
+ * git merge-file -p; undefined when git is not installed. Never a shell; no hooks or pager apply
+ * to merge-file. spawnSync: no pipes as streams and no event-loop turns for a child that lives
+ * about a millisecond (3 ms of a merge driver's run went to execFile's machinery). The merges
+ * that call it (merge-file, an upgrade's plan) run one file at a time anyway.
+ */
+function gitMergeFile(ours: string, base: string, theirs: string, labels: MergeLabels): { text: string; conflicts: number } | undefined {
   const args = ['-c', 'core.hooksPath=/dev/null', 'merge-file', '-p', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, '--', ours, base, theirs];
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
-      if (!error) return resolve({ text: stdout, conflicts: 0 });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve(undefined);
-      const code = typeof error.code === 'number' ? error.code : -1;
-      // 1..127: that many conflicts; anything else (a signal, a negative status) is a failure.
-      if (code > 0 && code <= 127) return resolve({ text: stdout, conflicts: code });
-      reject(new Error(`git merge-file failed: ${stderr.trim() || error.message}`));
-    });
-  });
+  const result = spawnSync('git', args, { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+  // 0: clean; 1..127: that many conflicts; anything else (a signal, a negative status, output
+  // beyond maxBuffer) is a failure.
+  if (!result.error && result.status !== null && result.status <= 127) return { text: result.stdout, conflicts: result.status };
+  throw new Error(`git merge-file failed: ${result.stderr?.trim() || result.error?.message || `killed by ${result.signal}`}`);
 }

@@ -1,22 +1,20 @@
 /**
  * The bins keep V8's code cache of the CLI in $XDG_CACHE_HOME/platform/v8. The cache lives on
  * disk like any input: a damaged, truncated or misplaced one must never change what a run does
- * (V8 trusts a cache it accepts, so a flipped bit could crash it).
+ * (V8 trusts a cache it accepts, so a flipped bit could crash it). V8 checks it (its header, and
+ * a checksum of the payload the bins ask it to write and verify): on each Node major we support.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tempDir } from './harness.js';
+import { cli, nodeBinary, tempDir } from './harness.js';
 
 const cacheFiles = (home: string): string[] => {
   const dir = join(home, 'platform', 'v8');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.bin')).map((f) => join(dir, f)) : [];
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8c')).map((f) => join(dir, f)) : [];
 };
-const wellFormed = (file: string): boolean => {
-  const bytes = readFileSync(file);
-  return bytes.length > 32 && createHash('sha256').update(bytes.subarray(32)).digest().equals(bytes.subarray(0, 32));
-};
+/** A cache is written by rename: a new inode means the run refused the old file and wrote another. */
+const inode = (file: string): number => statSync(file).ino;
 
 describe('the V8 code cache of the CLI', () => {
   it('is written by the first run and used by the next: same output', async () => {
@@ -25,23 +23,43 @@ describe('the V8 code cache of the CLI', () => {
     expect(first.code, first.stderr).toBe(0);
     const [file, ...more] = cacheFiles(cache);
     expect(more).toEqual([]);
-    expect(wellFormed(file!)).toBe(true);
+    const written = inode(file!);
     const second = await cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache } });
     expect(second).toMatchObject({ code: 0, stdout: first.stdout, stderr: '' });
+    expect(inode(file!)).toBe(written);
   });
 
-  it('a damaged or truncated cache is not used, and is written again', async () => {
+  it.each([20, 22, 24] as const)('on Node %i, a damaged, truncated or misplaced cache is not used, and is written again', async (major) => {
+    const node = major === 20 ? undefined : await nodeBinary(major);
+    if (major === 20) expect(process.versions.node.split('.')[0]).toBe('20');
     const cache = tempDir();
-    const reference = await cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache } });
+    const run = () => cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache }, node });
+    const reference = await run();
+    expect(reference.code, reference.stderr).toBe(0);
     const file = cacheFiles(cache)[0]!;
     const good = readFileSync(file);
-    const flipped = Buffer.from(good);
-    for (let i = 100; i < flipped.length; i += 4099) flipped[i] = flipped[i]! ^ 0xff;
-    for (const damaged of [flipped, good.subarray(0, good.length >> 1), Buffer.alloc(0), Buffer.from('not a cache')]) {
-      writeFileSync(file, damaged);
-      const r = await cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache } });
-      expect(r).toMatchObject({ code: 0, signal: null, stdout: reference.stdout, stderr: '' });
-      expect(wellFormed(file)).toBe(true);
+    // Another program's cache under this one's name (same Node, other source): merge-file's.
+    const cwd = tempDir();
+    for (const side of ['ours.json', 'base.json', 'theirs.json']) writeFileSync(join(cwd, side), '{"a": 1}\n');
+    expect((await cli('platform', ['merge-file', '-p', 'ours.json', 'base.json', 'theirs.json'], { cwd, env: { XDG_CACHE_HOME: cache }, node })).code).toBe(0);
+    const other = readFileSync(cacheFiles(cache).find((f) => f.includes('merge-file'))!);
+    const damaged: Array<[string, Buffer]> = [['the header', good], ['the start of the payload', good], ['the middle', good], ['the end', good]].map(([where, bytes], i) => {
+      const copy = Buffer.from(bytes as Buffer);
+      const at = [8, 64, copy.length >> 1, copy.length - 2][i]!;
+      copy[at] = copy[at]! ^ 0x01;
+      return [`one bit flipped in ${where as string}`, copy];
+    });
+    damaged.push(['truncated', good.subarray(0, good.length >> 1)], ['one byte longer', Buffer.concat([good, Buffer.from([0])])], ['empty', Buffer.alloc(0)], ['not a cache', Buffer.from('not a cache')], ["another program's", other]);
+    for (const [what, bytes] of damaged) {
+      writeFileSync(file, bytes);
+      const before = inode(file);
+      const r = await run();
+      expect(r, what).toMatchObject({ code: 0, signal: null, stdout: reference.stdout, stderr: '' });
+      // Written again, and the one written is used by the next run.
+      expect(inode(file), what).not.toBe(before);
+      const rewritten = inode(file);
+      expect(await run(), what).toMatchObject({ code: 0, stdout: reference.stdout, stderr: '' });
+      expect(inode(file), what).toBe(rewritten);
     }
   });
 
@@ -69,9 +87,18 @@ describe('the V8 code cache of the CLI', () => {
     expect(first).toMatchObject({ code: 0, stdout: 'a: 2\nb:\n  - x\nc: 4\n', stderr: '' });
     const files = cacheFiles(cache).filter((f) => /platform-merge-file-/.test(f));
     expect(files).toHaveLength(1);
+    const whole = readFileSync(files[0]!).length;
     writeFileSync(files[0]!, Buffer.from('not a cache'));
     const second = await cli('platform', args, { cwd, env: { XDG_CACHE_HOME: cache } });
     expect(second).toMatchObject({ code: 0, signal: null, stdout: first.stdout, stderr: '' });
-    expect(wellFormed(files[0]!)).toBe(true);
+    const rewritten = inode(files[0]!);
+    expect(await cli('platform', args, { cwd, env: { XDG_CACHE_HOME: cache } })).toMatchObject({ code: 0, stdout: first.stdout, stderr: '' });
+    expect(inode(files[0]!)).toBe(rewritten);
+    // A cache written again by a text merge still holds the YAML parser (the whole program), so a
+    // YAML merge after it compiles nothing: about the size a YAML merge writes, not a fraction.
+    writeFileSync(files[0]!, Buffer.from('not a cache'));
+    for (const side of ['ours.txt', 'base.txt', 'theirs.txt']) writeFileSync(join(cwd, side), 'text\n');
+    expect(await cli('platform', ['merge-file', '-p', 'ours.txt', 'base.txt', 'theirs.txt'], { cwd, env: { XDG_CACHE_HOME: cache } })).toMatchObject({ code: 0, stdout: 'text\n' });
+    expect(readFileSync(files[0]!).length).toBeGreaterThan(whole * 0.95);
   });
 });

@@ -52,6 +52,22 @@ describe('platform merge-file', () => {
     expect(ours.code).toBe(1);
   });
 
+  it('prints a large merge whole through a pipe (-p), with its warning, before it exits', async () => {
+    const dir = tempDir('merge-file-');
+    const keys = Array.from({ length: 100_000 }, (_, i) => `  key${i}: value${i}\n`).join('');
+    writeFileSync(join(dir, 'base.yaml'), `root:\n${keys}`);
+    writeFileSync(join(dir, 'current.yaml'), `top: 1\nroot:\n${keys}`);
+    // A key git adds twice (cleanly): git's bytes, and a warning on stderr.
+    writeFileSync(join(dir, 'other.yaml'), `root:\n${keys}top: 2\n`);
+    const args = ['-p', 'current.yaml', 'base.yaml', 'other.yaml'];
+    const reference = spawnSync('git', ['merge-file', ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const ours = await cli('platform', ['merge-file', ...args], { cwd: dir });
+    expect(ours.stdout.length).toBeGreaterThan(2_000_000);
+    expect(ours.stdout === reference.stdout).toBe(true);
+    expect(ours.code).toBe(1);
+    expect(ours.stderr).toMatch(/^warning: current\.yaml: .*not valid YAML/);
+  });
+
   it('writes the result into CURRENT without -p, and exits 0 on a clean merge', async () => {
     const dir = tempDir('merge-file-');
     writeFileSync(join(dir, 'base.yaml'), WORKFLOW);

@@ -97,6 +97,24 @@ describe('the diff3 fallback against git merge-file', () => {
       { numRuns: 150 },
     );
   });
+
+  it('is what a merge uses when git is not installed (no git on PATH): same clean text, conflicts counted', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent-platform-test';
+    try {
+      const noGit = await gitTextMerger();
+      expect(await noGit('a\nb\nc\n', 'A\nb\nc\n', 'a\nb\nC\n', labels)).toEqual({ text: 'A\nb\nC\n', conflicts: 0 });
+      expect(await noGit('a\n', 'x\n', 'y\n', labels)).toEqual({ text: '<<<<<<< local\nx\n=======\ny\n>>>>>>> svc@1.1.0\n', conflicts: 1 });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('git merge-file gives the same results (its exit status is the number of conflicts)', async () => {
+    expect(await git('a\nb\nc\n', 'A\nb\nc\n', 'a\nb\nC\n', labels)).toEqual({ text: 'A\nb\nC\n', conflicts: 0 });
+    const base = 'a\n1\n2\n3\n4\n5\n6\n7\nb\n';
+    expect(await git(base, base.replace('a', 'x').replace('b', 'X'), base.replace('a', 'y').replace('b', 'Y'), labels)).toMatchObject({ conflicts: 2 });
+  });
 });
 
 describe('mergeFile', () => {
@@ -287,6 +305,18 @@ jobs:
     const result = await mergeFile({ path: 'logo.png', base: Uint8Array.of(0, 1), ours: Uint8Array.of(0, 2), theirs: Uint8Array.of(0, 3), labels, textMerger: git });
     expect(result).toMatchObject({ conflicts: 1, method: 'binary' });
     expect([...result.bytes]).toEqual([0, 2]);
+  });
+
+  it('decides binary as git does: a NUL in the first 8,000 bytes, wherever the bytes sit in their buffer', async () => {
+    const text = (nulAt: number): Uint8Array => {
+      const bytes = Buffer.alloc(9000, 'a');
+      bytes[nulAt] = 0;
+      // A view into a larger buffer, as Buffer.subarray and pooled reads give.
+      return Buffer.concat([Buffer.from([0, 0, 0]), bytes]).subarray(3);
+    };
+    const merge = (bytes: Uint8Array) => mergeFile({ path: 'data.txt', base: bytes, ours: bytes, theirs: bytes, labels, textMerger: git });
+    expect((await merge(text(7999))).method).toBe('binary');
+    expect((await merge(text(8000))).method).toBe('text');
   });
 
   it('YAML and JSON results parse whenever no conflict is reported', async () => {
