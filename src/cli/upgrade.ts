@@ -11,7 +11,8 @@ import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, gitOf, isInteractive, openCatalog, type CliContext } from './context.js';
+import { cliOf, isInteractive, openCatalog, type CliContext } from './context.js';
+import { repositoryGit } from '../workflow/repository-git.js';
 import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { chalkFor } from '../ui/colors.js';
@@ -172,7 +173,7 @@ export async function resolveUpgradeAnswers(target: Template, locked: LockedTemp
  * run stops with exit 3, dry run or not, and lists what finishes each.
  */
 async function refuseOpenConflicts(ctx: CliContext, root: string, lock: Lockfile): Promise<void> {
-  const open = await openConflicts(ctx.fs, gitOf(ctx), root, lock);
+  const open = await openConflicts(ctx.fs, repositoryGit(ctx), root, lock);
   if (open.length === 0) return;
   throw new PlatformError('conflicts-open', ExitCode.conflicts, `${open.length} conflict(s) from an earlier upgrade are still open; nothing was changed.`, {
     problems: open.map(describeOpenConflict),

@@ -11,7 +11,8 @@ import { writes, type FileOperation, type Plan } from '../plan/plan.js';
 import type { StepResult } from '../steps/git.js';
 import { unifiedDiff } from '../ui/diff.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, gitOf, prepareRoot, type CliContext } from '../cli/context.js';
+import { cliOf, prepareRoot, type CliContext } from '../cli/context.js';
+import { repositoryGit } from './repository-git.js';
 import type { GitPort } from '../steps/git-port.js';
 import type { ComponentChange } from './change.js';
 import type { PresetCheck } from '../template/preset.js';
@@ -82,7 +83,7 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const hooks = changes.flatMap((change) =>
     planHooks([{ template: change.target, source: change.source }], change.locked && !rerun ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
   );
-  const git = gitOf(ctx);
+  const git = repositoryGit(ctx);
   const moved = (missing: string[]): Promise<ReadonlyMap<string, string>> => git.moved(root, missing);
   const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx), moved }), hooks);
   reporter.set(planJson(plan, dryRun));
