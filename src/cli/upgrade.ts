@@ -17,11 +17,11 @@ import type { AnswerOptions } from './options.js';
 import { inquirerPrompter } from './prompter.js';
 import { chalkFor } from '../ui/colors.js';
 import { componentFlags } from './infer.js';
-import { findProjectRoot, readGivenAnswers, readLockfile, renderRecordedVersion } from './project.js';
+import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { presetChecks } from './compose.js';
 import type { Catalog } from '../sources/catalog.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
-import type { ComponentChange } from '../workflow/change.js';
+import { renderRecorded, type ComponentChange } from '../workflow/change.js';
 import { describeOpenConflict, openConflicts } from '../workflow/open-conflicts.js';
 
 export interface UpgradeOptions extends AnswerOptions {
@@ -89,10 +89,14 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
         const answers = await resolveUpgradeAnswers(target, locked, new Map([...given].filter(([name]) => asked.has(name))), { useDefaults: Boolean(options.yes), prompter: interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined, defaults }, root);
         // undefined when the recorded version cannot be rendered any more (then: hashes, two-way).
         // A component that moved catalogs: the recorded version from where it was, else from where it is now.
-        const base = await renderRecordedVersion(catalog, locked, root, lock.cli ?? cli)
-          .catch(() => (found.moved ? renderRecordedVersion(catalog, { ...locked, source: found.source }, root, lock.cli ?? cli) : undefined))
-          .catch(() => undefined);
-        const change: ComponentChange = { target, source: resolveRelativeSource(found.source, root), locked, base, answers };
+        // Rendered once the disk is read, for the files that need a base (edited or gone), not for every file.
+        const renderBase = (paths: ReadonlySet<string>) => {
+          const from = async (source: string) => renderRecorded(await catalog.load(`${locked.name}@${locked.version}`, source), locked, posix.basename(root), lock.cli ?? cli, paths);
+          return from(locked.source)
+            .catch(() => (found.moved ? from(found.source) : undefined))
+            .catch(() => undefined);
+        };
+        const change: ComponentChange = { target, source: resolveRelativeSource(found.source, root), locked, base: undefined, renderBase, answers };
         // Recorded as it was (a relative folder stays relative), or in its portable form where it moved.
         if (found.moved) await recordPortably(ctx.fs, root, [change], (text) => reporter.warn(text));
         else change.recorded = canonicalSource(locked.source);
