@@ -7,6 +7,7 @@ import { resolveAnswers, type GivenAnswer, type Prompter, type ResolvedAnswers }
 import { expressionEvaluator } from '../answers/expressions.js';
 import { coerceAnswer } from '../answers/value.js';
 import type { ConflictStyle } from '../plan/decide.js';
+import type { DiskFile } from '../plan/plan.js';
 import type { LockedTemplate, Lockfile } from '../lock/lockfile.js';
 import { compareVersions } from '../template/semver.js';
 import type { Template } from '../template/template.js';
@@ -55,7 +56,9 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
     dryRun: Boolean(options.dryRun),
     resolve: async () => {
       const lock = await readLockfile(ctx, root);
-      await refuseOpenConflicts(ctx, root, lock);
+      // The recorded files, read once: for the open conflicts, then for the plan.
+      const disk = new Map<string, DiskFile | undefined>();
+      await refuseOpenConflicts(ctx, root, lock, disk);
       const given = await readGivenAnswers(options, ctx);
       const changes: ComponentChange[] = [];
       const upToDate: string[] = [];
@@ -102,7 +105,7 @@ export async function runUpgrade(component: string | undefined, options: Upgrade
         else change.recorded = canonicalSource(locked.source);
         changes.push(change);
       }
-      return { lock, changes, upToDate };
+      return { lock, changes, upToDate, disk };
     },
     conflictStyle: options.conflict,
     force: Boolean(options.force),
@@ -176,8 +179,8 @@ export async function resolveUpgradeAnswers(target: Template, locked: LockedTemp
  * An upgrade over open conflicts would bury them (and report "up to date" over markers): the
  * run stops with exit 3, dry run or not, and lists what finishes each.
  */
-async function refuseOpenConflicts(ctx: CliContext, root: string, lock: Lockfile): Promise<void> {
-  const open = await openConflicts(ctx.fs, repositoryGit(ctx), root, lock);
+async function refuseOpenConflicts(ctx: CliContext, root: string, lock: Lockfile, read: Map<string, DiskFile | undefined>): Promise<void> {
+  const open = await openConflicts(ctx.fs, repositoryGit(ctx), root, lock, read);
   if (open.length === 0) return;
   throw new PlatformError('conflicts-open', ExitCode.conflicts, `${open.length} conflict(s) from an earlier upgrade are still open; nothing was changed.`, {
     problems: open.map(describeOpenConflict),

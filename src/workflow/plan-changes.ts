@@ -19,6 +19,8 @@ export interface PlanOptions {
   cli?: CliIdentity;
   /** Recorded paths gone from disk -> where the team moved them (git's rename detection); none if absent. */
   moved?: (missing: string[]) => Promise<ReadonlyMap<string, string>>;
+  /** Files this run already read through the checked door (nothing was written since): not read again. */
+  disk?: ReadonlyMap<string, DiskFile | undefined>;
 }
 
 /**
@@ -32,11 +34,11 @@ export async function planChanges(fs: Fs, root: string, lock: Lockfile, changes:
   const parts: ComponentPlan[] = [];
   const read = new Set<string>();
   for (const change of changes) {
-    const { cli = STAND_IN_CLI, moved, ...planOptions } = options;
+    const { cli = STAND_IN_CLI, moved, disk, ...planOptions } = options;
     const rendered = { ...renderChange(change, targetName, cli), lock: current, ...planOptions };
     const id = `${rendered.target.name}@${rendered.target.version}`;
     const paths = componentPaths(rendered);
-    const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' });
+    const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' }, disk);
     for (const path of paths) read.add(path);
     const teamMoves = change.locked && moved ? await placesMoved(fs, root, rendered, paths, ours, moved) : new Map<string, string>();
     for (const to of teamMoves.values()) read.add(to);
