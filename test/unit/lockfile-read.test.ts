@@ -154,6 +154,17 @@ describe('reading the lockfile as written', () => {
     }
   });
 
+  it('leaves deep nesting and huge lines to the library without a stack overflow or a quadratic scan', () => {
+    const deep = `schemaVersion: 1\ntemplates:\n${Array.from({ length: 5000 }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')}\n${'  '.repeat(5001)}x: 1\n`;
+    expect(readEmittedYaml(deep)).toBeUndefined();
+    const dashes = `schemaVersion: 1\ntemplates:\n  ${'- '.repeat(200_000)}x\n`;
+    expect(readEmittedYaml(dashes)).toBeUndefined();
+    const long = `schemaVersion: 1\nx: "${'\\"'.repeat(300_000)}\n`;
+    expect(readEmittedYaml(long)).toBeUndefined();
+    const comment = `#${'x'.repeat(1_000_000)}\nschemaVersion: 1\ntemplates: []\n`;
+    expect(readEmittedYaml(comment)).toEqual({ schemaVersion: 1, templates: [] });
+  });
+
   it('reports a bad lockfile with its line as the library path does (the line comes from the library)', () => {
     const lock = realistic(3);
     const text = serializeLockfile({ ...lock, templates: [{ ...lock.templates[0]!, files: { ...lock.templates[0]!.files, '../outside': { policy: 'merge', sha256: 'a'.repeat(64) } } }] });
