@@ -29,6 +29,14 @@ export function hasConflictMarkers(text: string): boolean {
 const OPENING = Buffer.from('<<<<<<< ');
 
 /**
+ * hasConflictMarkers of the file's text, looking at the bytes first: the decoder never makes
+ * ASCII out of other bytes, so text without `<<<<<<< ` in its bytes has none in its text either.
+ */
+export function holdsConflictMarkers(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(OPENING) && hasConflictMarkers(decoder.decode(bytes));
+}
+
+/**
  * Every open conflict in the files the lockfile lists (read through the checked door) and in
  * git's index under root. An upgrade over them would bury them; status --check fails on them.
  * `read`, when given, receives each recorded file as read (the upgrade plans from them: the
@@ -52,7 +60,7 @@ export async function openConflicts(fs: Fs, git: GitPort, root: string, lock: Lo
   const moved = missing.length > 0 ? await git.moved(root, missing) : new Map<string, string>();
   for (const to of moved.values()) if (!present.has(to)) present.set(to, await readTarget(fs, root, to, { what: "git's rename detection" }).catch(() => undefined));
   for (const [path, bytes] of present) {
-    if (bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(OPENING) && isText(bytes) && sha256(bytes) !== written.get(path) && hasConflictMarkers(decoder.decode(bytes))) found.push({ path, kind: 'markers' });
+    if (bytes && isText(bytes) && holdsConflictMarkers(bytes) && sha256(bytes) !== written.get(path)) found.push({ path, kind: 'markers' });
     if (await statOrUndefined(fs, posix.join(root, `${path}.rej`))) found.push({ path: `${path}.rej`, kind: 'rej' });
     if (await statOrUndefined(fs, posix.join(root, `${path}${SIDE_SUFFIX}`))) found.push({ path: `${path}${SIDE_SUFFIX}`, kind: 'side-file' });
   }
