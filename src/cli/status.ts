@@ -8,7 +8,8 @@ import { SIDE_SUFFIX } from '../plan/decide.js';
 import { hasConflictMarkers } from '../workflow/open-conflicts.js';
 import { compareVersions } from '../template/semver.js';
 import type { Reporter } from '../ui/report.js';
-import { checkStaging, gitOf, openCatalog, type CliContext } from './context.js';
+import { checkStaging, openCatalog, type CliContext } from './context.js';
+import { repositoryGit } from '../workflow/repository-git.js';
 import { findPlaceholders, groupPlaceholders, type PlaceholderHit } from '../answers/placeholder.js';
 import { componentSource } from '../catalog/lookup.js';
 
@@ -74,7 +75,7 @@ export async function runStatus(options: { check?: boolean; catalog?: string }, 
     }
     // Deleted, or moved? git's rename detection says where the team moved a file.
     const missing = status.drifted.filter((d) => d.state === 'deleted').map((d) => d.path);
-    const moved = missing.length > 0 ? await gitOf(ctx).moved(root, missing) : new Map<string, string>();
+    const moved = missing.length > 0 ? await repositoryGit(ctx).moved(root, missing) : new Map<string, string>();
     for (const drift of status.drifted) {
       const to = moved.get(drift.path);
       if (to === undefined) continue;
@@ -88,7 +89,7 @@ export async function runStatus(options: { check?: boolean; catalog?: string }, 
   }
 
   // Conflicts recorded in git's index (an upgrade's, or a merge's) that nobody resolved yet.
-  const unmerged = await gitOf(ctx).unmerged(root);
+  const unmerged = await repositoryGit(ctx).unmerged(root);
   // An owned file moved as it was is not drift: its content is the platform's.
   const ownedDrift = components.flatMap((c) => c.drifted.filter((d) => d.policy === 'owned' && !(d.state === 'moved' && !d.modified)).map((d) => `${c.name}: ${d.path}`));
   const placeholders = components.flatMap((c) => c.placeholders);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseYamlSource, validateSource } from '../core/yaml-source.js';
+import { MAX_INPUT_BYTES, parseYamlSource, validateSource, type SourceData } from '../core/yaml-source.js';
 import { POLICIES, SEMVER, TEMPLATE_NAME, type Policy } from '../template/schema.js';
 import { PlatformError } from '../core/errors.js';
 import { canonicalSource } from '../sources/canonical.js';
 import { emitYaml } from './yaml-emit.js';
+import { readEmittedYaml } from './yaml-read.js';
 
 function sourceProblem(source: string): string | undefined {
   try {
@@ -88,7 +89,7 @@ export function sha256(bytes: Uint8Array): string {
  * pass the same checks as a rendered path (exit 5 with its line), before anything reads it.
  */
 export function parseLockfile(text: string, file: string): Lockfile {
-  const source = parseYamlSource(text, file, 'Lockfile');
+  const source = lockfileSource(text, file);
   const lock = validateSource(lockfileSchema, source, file, 'Lockfile');
   for (const [index, template] of lock.templates.entries()) {
     for (const path of Object.keys(template.files)) {
@@ -98,6 +99,17 @@ export function parseLockfile(text: string, file: string): Lockfile {
     }
   }
   return lock;
+}
+
+/**
+ * The lockfile's data: read directly when it is exactly as this CLI writes it (readEmittedYaml
+ * proves that), else by the one YAML reader. Lines for messages always come from that reader.
+ */
+function lockfileSource(text: string, file: string): SourceData {
+  const data = text.length <= MAX_INPUT_BYTES.lockfile ? readEmittedYaml(text) : undefined;
+  if (data === undefined) return parseYamlSource(text, file, 'Lockfile');
+  let parsed: SourceData | undefined;
+  return { data, locate: (path) => (parsed ??= parseYamlSource(text, file, 'Lockfile')).locate(path) };
 }
 
 const HEADER =

@@ -4,7 +4,7 @@ import { recordedHash, sha256, type LockedFile } from '../lock/lockfile.js';
 import { mergeFile } from '../merge/merge-file.js';
 import { isText, twoWayConflict } from '../merge/conflict.js';
 import type { MergeLabels, TextMerger } from '../merge/text.js';
-import type { ConflictStages, DiskFile, FileOperation } from './plan.js';
+import { diskHash, type ConflictStages, type DiskFile, type FileOperation } from './plan.js';
 
 export type ConflictStyle = 'markers' | 'reject';
 
@@ -119,7 +119,7 @@ export async function decide(ctx: DecideContext, oldPath: string | undefined, ne
   }
   // The executable bit is yours if you changed it, else the template's.
   const executable = disk.executable === (recorded.executable ?? false) ? next.executable : disk.executable;
-  const untouched = sha256(disk.bytes) === recordedHash(recorded);
+  const untouched = diskHash(disk) === recordedHash(recorded);
   const base = baseOf(ctx, oldPath!, next);
 
   // What the file at newPath should hold, before checking the way is free.

@@ -1,8 +1,8 @@
 import type { RenderedTree } from '../render/render.js';
-import { lockedFile, recordedHash, sha256, withTemplate, type LockedFile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
+import { lockedFile, recordedHash, withTemplate, type LockedFile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
 import type { MergeLabels, TextMerger } from '../merge/text.js';
 import { decide, type ConflictStyle, type DecideContext } from './decide.js';
-import type { DiskFile, FileOperation } from './plan.js';
+import { diskHash, type DiskFile, type FileOperation } from './plan.js';
 import type { TemplateManifest } from '../template/schema.js';
 
 export type Requirements = TemplateManifest['requires'];
@@ -177,7 +177,7 @@ function retire(path: string, recorded: LockedFile, disk: DiskFile | undefined, 
   if (secretStays) return { kind: 'keep', path, policy: 'secret', reason: 'secret: yours (not moved)' };
   if (recorded.policy === 'secret') return { kind: 'keep', path, policy: 'secret', reason: 'secret: yours (no longer in the template)' };
   if (recorded.policy === 'once') return { kind: 'skip', path, policy: 'once', reason: 'no longer in the template; yours now' };
-  if (sha256(disk.bytes) === recordedHash(recorded)) return { kind: 'delete', path, reason: 'retired by the template' };
+  if (diskHash(disk) === recordedHash(recorded)) return { kind: 'delete', path, reason: 'retired by the template' };
   return { kind: 'keep', path, policy: recorded.policy, reason: 'retired by the template, kept because you edited it' };
 }
 

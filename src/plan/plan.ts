@@ -1,5 +1,5 @@
 import type { Policy } from '../template/schema.js';
-import type { Lockfile } from '../lock/lockfile.js';
+import { sha256, type Lockfile } from '../lock/lockfile.js';
 import type { ComponentPlan } from './plan-component.js';
 
 /** The three versions of a conflicted file, for git's index (stages 1, 2, 3). */
@@ -22,6 +22,15 @@ export interface SideFile {
 export interface DiskFile {
   bytes: Uint8Array;
   executable: boolean;
+}
+
+const hashes = new WeakMap<DiskFile, string>();
+
+/** sha256 of a file as read, computed once: the plan compares it to the lockfile more than once. */
+export function diskHash(file: DiskFile): string {
+  let hash = hashes.get(file);
+  if (hash === undefined) hashes.set(file, (hash = sha256(file.bytes)));
+  return hash;
 }
 
 interface OperationBase {

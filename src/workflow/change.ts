@@ -25,8 +25,16 @@ export interface ComponentChange {
   locked: LockedTemplate | undefined;
   /** The recorded version rendered again with the recorded answers; undefined when it cannot be. */
   base: RenderedTree | undefined;
+  /**
+   * When set, the base is rendered by this instead, after the disk is read, for only the
+   * recorded paths that need one (see renderRecorded's `only`); `base` is then not used.
+   */
+  renderBase?: BaseRenderer;
   answers: ResolvedAnswers;
 }
+
+/** The recorded version rendered again for these recorded paths (undefined when it cannot be). */
+export type BaseRenderer = (paths: ReadonlySet<string>) => Promise<RenderedTree | undefined>;
 
 /** A component new to the folder (create, add): nothing recorded, nothing to merge from. */
 export function newComponent(target: Template, source: string, answers: ResolvedAnswers): ComponentChange {
@@ -72,8 +80,9 @@ function renderRenames(template: Template, answers: Record<string, unknown>, tar
  * What a component wrote last time: its recorded version (loaded by the caller) rendered again
  * for the CLI the lockfile recorded, with the recorded answers (questions the version does not ask are ignored; secrets take their
  * defaults: they are not recorded, and secret files are never compared).
+ * With `only`, just the files that can land on those paths are rendered (see filesFor).
  */
-export async function renderRecorded(template: Template, locked: LockedTemplate, targetName: string, cli: CliIdentity): Promise<RenderedTree> {
+export async function renderRecorded(template: Template, locked: LockedTemplate, targetName: string, cli: CliIdentity, only?: ReadonlySet<string>): Promise<RenderedTree> {
   const asked = new Set(template.manifest.questions.map((q) => q.name));
   const answers = await resolveAnswers({
     questions: template.manifest.questions,
@@ -84,5 +93,17 @@ export async function renderRecorded(template: Template, locked: LockedTemplate,
     templateId: templateId(template),
     secretsOptional: true,
   });
-  return renderTemplate(template, { answers: answers.values, targetName, cli });
+  return renderTemplate(only ? filesFor(template, only) : template, { answers: answers.values, targetName, cli });
+}
+
+/**
+ * The template with only the files that can render to one of `paths`: a file whose path holds
+ * no `{{` renders to that path less `.hbs` (or is left out by a condition), and every file whose
+ * path is rendered from the answers is kept, because the base's paths are how a file moved by a
+ * changed answer is found (implicit renames). Each file renders on its own, so each kept file
+ * is exactly what rendering them all gives it.
+ */
+export function filesFor(template: Template, paths: ReadonlySet<string>): Template {
+  const kept = template.files.filter((file) => file.path.includes('{{') || paths.has(file.path.endsWith('.hbs') ? file.path.slice(0, -'.hbs'.length) : file.path));
+  return kept.length === template.files.length ? template : { ...template, files: kept };
 }

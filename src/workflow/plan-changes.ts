@@ -1,12 +1,12 @@
 import { posix } from 'node:path';
 import type { Fs } from '../core/fs.js';
 import { STAND_IN_CLI, type CliIdentity } from '../render/render.js';
-import { serializeLockfile, type Lockfile } from '../lock/lockfile.js';
+import { recordedHash, serializeLockfile, type LockedTemplate, type Lockfile } from '../lock/lockfile.js';
 import type { TextMerger } from '../merge/text.js';
 import type { ConflictStyle } from '../plan/decide.js';
 import { componentPaths, planComponent, type ComponentInput, type ComponentPlan } from '../plan/plan-component.js';
 import { assertSafeRelative } from '../core/target.js';
-import type { DiskFile, FileOperation, Plan } from '../plan/plan.js';
+import { diskHash, type DiskFile, type FileOperation, type Plan } from '../plan/plan.js';
 import { readOurs } from '../plan/read-ours.js';
 import { renderChange, type ComponentChange } from './change.js';
 
@@ -19,6 +19,8 @@ export interface PlanOptions {
   cli?: CliIdentity;
   /** Recorded paths gone from disk -> where the team moved them (git's rename detection); none if absent. */
   moved?: (missing: string[]) => Promise<ReadonlyMap<string, string>>;
+  /** Files this run already read through the checked door (nothing was written since): not read again. */
+  disk?: ReadonlyMap<string, DiskFile | undefined>;
 }
 
 /**
@@ -32,19 +34,37 @@ export async function planChanges(fs: Fs, root: string, lock: Lockfile, changes:
   const parts: ComponentPlan[] = [];
   const read = new Set<string>();
   for (const change of changes) {
-    const { cli = STAND_IN_CLI, moved, ...planOptions } = options;
+    const { cli = STAND_IN_CLI, moved, disk, ...planOptions } = options;
     const rendered = { ...renderChange(change, targetName, cli), lock: current, ...planOptions };
     const id = `${rendered.target.name}@${rendered.target.version}`;
     const paths = componentPaths(rendered);
-    const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' });
+    const ours = await readOurs(fs, root, paths, { what: change.locked ? `.platform.yaml or ${id}` : 'the rendered template' }, disk);
     for (const path of paths) read.add(path);
     const teamMoves = change.locked && moved ? await placesMoved(fs, root, rendered, paths, ours, moved) : new Map<string, string>();
     for (const to of teamMoves.values()) read.add(to);
-    const part = await planComponent({ ...rendered, teamMoves }, ours);
+    const base = change.locked && change.renderBase ? await change.renderBase(needingBase(change.locked, ours)) : rendered.base;
+    const part = await planComponent({ ...rendered, base, teamMoves }, ours);
     current = part.lockfile;
     parts.push(part);
   }
   return combine(root, parts, { ...current, cli: options.cli ?? STAND_IN_CLI }, read);
+}
+
+/**
+ * The recorded paths whose decision can look at the base: the file is gone (the note shows the
+ * template's change) or differs from what was written (a merge). A file on disk exactly as the
+ * lockfile recorded it takes the template's version (or stays) without a base. Secret files
+ * are never compared.
+ */
+export function needingBase(locked: LockedTemplate, ours: ReadonlyMap<string, DiskFile | undefined>): Set<string> {
+  const paths = new Set<string>();
+  for (const [path, file] of Object.entries(locked.files)) {
+    const hash = recordedHash(file);
+    if (hash === undefined) continue;
+    const disk = ours.get(path);
+    if (!disk || diskHash(disk) !== hash) paths.add(path);
+  }
+  return paths;
 }
 
 /**

@@ -7,11 +7,12 @@ import type { Lockfile } from '../lock/lockfile.js';
 import { LOCKFILE_NAME } from '../render/paths.js';
 import type { TextMerger } from '../merge/text.js';
 import type { ConflictStyle } from '../plan/decide.js';
-import { writes, type FileOperation, type Plan } from '../plan/plan.js';
+import { writes, type DiskFile, type FileOperation, type Plan } from '../plan/plan.js';
 import type { StepResult } from '../steps/git.js';
 import { unifiedDiff } from '../ui/diff.js';
 import type { Reporter } from '../ui/report.js';
-import { cliOf, gitOf, prepareRoot, type CliContext } from '../cli/context.js';
+import { cliOf, prepareRoot, type CliContext } from '../cli/context.js';
+import { repositoryGit } from './repository-git.js';
 import type { GitPort } from '../steps/git-port.js';
 import type { ComponentChange } from './change.js';
 import type { PresetCheck } from '../template/preset.js';
@@ -37,6 +38,8 @@ export interface Resolution {
    * components at their own version; nothing is written, undone steps are finished.
    */
   rerun?: boolean;
+  /** Files already read through the checked door during resolve (path -> as read): not read again. */
+  disk?: ReadonlyMap<string, DiskFile | undefined>;
 }
 
 export interface WorkflowRequest {
@@ -73,7 +76,7 @@ export interface WorkflowRequest {
 export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: WorkflowRequest): Promise<ExitCode> {
   const { root, dryRun } = request;
   await prepareRoot(ctx, root, dryRun, (text) => reporter.warn(text));
-  const { lock, changes, upToDate = [], rerun = false } = await request.resolve();
+  const { lock, changes, upToDate = [], rerun = false, disk } = await request.resolve();
   reporter.set({ dryRun, root, upToDate });
   for (const name of upToDate) reporter.line(`${name} is up to date.`);
   if (changes.length === 0) return ExitCode.ok;
@@ -82,9 +85,9 @@ export async function runWorkflow(ctx: CliContext, reporter: Reporter, request: 
   const hooks = changes.flatMap((change) =>
     planHooks([{ template: change.target, source: change.source }], change.locked && !rerun ? 'upgrade' : 'create', change.answers.values, change.answers.secrets, targetName),
   );
-  const git = gitOf(ctx);
+  const git = repositoryGit(ctx);
   const moved = (missing: string[]): Promise<ReadonlyMap<string, string>> => git.moved(root, missing);
-  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx), moved }), hooks);
+  const plan = withPendingHooks(await planChanges(ctx.fs, root, lock, changes, { textMerger: lazyGitMerger(), conflictStyle: request.conflictStyle, force: request.force, cli: cliOf(ctx), moved, ...(disk ? { disk } : {}) }), hooks);
   reporter.set(planJson(plan, dryRun));
   const display = relative(ctx.cwd, root) || '.';
   if (rerun && request.steps) {

@@ -227,7 +227,7 @@ if (JSON_OUT) {
   const lines = ['| scenario | median | ratio | CPU | CPU ratio | against | peak memory |', '|---|---:|---:|---:|---:|---|---:|'];
   const x = (v) => (v === undefined || Number.isNaN(v) ? '' : `${v.toFixed(2)}x`);
   for (const r of results) {
-    lines.push(`| ${r.name} | ${r.ms.toFixed(0)} ms | ${x(r.ratio)} | ${Number.isNaN(r.cpu) ? '' : `${r.cpu.toFixed(0)} ms`} | ${x(r.cpuRatio)} | ${r.floor ?? ''} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
+    lines.push(`| ${r.name} | ${r.ms.toFixed(0)} ms | ${x(r.ratio)} | ${r.cpu === undefined || Number.isNaN(r.cpu) ? '' : `${r.cpu.toFixed(0)} ms`} | ${x(r.cpuRatio)} | ${r.floor ?? ''} | ${Number.isNaN(r.mb) ? '' : `${r.mb.toFixed(0)} MB`} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -23,6 +23,7 @@ import { renderTemplate } from '../../src/render/render.js';
 import { recordedHash, sha256 } from '../../src/lock/lockfile.js';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { recoverInterrupted } from '../../src/apply/apply.js';
+import { planBothWays } from '../helpers/base-subset.js';
 
 const ANSWERS = { name: 'billing' };
 const LINES = 'one\ntwo\nthree\nfour\nfive\nsix\nseven\n';
@@ -315,6 +316,19 @@ describe('upgrade scenarios', () => {
       for (const note of s.notes ?? []) expect(plan.notes.some((n) => note.test(n)), `a note like ${note}\n${plan.notes.join('\n')}`).toBe(true);
       expect(exists(repo, '.platform-staging')).toBe(false);
       expect(readLock(repo).templates[0]!.version).toBe('2.0.0');
+    });
+  }
+});
+
+// ---------------------------------------------------------------- the base, only where needed
+
+describe('the recorded version rendered only for the files that need a base', () => {
+  for (const s of SCENARIOS) {
+    it(`plans exactly as with every file rendered: ${s.name}`, async () => {
+      const v1 = await templateVersion({ version: '1.0.0', files: s.v1 });
+      const v2 = await templateVersion({ version: '2.0.0', files: s.v2, manifest: `questions:\n  - name: name\n    type: string\n${s.v2Manifest ?? ''}` });
+      const { whole, subset } = await planBothWays(v1, v2, s.edit);
+      expect(subset).toEqual(whole);
     });
   }
 });
