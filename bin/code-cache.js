@@ -2,7 +2,7 @@
 // Compiling the CLI's 2.5 MB of JavaScript is most of a short run's start (Node 20 keeps no
 // compile cache for modules). V8's code cache, saved after a run, holds the bytecode of every
 // function that run used; the next run skips their compilation.
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { setFlagsFromString } = require('node:v8');
@@ -66,11 +66,47 @@ function runScript(file, sha256, name, { eager = false } = {}) {
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temporary, data, { mode: 0o600 });
       renameSync(temporary, cacheFile);
+      prune(dir, name);
     } catch {
       // No cache this time.
     }
   };
   return { exports: module.exports, saveCache };
+}
+
+/** How many caches of one command stay: a few CLI builds or Node versions may share the folder. */
+const KEEP_PER_COMMAND = 3;
+
+/**
+ * After a cache is written (the first run of a new build, Node version or command): every build
+ * of the CLI leaves a cache per command, a megabyte or more each, so only the newest few of this
+ * command stay, and caches of the old format (`.bin`, never read) go. Only files named as this
+ * script names them, in this folder, are removed; anything else is left alone.
+ */
+function prune(dir, name) {
+  const own = new RegExp(`^${name.replace(/[^a-z0-9-]/g, '')}-[0-9a-f]{16}-v[0-9.]+-[a-z0-9]+\\.v8c$`);
+  const legacy = /^[a-z0-9-]+-[0-9a-f]{16}-v[0-9.]+-[a-z0-9]+\.bin$/;
+  const caches = [];
+  for (const entry of readdirSync(dir)) {
+    if (!own.test(entry) && !legacy.test(entry)) continue;
+    const file = join(dir, entry);
+    try {
+      const stat = lstatSync(file);
+      if (!stat.isFile()) continue;
+      if (legacy.test(entry)) unlinkSync(file);
+      else caches.push({ file, mtime: stat.mtimeMs });
+    } catch {
+      // Gone already (another run pruned it).
+    }
+  }
+  caches.sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of caches.slice(KEEP_PER_COMMAND)) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Gone already.
+    }
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * (V8 trusts a cache it accepts, so a flipped bit could crash it). V8 checks it (its header, and
  * a checksum of the payload the bins ask it to write and verify): on each Node major we support.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, nodeBinary, tempDir } from './harness.js';
@@ -27,6 +27,31 @@ describe('the V8 code cache of the CLI', () => {
     const second = await cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache } });
     expect(second).toMatchObject({ code: 0, stdout: first.stdout, stderr: '' });
     expect(inode(file!)).toBe(written);
+  });
+
+  it('keeps the newest three caches of a command when it writes one; old-format caches go; other files stay', async () => {
+    const cache = tempDir();
+    const dir = join(cache, 'platform', 'v8');
+    mkdirSync(dir, { recursive: true });
+    // Caches of earlier builds of the CLI (other hashes), oldest first.
+    const old = ['0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004'].map((hash, i) => {
+      const file = join(dir, `platform-templates-${hash}-v20.20.2-x64.v8c`);
+      writeFileSync(file, 'old');
+      utimesSync(file, 1_000_000 + i, 1_000_000 + i);
+      return file;
+    });
+    const legacy = join(dir, 'platform-templates-0000000000000009-v20.20.2-x64.bin');
+    const otherCommand = join(dir, 'platform-upgrade-0000000000000001-v20.20.2-x64.v8c');
+    const unrelated = join(dir, 'notes.txt');
+    for (const file of [legacy, otherCommand, unrelated]) writeFileSync(file, 'x');
+    const r = await cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    const left = readdirSync(dir).sort();
+    // The new cache and the two newest old ones of `templates`; the other command's and the unrelated file untouched.
+    expect(left.filter((f) => f.startsWith('platform-templates-'))).toHaveLength(3);
+    expect(left).toEqual(expect.arrayContaining([old[2]!, old[3]!, otherCommand, unrelated].map((f) => f.slice(dir.length + 1))));
+    expect(left).not.toContain(old[0]!.slice(dir.length + 1));
+    expect(left).not.toContain(legacy.slice(dir.length + 1));
   });
 
   it.each([20, 22, 24] as const)('on Node %i, a damaged, truncated or misplaced cache is not used, and is written again', async (major) => {
