@@ -1,8 +1,8 @@
 import { deepEqual, mergeData, type Data } from './data.js';
 import type { StructuredFormat } from './format.js';
 import { candidates, followMoves, keep, locateBases, parseConflicts, resolveHunks, settle, sortedTheirsFirst, type Choice, type Segment } from './hunks.js';
-import { hasAliases, toData } from './structured.js';
-import { parseYamlDocuments } from './yaml-documents.js';
+import { toData } from './structured.js';
+import { parseYamlDocumentsWithoutAliases } from './yaml-documents.js';
 
 /**
  * git's conflicts resolved inside git's own output, when the data says how: every byte outside
@@ -11,7 +11,7 @@ import { parseYamlDocuments } from './yaml-documents.js';
  * conflicts too, a side does not parse, or no combination of block resolutions checks out: then why.
  */
 export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): { text: string; conflicts: number } | { reason: string } {
-  const read = format === 'json' ? readJson : readYaml;
+  const read = memoised(format === 'json' ? readJson : readYaml);
   const sides = [read(base), read(ours), read(theirs)];
   if (sides.some((s) => s === undefined)) return { reason: `a side is not valid ${format.toUpperCase()}${format === 'yaml' ? ' (a duplicate key?) or holds aliases' : ''}` };
   const [b, o, t] = sides as [Data[], Data[], Data[]];
@@ -67,6 +67,20 @@ function budget(format: StructuredFormat, size: number): number {
   return Math.max(2, Math.min(format === 'json' ? 256 : 64, Math.floor(volume / Math.max(1, size))));
 }
 
+/**
+ * Each text parsed once per merge: the same file can come up again (as theirs would read it
+ * while a block is kept, or in the second round after following moves). Nobody mutates the data.
+ */
+function memoised(read: (text: string) => Data[] | undefined): (text: string) => Data[] | undefined {
+  const seen = new Map<string, Data[] | undefined>();
+  return (text) => {
+    if (seen.has(text)) return seen.get(text);
+    const data = read(text);
+    seen.set(text, data);
+    return data;
+  };
+}
+
 function readJson(text: string): Data[] | undefined {
   try {
     return [JSON.parse(text) as Data];
@@ -76,10 +90,8 @@ function readJson(text: string): Data[] | undefined {
 }
 
 function readYaml(text: string): Data[] | undefined {
-  const docs = parseYamlDocuments(text);
   // An alias bomb in any side is never expanded: such files merge by lines.
-  if (!docs || docs.some(hasAliases)) return undefined;
-  return docs.map(toData);
+  return parseYamlDocumentsWithoutAliases(text)?.map(toData);
 }
 
 /**

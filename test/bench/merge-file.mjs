@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// node test/bench/merge-file.mjs [--runs N]
+// node test/bench/merge-file.mjs [--runs N] [--against DIR]
 //
 // `platform merge-file -p` as git runs it (a merge driver, once per file) on three small files,
 // against its floor: a bare `node -e 0` plus git's own `git merge-file -p` on the same files.
 // Medians of N runs after a warm-up; the ratio is what counts (the machine is shared).
 // Three cases: YAML that git merges cleanly, YAML where lines conflict and structure resolves
-// it, and JSON that git merges cleanly.
+// it, and JSON that git merges cleanly. --against DIR: another built checkout (the previous
+// build, say) timed in the same loop, alternating, against the same floor: a change of a few
+// percent only shows that way on a shared machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,11 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PLATFORM = join(REPO, 'bin/platform.js');
 const argv = process.argv.slice(2);
 const RUNS = Number(argv[argv.indexOf('--runs') + 1]) || 15;
+const AGAINST = argv.includes('--against') ? resolve(argv[argv.indexOf('--against') + 1] ?? '') : undefined;
+if (AGAINST && !existsSync(join(AGAINST, 'dist/bundle/merge-file.cjs'))) {
+  process.stderr.write(`error: --against ${AGAINST}: no built CLI there (dist/bundle/merge-file.cjs).\n  hint: give a checkout where \`npm run build\` ran.\n`);
+  process.exit(2);
+}
 if (!existsSync(join(REPO, 'dist/bundle/merge-file-entry.js'))) {
   process.stderr.write('error: the CLI is not built.\n  hint: run `npm run build` first.\n');
   process.exit(2);
@@ -50,16 +57,25 @@ for (const [label, [name, base, ours, theirs]] of Object.entries(cases)) {
     writeFileSync(path, text);
     return path;
   });
-  const platform = () => time(process.execPath, [PLATFORM, 'merge-file', '-p', '--path', name, o, b, t]);
+  const run = (bin) => () => time(process.execPath, [bin, 'merge-file', '-p', '--path', name, o, b, t]);
+  const platform = run(PLATFORM);
+  const other = AGAINST ? run(join(AGAINST, 'bin/platform.js')) : undefined;
   const floor = () => time(process.execPath, ['-e', '0']) + time('git', ['merge-file', '-p', o, b, t]);
   platform();
+  other?.();
   floor();
   const p = [];
+  const a = [];
   const f = [];
   for (let i = 0; i < RUNS; i++) {
     p.push(platform());
+    if (other) a.push(other());
     f.push(floor());
   }
-  rows.push({ case: label, platformMs: Math.round(median(p)), floorMs: Math.round(median(f)), ratio: Number((median(p) / median(f)).toFixed(2)) });
+  const ratio = (xs) => Number((median(xs) / median(f)).toFixed(2));
+  rows.push({ case: label, platformMs: Math.round(median(p)), floorMs: Math.round(median(f)), ratio: ratio(p), ...(other ? { againstMs: Math.round(median(a)), againstRatio: ratio(a) } : {}) });
 }
-for (const row of rows) process.stdout.write(`${row.case.padEnd(22)} platform merge-file ${String(row.platformMs).padStart(4)} ms   node -e 0 + git merge-file ${String(row.floorMs).padStart(4)} ms   ratio ${row.ratio}\n`);
+for (const row of rows) {
+  const against = row.againstMs === undefined ? '' : `   --against ${String(row.againstMs).padStart(4)} ms ratio ${row.againstRatio}`;
+  process.stdout.write(`${row.case.padEnd(22)} platform merge-file ${String(row.platformMs).padStart(4)} ms   node -e 0 + git merge-file ${String(row.floorMs).padStart(4)} ms   ratio ${row.ratio}${against}\n`);
+}

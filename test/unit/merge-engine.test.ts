@@ -135,6 +135,20 @@ describe('more shapes from the corpus', () => {
     const result = await merge('languages.yml', base, ours, theirs);
     expect({ text: dec(result.bytes), conflicts: result.conflicts }).toEqual(reference);
   });
+
+  it('a side with an anchor (used or not) or a duplicate key deep in a list, where lines conflict: git\'s result, markers and all', async () => {
+    // Both checks run in one walk of each document: whichever it meets first, the file is git's.
+    const entries = 'jobs:\n  - name: build\n    env: {A: 1}\n  - name: test\n';
+    for (const side of [`defaults: &d {shell: bash}\n${entries}`, `${entries}  - name: deploy\n    with: {x: 1, x: 2}\n`, `d: &d 1\ne: *d\n${entries}`]) {
+      const base = `${side}tail: 1\n`;
+      const ours = `${side}tail: 1\nmine: 1\n`;
+      const theirs = `${side}tail: 1\ntheirs: 2\n`;
+      const reference = await lineMerge(base, ours, theirs);
+      expect(reference.conflicts).toBe(1);
+      const result = await merge('ci.yml', base, ours, theirs);
+      expect({ text: dec(result.bytes), conflicts: result.conflicts }).toEqual(reference);
+    }
+  });
 });
 
 describe('hostile sizes (the base is a template\'s)', () => {
@@ -234,6 +248,18 @@ describe('git\'s clean line merge is the result, byte for byte', () => {
     const base = 'a: 1\nb: 2\nc: 3\n';
     const ours = 'new: x\na: 1\nb: 2\nc: 3\n';
     const theirs = 'a: 1\nb: 2\nc: 3\nnew: x\n';
+    const reference = await lineMerge(base, ours, theirs);
+    expect(reference.conflicts).toBe(0);
+    const result = await merge('dup.yaml', base, ours, theirs);
+    expect(dec(result.bytes)).toBe(reference.text);
+    expect(result.conflicts).toBe(1);
+    expect(result.warning).toMatch(/not valid YAML/);
+  });
+
+  it('a key added twice by a clean line merge is found after an alias too (aliases are allowed there, the walk goes on)', async () => {
+    const base = 'a: &x 1\nb: *x\nc: 3\n';
+    const ours = `new: x\n${base}`;
+    const theirs = `${base}new: x\n`;
     const reference = await lineMerge(base, ours, theirs);
     expect(reference.conflicts).toBe(0);
     const result = await merge('dup.yaml', base, ours, theirs);
