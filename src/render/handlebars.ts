@@ -116,7 +116,19 @@ export function createRenderer(options: {
   };
   const compile = (source: string): Handlebars.TemplateDelegate => {
     const ready = prepared.get(source);
-    return env.template(ready ?? reviveSpec(specOf(source, compileKey(source))));
+    if (ready) return env.template(ready);
+    const key = compileKey(source);
+    const cached = options.cache?.get(key);
+    if (cached !== undefined) {
+      try {
+        return env.template(reviveSpec(cached));
+      } catch {
+        // A damaged cache entry only costs a compile (and is replaced): it never fails a render.
+      }
+    }
+    const spec = env.precompile(source, compileOptions()) as unknown as string;
+    options.cache?.set(key, spec);
+    return env.template(reviveSpec(spec));
   };
   const secrets = options.secrets ?? new Set<string>();
   const fail = (error: unknown, file: string, context: unknown): never => {

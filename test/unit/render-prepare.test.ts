@@ -128,6 +128,21 @@ describe('compiling a template\'s files together before rendering them', () => {
   });
 });
 
+describe('a damaged compiled-template cache', () => {
+  it('only costs a compile: the render is the same, and the entry is replaced', async () => {
+    const files = { 'a.txt.hbs': '{{name}} a', 'b.txt.hbs': '{{#each envs}}{{this}} {{/each}}' };
+    const template = await makeTemplate(MANIFEST, files);
+    const fresh = memoryCache();
+    const expected = outcome(() => renderTemplate({ ...template, compiled: fresh }, { answers: ANSWERS, targetName: 't' }));
+    for (const damage of ['{', '1', '{"main": 1}', 'null']) {
+      const [first, second] = Object.keys(fresh.added);
+      const cache = memoryCache({ [first!]: damage, [second!]: fresh.added[second!]! });
+      expect(outcome(() => renderTemplate({ ...template, compiled: cache }, { answers: ANSWERS, targetName: 't' }))).toEqual(expected);
+      expect(cache.added[first!]).toBe(fresh.added[first!]);
+    }
+  });
+});
+
 describe('reviveSpecs', () => {
   const spec = (source: string) => Handlebars.precompile(source, { ...COMPILE_OPTIONS }) as unknown as string;
 
