@@ -52,7 +52,7 @@ export async function applyWrites(fs: Fs, root: string, writes: FileWrite[], opt
       }
       entries.push(entry);
     }
-    journal = { version: JOURNAL_VERSION, root, pid: options.pid, createdRoot, createdDirs: await missingParents(fs, root, writes), entries };
+    journal = { version: JOURNAL_VERSION, root, pid: options.pid, createdRoot, createdDirs: await missingParents(fs, root, writes, stagedFolders), entries };
     await assertRealFolder(fs, staging, 'the staging folder');
     await fs.writeFile(posix.join(staging, `${JOURNAL_FILE}.tmp`), serializeJournal(journal));
     await fs.rename(posix.join(staging, `${JOURNAL_FILE}.tmp`), posix.join(staging, JOURNAL_FILE));
@@ -171,18 +171,28 @@ async function removeStaging(fs: Fs, staging: string): Promise<void> {
   await fs.rm(staging, { recursive: true, force: true });
 }
 
-/** Folders that must be created for these writes, parents first, relative to root. */
-async function missingParents(fs: Fs, root: string, writes: FileWrite[]): Promise<string[]> {
+/**
+ * Folders that must be created for these writes, parents first, relative to root. What the
+ * staging pass just looked at is not looked at again: a folder it found missing, and every
+ * folder inside one, is missing (this only decides which empty folders a rollback removes).
+ */
+async function missingParents(fs: Fs, root: string, writes: FileWrite[], seenFolders: ReadonlyMap<string, 'real' | 'missing'>): Promise<string[]> {
   const missing: string[] = [];
-  const known = new Set<string>();
+  const known = new Map<string, boolean>();
   for (const write of writes) {
     if ('remove' in write) continue;
     const segments = write.path.split('/').slice(0, -1);
+    let parentMissing = false;
     for (let i = 1; i <= segments.length; i++) {
       const dir = segments.slice(0, i).join('/');
-      if (known.has(dir)) continue;
-      known.add(dir);
-      if (!(await statOrUndefined(fs, posix.join(root, dir)))) missing.push(dir);
+      let isMissing = known.get(dir);
+      if (isMissing === undefined) {
+        const seen = seenFolders.get(posix.join(root, dir));
+        isMissing = parentMissing || seen === 'missing' || (seen === undefined && !(await statOrUndefined(fs, posix.join(root, dir))));
+        known.set(dir, isMissing);
+        if (isMissing) missing.push(dir);
+      }
+      parentMissing = isMissing;
     }
   }
   return missing;

@@ -81,22 +81,38 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
   const tree: RenderedTree = new Map();
   let totalBytes = 0;
 
+  // 1. Which files, under which names: everything up to their contents. A failure here is
+  // reported only after the files before it are rendered, as a file-by-file loop would.
+  const chosen: Array<{ file: Template['files'][number]; path: string; policy: Policy; source: string | undefined }> = [];
+  let failure: { error: unknown } | undefined;
   for (const file of template.files) {
-    const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
-    if (path === undefined) continue;
-    assertSafePath(path, id, file.path);
-    if (!conditionsOf(path).every(conditionHolds)) continue;
-    const policy = policyOf(path);
-    let bytes = file.bytes;
-    if (file.path.endsWith('.hbs')) {
-      let source: string;
-      try {
-        source = decoder.decode(file.bytes);
-      } catch {
-        throw new UnsafeError('template-not-utf8', `Template ${id}: files/${file.path} ends in .hbs but is not UTF-8 text.`, {
-          hint: 'Only text files can be rendered; drop the .hbs suffix to copy the file as it is.',
-        });
+    try {
+      const path = renderPath(file.path, (source) => renderer.render(source, data, `files/${file.path}`));
+      if (path === undefined) continue;
+      assertSafePath(path, id, file.path);
+      if (!conditionsOf(path).every(conditionHolds)) continue;
+      const policy = policyOf(path);
+      let source: string | undefined;
+      if (file.path.endsWith('.hbs')) {
+        try {
+          source = decoder.decode(file.bytes);
+        } catch {
+          throw new UnsafeError('template-not-utf8', `Template ${id}: files/${file.path} ends in .hbs but is not UTF-8 text.`, {
+            hint: 'Only text files can be rendered; drop the .hbs suffix to copy the file as it is.',
+          });
+        }
       }
+      chosen.push({ file, path, policy, source });
+    } catch (error) {
+      failure = { error };
+      break;
+    }
+  }
+  // 2. Their contents, compiled together (a speed-up only), then rendered in order.
+  renderer.prepare(chosen.flatMap(({ source }) => (source === undefined ? [] : [source])));
+  for (const { file, path, policy, source } of chosen) {
+    let bytes = file.bytes;
+    if (source !== undefined) {
       bytes = encoder.encode(renderer.render(source, policy === 'secret' ? withSecrets : data, `files/${file.path}`));
       if (bytes.byteLength > limits.maxFileBytes) throw fileTooLarge(id, `files/${file.path}`, limits);
     }
@@ -109,6 +125,7 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
     }
     tree.set(path, { bytes, executable: file.executable, policy, source: file.path });
   }
+  if (failure) throw failure.error;
   const collision = findCollision(tree.keys());
   if (collision) {
     throw new UnsafeError('template-case-collision', `Template ${id}: "${collision[0]}" and "${collision[1]}" differ only by case or Unicode normalisation.`, {
