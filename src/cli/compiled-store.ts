@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { readFileOrUndefined, type Fs } from '../core/fs.js';
-import { memoryCache } from '../render/compiled-cache.js';
+import { memoryCache, type CompiledCache } from '../render/compiled-cache.js';
 import type { Template } from '../template/template.js';
 
 /**
@@ -28,10 +28,30 @@ export class CompiledStore {
         // A damaged cache file is ignored and rewritten.
       }
     }
-    const cache = memoryCache(seed);
-    this.attached.push({ template, cache });
+    const own = memoryCache(seed);
+    this.attached.push({ template, cache: own });
+    // A spec is keyed by its source's content, so another version's spec of an unchanged file is
+    // this file's spec: an upgrade compiles only the files the new version changed. Taken over
+    // into this version's cache, so the next run that loads only this version has it too.
+    const cache: CompiledCache & { added: Record<string, string> } = {
+      added: own.added,
+      get: (key) => own.get(key) ?? this.fromOtherVersions(key, own),
+      set: own.set,
+    };
     template.compiled = cache;
     return template;
+  }
+
+  private fromOtherVersions(key: string, into: ReturnType<typeof memoryCache>): string | undefined {
+    for (const { cache } of this.attached) {
+      if (cache === into) continue;
+      const spec = cache.get(key);
+      if (spec !== undefined) {
+        into.set(key, spec);
+        return spec;
+      }
+    }
+    return undefined;
   }
 
   /** Writes what this run compiled into the user's cache. */

@@ -65,6 +65,24 @@ describe('the compiled-template cache on disk', () => {
     expect(text(tree.get('a')?.bytes)).toBe('x a\n');
   });
 
+  it('another version\'s spec of an unchanged file is reused: an upgrade compiles only what the new version changed, and keeps it for next time', async () => {
+    const { fs } = memoryFs();
+    const store = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    const v1 = await store.attach(await makeTemplate(MANIFEST, { 'same.hbs': '{{name}} same\n', 'changed.hbs': '{{name}} one\n' }));
+    // Marks v1's spec of the unchanged file, so the render shows whose spec it used.
+    const marked = Handlebars.precompile('{{name}} from v1\n', { ...COMPILE_OPTIONS }) as unknown as string;
+    v1.compiled!.set(compileKey('{{name}} same\n'), marked);
+    const v2 = await store.attach(await makeTemplate(MANIFEST.replace('1.0.0', '2.0.0'), { 'same.hbs': '{{name}} same\n', 'changed.hbs': '{{name}} two\n' }));
+    const tree = renderTemplate(v2, { answers: { name: 'x' }, targetName: 't' });
+    expect(text(tree.get('same')?.bytes)).toBe('x from v1\n');
+    expect(text(tree.get('changed')?.bytes)).toBe('x two\n');
+    await store.flush();
+    // v2's cache file holds both specs: the next run that loads only v2 compiles nothing.
+    const written = JSON.parse(text(await fs.readFile(`${USER}/${v2.digest}.json`))) as Record<string, string>;
+    expect(written[compileKey('{{name}} same\n')]).toBe(marked);
+    expect(Object.keys(written)).toHaveLength(2);
+  });
+
   it('keys specs as caches written by earlier versions did, so they still hit', () => {
     for (const source of ['{{name}}\n', 'é ✓ 😀 {{#if x}}\u2028{{/if}}', '']) {
       const earlier = createHash('sha256').update(`${Handlebars.VERSION}\0${JSON.stringify(COMPILE_OPTIONS)}\0`).update(source).digest('hex').slice(0, 40);
