@@ -1,5 +1,7 @@
 import type { ChalkInstance } from 'chalk';
+import { fileURLToPath } from 'node:url';
 import { ExitCode, PlatformError, formatLocation } from '../core/errors.js';
+import { readableFrames } from './stack-frames.js';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -89,7 +91,9 @@ export function errorRecord(error: PlatformError): ErrorRecord {
 function toRecord(error: unknown, version: string): ErrorRecord {
   if (error instanceof PlatformError) return errorRecord(error);
   const message = error instanceof Error ? error.message : String(error);
-  const debug = process.env.PLATFORM_DEBUG && error instanceof Error && error.stack ? error.stack.split('\n').slice(1, 8) : [];
+  // The stack's frames only: the message before them may span lines of its own.
+  const frames = process.env.PLATFORM_DEBUG && error instanceof Error && error.stack ? error.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 7) : [];
+  const debug = frames.length > 0 ? readableFrames(frames, fileURLToPath(import.meta.url)) : [];
   return {
     code: 'internal',
     message: `Unexpected error: ${message}`,
