@@ -4,7 +4,9 @@
 // Start-up, create and upgrade timings of the built CLI on the shared "svc" workload
 // (../shared/bench/gen-workload.mjs: 40 and 400 files), each the median of several runs after
 // a warm-up, every figure a ratio to a floor measured in the same run (timings on shared
-// machines are noisy: compare ratios, not milliseconds). Peak memory from GNU time.
+// machines are noisy: compare ratios, not milliseconds); the scenarios of a group (start-up;
+// the floors, hygen and create of one size) run in rounds, one run of each in turn. Peak memory
+// from GNU time.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -65,11 +67,24 @@ const median = (xs) => {
 
 /** Warm-up, then RUNS timed runs; `before` resets state outside the timing. */
 function measure(name, cmd, args, options = {}) {
-  once(cmd, args, options);
-  const runs = Array.from({ length: RUNS }, () => once(cmd, args, options));
-  const result = { name, ms: median(runs.map((r) => r.ms)), cpu: median(runs.map((r) => r.cpu)), mb: Math.max(...runs.map((r) => r.mb)) };
-  log(`  ${name.padEnd(44)} ${result.ms.toFixed(0).padStart(6)} ms ${Number.isNaN(result.cpu) ? '' : `${result.cpu.toFixed(0).padStart(6)} ms CPU`} ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB`}`);
-  return result;
+  return measureRounds([{ name, cmd, args, options }])[0];
+}
+
+/**
+ * Scenarios compared with each other, run in rounds: a warm-up of each, then RUNS rounds of one
+ * run each, in turn. A shared machine's load drifts over seconds; measured one block after
+ * another, a ratio also measured that drift (one scenario's block in a busy spell, the other's
+ * in a quiet one), in rounds both see the same spells.
+ */
+function measureRounds(scenarios) {
+  for (const { cmd, args, options = {} } of scenarios) once(cmd, args, options);
+  const runs = scenarios.map(() => []);
+  for (let round = 0; round < RUNS; round++) scenarios.forEach(({ cmd, args, options = {} }, i) => runs[i].push(once(cmd, args, options)));
+  return scenarios.map(({ name }, i) => {
+    const result = { name, ms: median(runs[i].map((r) => r.ms)), cpu: median(runs[i].map((r) => r.cpu)), mb: Math.max(...runs[i].map((r) => r.mb)) };
+    log(`  ${name.padEnd(44)} ${result.ms.toFixed(0).padStart(6)} ms ${Number.isNaN(result.cpu) ? '' : `${result.cpu.toFixed(0).padStart(6)} ms CPU`} ${Number.isNaN(result.mb) ? '' : `${result.mb.toFixed(0).padStart(5)} MB`}`);
+    return result;
+  });
 }
 
 // ---------------------------------------------------------------- workloads
@@ -124,44 +139,59 @@ const row = (group, size, r, floor) =>
 
 log(`bench: ${RUNS} runs each after a warm-up, medians; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 log('start-up');
-const nodeFloor = measure('node -e 0', process.execPath, ['-e', '0']);
 log(`  (CPU time has a 10 ms resolution: start-up ratios are wall-clock only)`);
+const [nodeFloor, ...starts] = measureRounds([
+  { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+  { name: 'platform --version', cmd: process.execPath, args: [PLATFORM, '--version'] },
+  { name: 'platform --help', cmd: process.execPath, args: [PLATFORM, '--help'] },
+  { name: 'platform upgrade --help', cmd: process.execPath, args: [PLATFORM, 'upgrade', '--help'] },
+]);
 row('start-up', '', nodeFloor);
-row('start-up', '', measure('platform --version', process.execPath, [PLATFORM, '--version']), nodeFloor);
-row('start-up', '', measure('platform --help', process.execPath, [PLATFORM, '--help']), nodeFloor);
-row('start-up', '', measure('platform upgrade --help', process.execPath, [PLATFORM, 'upgrade', '--help']), nodeFloor);
+for (const start of starts) row('start-up', '', start, nodeFloor);
 
 for (const copies of [1, 10]) {
   const w = prepare(copies);
   log(`${w.name} (${w.files} files)`);
   const target = join(work, 'out');
   const reset = () => rmSync(target, { recursive: true, force: true });
-  const floor = measure(`handlebars floor script (${w.name})`, process.execPath, [join(REPO, 'test/bench/floor.mjs'), join(w.workload, 'hbs/template'), w.answers, target], { before: reset });
-  const copy = measure(`cp -r of the output (${w.name})`, 'cp', ['-r', join(w.workload, 'expected'), target], { before: reset });
   // hygen (the fastest peer) renders the same workload from its own format into cwd/orders-api.
   const hygenCwd = join(work, 'hygen-out');
   const hygenArgs = JSON.parse(readFileSync(join(w.workload, 'cli-args.json'), 'utf8')).dashdash;
-  const hygen = measure(`hygen 6 (${w.name})`, process.execPath, [HYGEN, 'svc', 'new', ...hygenArgs], {
-    cwd: hygenCwd,
-    before: () => {
-      rmSync(hygenCwd, { recursive: true, force: true });
-      mkdirSync(hygenCwd);
-    },
-    extraEnv: { HYGEN_TMPLS: join(w.workload, 'hygen') },
-  });
   const createArgs = [CREATE, target, '--template', w.versions, '--answers', w.answers, '--yes', '--no-install', '--no-git'];
   // Cold: the compiled-template cache is empty at every run (first use of the template; the
   // CLI's own code cache stays, as on any machine that ran it before); warm: it holds what the
   // warm-up compiled.
   const coldCache = join(work, 'cache-cold');
-  const create = measure(`create-service, cold cache (${w.name})`, process.execPath, createArgs, {
-    before: () => {
-      reset();
-      rmSync(join(coldCache, 'platform', 'compiled'), { recursive: true, force: true });
+  const [floor, copy, hygen, create, warm] = measureRounds([
+    { name: `handlebars floor script (${w.name})`, cmd: process.execPath, args: [join(REPO, 'test/bench/floor.mjs'), join(w.workload, 'hbs/template'), w.answers, target], options: { before: reset } },
+    { name: `cp -r of the output (${w.name})`, cmd: 'cp', args: ['-r', join(w.workload, 'expected'), target], options: { before: reset } },
+    {
+      name: `hygen 6 (${w.name})`,
+      cmd: process.execPath,
+      args: [HYGEN, 'svc', 'new', ...hygenArgs],
+      options: {
+        cwd: hygenCwd,
+        before: () => {
+          rmSync(hygenCwd, { recursive: true, force: true });
+          mkdirSync(hygenCwd);
+        },
+        extraEnv: { HYGEN_TMPLS: join(w.workload, 'hygen') },
+      },
     },
-    extraEnv: { XDG_CACHE_HOME: coldCache },
-  });
-  const warm = measure(`create-service, warm cache (${w.name})`, process.execPath, createArgs, { before: reset, extraEnv: { XDG_CACHE_HOME: join(work, 'cache-warm') } });
+    {
+      name: `create-service, cold cache (${w.name})`,
+      cmd: process.execPath,
+      args: createArgs,
+      options: {
+        before: () => {
+          reset();
+          rmSync(join(coldCache, 'platform', 'compiled'), { recursive: true, force: true });
+        },
+        extraEnv: { XDG_CACHE_HOME: coldCache },
+      },
+    },
+    { name: `create-service, warm cache (${w.name})`, cmd: process.execPath, args: createArgs, options: { before: reset, extraEnv: { XDG_CACHE_HOME: join(work, 'cache-warm') } } },
+  ]);
   row('create', w.name, floor);
   row('create', w.name, copy, floor);
   row('create', w.name, hygen, floor);
