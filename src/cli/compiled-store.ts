@@ -54,9 +54,10 @@ export class CompiledStore {
     return undefined;
   }
 
-  /** Writes what this run compiled into the user's cache. */
+  /** Writes what this run compiled into the user's cache; then only the newest files stay. */
   async flush(): Promise<void> {
     if (!this.dirs.user) return;
+    let wrote = false;
     for (const { template, cache } of this.attached) {
       if (Object.keys(cache.added).length === 0) continue;
       const file = posix.join(this.dirs.user, `${template.digest}.json`);
@@ -67,12 +68,41 @@ export class CompiledStore {
         const temporary = `${file}.${process.pid}.tmp`;
         await this.fs.writeFile(temporary, JSON.stringify(merged));
         await this.fs.rename(temporary, file);
+        wrote = true;
       } catch {
         // No cache this time.
       }
     }
+    if (wrote) await pruneCompiled(this.fs, this.dirs.user).catch(() => undefined);
   }
 }
+
+/**
+ * How many template versions' compiled files stay in the user's cache. Every version a machine
+ * renders leaves one (up to a few MB for a large template), and a CI runner or a fleet upgrade
+ * goes through many; one that was pruned only costs a compile the next time it is used.
+ */
+export const KEEP_COMPILED_VERSIONS = 100;
+
+/**
+ * After a run wrote to the cache: the newest KEEP_COMPILED_VERSIONS files stay (by the time they
+ * were last written), older ones go. Only regular files named as flush() names them are looked
+ * at or removed; anything else in the folder (a link, another program's file) is left alone.
+ */
+async function pruneCompiled(fs: Fs, dir: string): Promise<void> {
+  const files: Array<{ path: string; mtime: number }> = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (!COMPILED_FILE.test(entry.name) || !entry.isFile()) continue;
+    const path = posix.join(dir, entry.name);
+    const stat = await fs.lstat(path).catch(() => undefined);
+    if (stat?.isFile()) files.push({ path, mtime: stat.mtimeMs ?? 0 });
+  }
+  files.sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of files.slice(KEEP_COMPILED_VERSIONS)) await fs.rm(path, { force: true }).catch(() => undefined);
+}
+
+/** `<template digest>.json`, as flush() writes them. */
+const COMPILED_FILE = /^[0-9a-f]{64}\.json$/;
 
 /** $XDG_CACHE_HOME/platform/compiled, else ~/.cache/platform/compiled; none if no home. */
 export function userCacheDir(env: NodeJS.ProcessEnv): string | undefined {

@@ -13,6 +13,8 @@ export interface FileStat {
   isCharacterDevice?(): boolean;
   mode: number;
   size: number;
+  /** Last modification, ms since the epoch (node:fs and memfs set it; only ever compared). */
+  mtimeMs?: number;
 }
 
 export interface DirEntry {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { COMPILE_OPTIONS, compileKey } from '../../src/render/handlebars.js';
-import { CompiledStore } from '../../src/cli/compiled-store.js';
+import { CompiledStore, KEEP_COMPILED_VERSIONS } from '../../src/cli/compiled-store.js';
 import { memoryFs, text } from '../helpers/memfs.js';
 import { makeTemplate } from '../helpers/template.js';
 import { renderTemplate } from '../../src/render/render.js';
@@ -81,6 +81,44 @@ describe('the compiled-template cache on disk', () => {
     const written = JSON.parse(text(await fs.readFile(`${USER}/${v2.digest}.json`))) as Record<string, string>;
     expect(written[compileKey('{{name}} same\n')]).toBe(marked);
     expect(Object.keys(written)).toHaveLength(2);
+  });
+
+  it('keeps only the newest versions once a run wrote one, and never touches what it did not name', async () => {
+    const { fs, vol } = memoryFs();
+    vol.mkdirSync(USER, { recursive: true });
+    vol.mkdirSync('/elsewhere', { recursive: true });
+    // Older caches of other versions, one second apart (the oldest first).
+    const older = Array.from({ length: KEEP_COMPILED_VERSIONS + 5 }, (_, i) => `${USER}/${createHash('sha256').update(String(i)).digest('hex')}.json`);
+    older.forEach((path, i) => {
+      vol.writeFileSync(path, '{}');
+      vol.utimesSync(path, 1_000 + i, 1_000 + i);
+    });
+    // Not ours to remove, however old: another name, a link named like a cache (and its target), a temporary file.
+    const foreign = [`${USER}/notes.json`, `${USER}/${'a'.repeat(64)}.json.123.tmp`, '/elsewhere/kept.json'];
+    for (const path of foreign) {
+      vol.writeFileSync(path, 'x');
+      vol.utimesSync(path, 1, 1);
+    }
+    const link = `${USER}/${'b'.repeat(64)}.json`;
+    vol.symlinkSync('/elsewhere/kept.json', link);
+
+    // A warm run writes nothing and removes nothing.
+    const warm = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    await warm.attach(await template({ 'a.hbs': '{{name}}\n' }));
+    await warm.flush();
+    expect(vol.readdirSync(USER)).toHaveLength(older.length + 3);
+
+    const store = new CompiledStore(fs, { shipped: '/dist/compiled', user: USER });
+    const tpl = await store.attach(await template({ 'a.hbs': '{{name}}\n' }));
+    renderTemplate(tpl, { answers: { name: 'x' }, targetName: 't' });
+    await store.flush();
+    const left = new Set(vol.readdirSync(USER) as string[]);
+    // The one just written and the newest of the others, KEEP_COMPILED_VERSIONS in all.
+    expect(left.has(`${tpl.digest}.json`)).toBe(true);
+    const kept = older.filter((path) => left.has(path.slice(USER.length + 1)));
+    expect(kept).toEqual(older.slice(older.length - (KEEP_COMPILED_VERSIONS - 1)));
+    for (const path of foreign) expect(vol.existsSync(path)).toBe(true);
+    expect(vol.lstatSync(link).isSymbolicLink()).toBe(true);
   });
 
   it('keys specs as caches written by earlier versions did, so they still hit', () => {
