@@ -482,12 +482,29 @@ async function installGroup(ws: Workspace, created: Created, key: string): Promi
     ['install', '--no-audit', '--no-fund'], // what create runs (src/steps/install.ts)
     ['ci', '--no-audit', '--no-fund'], // what CI runs, from the lockfile the first one wrote
   ]) {
-    const ran = await runProcess(ws.realNpm, args, { cwd: dir, env, timeoutMs: 10 * 60_000 });
+    let ran = await runProcess(ws.realNpm, args, { cwd: dir, env, timeoutMs: 10 * 60_000 });
     steps.push({ command: `npm ${args.join(' ')}`, ran });
+    if (ran.code !== 0 && registryOutOfStep(ran.output)) {
+      // Once more, asking the registry again for every package document.
+      const again = [...args, '--prefer-online'];
+      ran = await runProcess(ws.realNpm, again, { cwd: dir, env, timeoutMs: 10 * 60_000 });
+      steps.push({ command: `npm ${again.join(' ')}`, ran });
+    }
     if (ran.code !== 0) return { key, dir, leader: created.variant.id, nodeMajor: created.nodeMajor, ok: false, steps, description };
   }
   const lockfile = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as Record<string, any>;
   return { key, dir, leader: created.variant.id, nodeMajor: created.nodeMajor, ok: true, steps, lockfile, description };
+}
+
+/**
+ * npm's "No matching version found for X@V" (ETARGET) for a version another package document
+ * listed: while a release propagates, the registry's servers can briefly disagree (seen for
+ * fast-json-stringify 7.3.11 and @opentelemetry/exporter-logs-otlp-proto 0.301.2, each resolved
+ * from one document and missing from the next), and prefer-offline keeps the older one cached.
+ * One retry that revalidates every document; a version that does not exist fails both times.
+ */
+function registryOutOfStep(output: string): boolean {
+  return /\bETARGET\b|notarget No matching version found/.test(output);
 }
 
 /** The lockfile npm writes for this package.json: the group's, with the variant's name at the root. */
