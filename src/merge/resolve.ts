@@ -1,8 +1,7 @@
 import { deepEqual, mergeData, type Data } from './data.js';
 import type { StructuredFormat } from './format.js';
 import { candidates, followMoves, keep, locateBases, parseConflicts, resolveHunks, settle, sortedTheirsFirst, type Choice, type Segment } from './hunks.js';
-import { toData } from './structured.js';
-import { parseYamlDocumentsWithoutAliases } from './yaml-documents.js';
+import { yamlDataReader } from './yaml-entries.js';
 
 /**
  * git's conflicts resolved inside git's own output, when the data says how: every byte outside
@@ -11,7 +10,9 @@ import { parseYamlDocumentsWithoutAliases } from './yaml-documents.js';
  * conflicts too, a side does not parse, or no combination of block resolutions checks out: then why.
  */
 export function resolveLineConflicts(format: StructuredFormat, base: string, ours: string, theirs: string, lineMerge: string): { text: string; conflicts: number } | { reason: string } {
-  const read = memoised(format === 'json' ? readJson : readYaml);
+  // YAML entry by entry, an entry seen in an earlier text not parsed again; anchors and aliases
+  // are refused, so an alias bomb in any side is never expanded (such files merge by lines).
+  const read = memoised(format === 'json' ? readJson : yamlDataReader());
   const sides = [read(base), read(ours), read(theirs)];
   if (sides.some((s) => s === undefined)) return { reason: `a side is not valid ${format.toUpperCase()}${format === 'yaml' ? ' (a duplicate key?) or holds aliases' : ''}` };
   const [b, o, t] = sides as [Data[], Data[], Data[]];
@@ -87,11 +88,6 @@ function readJson(text: string): Data[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-function readYaml(text: string): Data[] | undefined {
-  // An alias bomb in any side is never expanded: such files merge by lines.
-  return parseYamlDocumentsWithoutAliases(text)?.map(toData);
 }
 
 /**

@@ -3,11 +3,12 @@ import { diffArrays } from 'diff';
 import { deepEqual, isPlainObject, itemKey, mergeData, type Data, type Path } from './data.js';
 import type { ConflictLabels } from './conflict.js';
 import { splitLines } from './lines.js';
-import { parseYamlDocuments } from './yaml-documents.js';
+import { parseYamlDocuments, toData } from './yaml-documents.js';
 
 import type { StructuredFormat } from './format.js';
 
 export { formatOf, type StructuredFormat } from './format.js';
+export { toData } from './yaml-documents.js';
 
 export type StructuredResult =
   | { kind: 'merged'; text: string }
@@ -170,11 +171,6 @@ export function keyLineComments(text: string): { printed: string; restore: (prin
       return result;
     },
   };
-}
-
-/** Alias-free documents only (checked above); 0 makes any alias that slipped through an error, never an expansion. */
-export function toData(doc: Document): Data {
-  return (doc.toJS({ maxAliasCount: 0 }) ?? null) as Data;
 }
 
 export function hasAliases(doc: Document): boolean {

@@ -1,4 +1,5 @@
 import { isAlias, isMap, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
+import type { Data } from './data.js';
 
 /**
  * yaml's options for every parse here. uniqueKeys off: yaml's own check compares each key with
@@ -50,4 +51,9 @@ function scan(doc: Document, aliases: boolean): boolean {
     return undefined;
   });
   return found;
+}
+
+/** Alias-free documents only (checked before); 0 makes any alias that slipped through an error, never an expansion. */
+export function toData(doc: Document): Data {
+  return (doc.toJS({ maxAliasCount: 0 }) ?? null) as Data;
 }
