@@ -75,9 +75,10 @@ function readEntries(text: string, memory: Memory): Data[] | undefined | typeof 
   const at = [0];
   for (const line of lines) at.push(at[at.length - 1]! + line.length);
   const doc: Lines = { text, lines, at };
-  let entries = level(doc, 0, lines.length, 0, 0, memory);
+  // Nothing seen yet (the first text of a merge): no split is worth trying.
+  let entries = memory.seen.size === 0 ? UNSEEN : level(doc, 0, lines.length, 0, 0, memory);
   if (entries === UNSEEN) {
-    // Nothing seen yet (the first text of a merge): one parse of the whole text, remembered.
+    // One parse of the whole text, every entry in it remembered.
     const docs = memory.parse(text);
     if (docs === undefined) return undefined;
     entries = docs.length === 1 ? learn(doc, 0, lines.length, 0, 0, docs[0]!, memory) : WHOLE;
