@@ -39,10 +39,11 @@ function withChecksum(fn) {
  * `sha256` by the build) with a code cache kept per `name` (the command), script, Node version
  * and architecture. Returns its exports and saveCache(), which writes the cache after the run
  * when there was none or V8 refused it. A cache that cannot be read or written only makes the run
- * slower. `eager`: the cache holds the whole program, not only what the saving run used (see
- * saveCache).
+ * slower. A cache holds the functions compiled when it is made, so only what the saving run ran;
+ * `train` names an export that runs the program's other common paths first (merge-file: YAML,
+ * JSON and text merges), and saveCache() then returns a promise.
  */
-function runScript(file, sha256, name, { eager = false } = {}) {
+function runScript(file, sha256, name, { train } = {}) {
   const source = readFileSync(file, 'utf8');
   const dir = cacheDir(process.env);
   // .v8c: V8's data with V8's checksum (older .bin files carried a sha256 of ours; never read).
@@ -58,10 +59,9 @@ function runScript(file, sha256, name, { eager = false } = {}) {
   const script = withChecksum(() => new vm.Script(source, { filename: file, cachedData }));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  const saveCache = () => {
-    if (!cacheFile || (cachedData && !script.cachedDataRejected)) return;
+  const write = () => {
     try {
-      const data = withChecksum(() => (eager ? compileWhole(source, file) : script).createCachedData());
+      const data = withChecksum(() => script.createCachedData());
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temporary, data, { mode: 0o600 });
@@ -70,6 +70,14 @@ function runScript(file, sha256, name, { eager = false } = {}) {
     } catch {
       // No cache this time.
     }
+  };
+  const saveCache = () => {
+    if (!cacheFile || (cachedData && !script.cachedDataRejected)) return undefined;
+    if (!train) return write();
+    // A training that fails leaves a cache of what did compile: still this script's, only smaller.
+    return Promise.resolve()
+      .then(() => module.exports[train]())
+      .then(write, write);
   };
   return { exports: module.exports, saveCache };
 }
@@ -106,24 +114,6 @@ function prune(dir, name) {
     } catch {
       // Gone already.
     }
-  }
-}
-
-/**
- * A cache holds only the functions compiled by the run that saved it. For a small program whose
- * runs take different paths (merge-file: text, JSON, YAML), the cache is made from a second,
- * whole compilation of the script after the run, so no later run compiles what this one skipped.
- * V8 would hand back this process's compilation of the same source (lazy) from its in-memory
- * cache, hence --no-compilation-cache for that one compile.
- */
-function compileWhole(source, file) {
-  setFlagsFromString('--no-lazy');
-  setFlagsFromString('--no-compilation-cache');
-  try {
-    return new vm.Script(source, { filename: file });
-  } finally {
-    setFlagsFromString('--compilation-cache');
-    setFlagsFromString('--lazy');
   }
 }
 

@@ -70,7 +70,7 @@ function launch(bin, entry) {
     let small;
     try {
       small = entry.endsWith('.cjs')
-        ? require('./code-cache.js').runScript(join(root, 'dist/bundle', entry), readJson(`dist/bundle/${entry.replace(/\.cjs$/, '.json')}`).sha256, `${bin}-${process.argv[2]}`, { eager: true })
+        ? require('./code-cache.js').runScript(join(root, 'dist/bundle', entry), readJson(`dist/bundle/${entry.replace(/\.cjs$/, '.json')}`).sha256, `${bin}-${process.argv[2]}`, { train: 'trainCodeCache' })
         : undefined;
     } catch {
       launch(bin);
@@ -84,10 +84,13 @@ function launch(bin, entry) {
           if (status === undefined) return launch(bin);
           process.exitCode = status;
           // merge-file's status counts conflicts (a merge that did its job); 255 is an error.
-          if (status < 128) small?.saveCache();
+          // Making a cache (the first run of a build) trains it first: wait for that.
+          const saving = status < 128 ? small?.saveCache() : undefined;
           // Its output is out (written synchronously): exit now rather than give V8's pending
           // housekeeping a turn first (a scavenge after a YAML parse, ~1 ms of a merge driver).
-          if (program.exitAtOnce?.()) process.exit();
+          const exit = () => program.exitAtOnce?.() && process.exit();
+          if (saving) saving.then(exit);
+          else exit();
         },
         () => launch(bin),
       );

@@ -119,8 +119,9 @@ describe('the V8 code cache of the CLI', () => {
     const rewritten = inode(files[0]!);
     expect(await cli('platform', args, { cwd, env: { XDG_CACHE_HOME: cache } })).toMatchObject({ code: 0, stdout: first.stdout, stderr: '' });
     expect(inode(files[0]!)).toBe(rewritten);
-    // A cache written again by a text merge still holds the YAML parser (the whole program), so a
-    // YAML merge after it compiles nothing: about the size a YAML merge writes, not a fraction.
+    // A cache written again by a text merge still holds the YAML parser (the cache is trained on
+    // YAML, JSON and text merges before it is saved), so a YAML merge after it compiles next to
+    // nothing: about the size a YAML merge writes, not a fraction.
     writeFileSync(files[0]!, Buffer.from('not a cache'));
     for (const side of ['ours.txt', 'base.txt', 'theirs.txt']) writeFileSync(join(cwd, side), 'text\n');
     expect(await cli('platform', ['merge-file', '-p', 'ours.txt', 'base.txt', 'theirs.txt'], { cwd, env: { XDG_CACHE_HOME: cache } })).toMatchObject({ code: 0, stdout: 'text\n' });

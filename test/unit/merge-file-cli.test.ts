@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/merge-file-entry.js';
+import { main, trainCodeCache } from '../../src/cli/merge-file-entry.js';
 
 let dir: string;
 beforeEach(() => {
@@ -115,5 +115,19 @@ describe('what the merge-file entry loads', () => {
     visitAll(entry);
     const packages = new Set([...all].flatMap((path) => Object.keys(outputs[path]!.inputs)).map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1]).filter(Boolean));
     expect([...packages].sort()).toEqual(['diff', 'yaml']);
+  });
+});
+
+describe('the merges that train its code cache', () => {
+  it('take the paths real merges take: YAML and JSON settled by structure where lines conflict, clean ones by lines, text', async () => {
+    // bin/code-cache.js saves the cache after these ran: a sample that stopped reaching the
+    // structure path would leave it to compile on every merge that needs it.
+    expect(await trainCodeCache()).toEqual([
+      { path: 'ci.yml', method: 'structure', conflicts: 0 },
+      { path: 'ci.yml', method: 'text', conflicts: 0 },
+      { path: 'package.json', method: 'text', conflicts: 0 },
+      { path: 'package.json', method: 'structure', conflicts: 0 },
+      { path: 'notes.txt', method: 'text', conflicts: 1 },
+    ]);
   });
 });
