@@ -16,7 +16,7 @@ export { gitTextMerger } from '../merge/git-merge-file.js';
 const workflow = (jobs: string) => `name: ci\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4 # v4\n      - name: test\n        run: npm test\n${jobs}`;
 const manifest = (version: string, test: string) => `{\n  "name": "a",\n  "version": "${version}",\n  "scripts": {\n    "test": "${test}"\n  }\n}\n`;
 /** The merges a driver meets most: YAML and JSON whose lines merge cleanly or conflict where the data does not, and text. */
-const TRAINING: Array<[path: string, base: string, ours: string, theirs: string]> = [
+const training = (): Array<[path: string, base: string, ours: string, theirs: string]> => [
   ['ci.yml', workflow(''), workflow('  e2e:\n    runs-on: ubuntu-latest\n'), workflow('  lint:\n    runs-on: ubuntu-latest\n')],
   ['ci.yml', workflow(''), workflow('').replace('ubuntu-latest', 'ubuntu-24.04'), workflow('  lint:\n    runs-on: ubuntu-latest\n')],
   ['package.json', manifest('1.0.0', 'vitest'), manifest('1.1.0', 'vitest'), manifest('1.0.0', 'vitest run')],
@@ -25,7 +25,7 @@ const TRAINING: Array<[path: string, base: string, ours: string, theirs: string]
 ];
 
 /**
- * Runs the merges in TRAINING once, in this process, before bin/code-cache.js saves the code
+ * Runs the merges of training() once, in this process, before bin/code-cache.js saves the code
  * cache: the cache then holds what each kind of merge runs, not only what the run that saved it
  * ran (a first merge of text would leave YAML to compile on every later run). Lines merge by
  * diff3 here, so no git and no file is touched. Rarer paths (both sides changed the same value)
@@ -36,7 +36,7 @@ export async function trainCodeCache(): Promise<Array<{ path: string; method: st
   const { diff3Merger } = await import('../merge/text.js');
   const bytes = (text: string) => new TextEncoder().encode(text);
   const done = [];
-  for (const [path, base, ours, theirs] of TRAINING) {
+  for (const [path, base, ours, theirs] of training()) {
     const result = await mergeFile({ path, base: bytes(base), ours: bytes(ours), theirs: bytes(theirs), labels: { ours: 'ours', base: 'base', theirs: 'theirs' }, textMerger: diff3Merger });
     done.push({ path, method: result.method, conflicts: result.conflicts });
   }

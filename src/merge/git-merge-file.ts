@@ -1,7 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { MergeLabels, TextMerger } from './text.js';
 
 /** Our diff3, only when git is not installed (it loads the diff library). */
@@ -31,18 +28,13 @@ export async function gitTextMerger(onDisk?: OnDisk): Promise<TextMerger> {
       missing = true;
       return await diff3Merge(base, ours, theirs, labels);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'platform-merge-'));
-    try {
-      writeFileSync(join(dir, 'base'), base);
-      writeFileSync(join(dir, 'ours'), ours);
-      writeFileSync(join(dir, 'theirs'), theirs);
-      const result = gitMergeFile(join(dir, 'ours'), join(dir, 'base'), join(dir, 'theirs'), labels);
-      if (result) return result;
-      missing = true;
-      return await diff3Merge(base, ours, theirs, labels);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Other texts (an upgrade's, or a side rewritten to the local line endings) are copied to a
+    // temporary folder for git (loaded only then: a merge driver never needs node:os).
+    const { withTemporaryFiles } = await import('./temporary-files.js');
+    const result = withTemporaryFiles({ base, ours, theirs }, (paths) => gitMergeFile(paths.ours, paths.base, paths.theirs, labels));
+    if (result) return result;
+    missing = true;
+    return await diff3Merge(base, ours, theirs, labels);
   };
 }
 

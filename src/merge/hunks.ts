@@ -212,32 +212,44 @@ export function commentsConflict(lineMerge: string): boolean {
  */
 function slides(hunk: Hunk, above: string[], below: string[], json: boolean): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const indent = (line: string) => /^[ \t]*/.exec(line)![0].length;
-  const balanced = (lines: string[], next: string | undefined): boolean => {
-    const content = lines.filter((line) => line.trim() !== '');
-    if (content.length === 0) return false;
-    if (json) {
-      let depth = 0;
-      for (const line of content) {
+  const blank = (line: string) => /^\s*$/.test(line);
+  const indent = (line: string) => {
+    let n = 0;
+    while (line.charCodeAt(n) === 32 || line.charCodeAt(n) === 9) n++;
+    return n;
+  };
+  // Whether `i` lines from above, one side's block and `j` lines from below make a balanced unit
+  // (read in place: this runs for every (i, j) of every block, so nothing is copied).
+  const balanced = (side: string[], i: number, j: number, next: string | undefined): boolean => {
+    const count = i + side.length + j;
+    const lineAt = (k: number): string => (k < i ? above[above.length - i + k]! : k < i + side.length ? side[k - i]! : below[k - i - side.length]!);
+    let first = -1;
+    let depth = 0;
+    for (let k = 0; k < count; k++) {
+      const line = lineAt(k);
+      if (blank(line)) continue;
+      if (json) {
         for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
           if (ch === '{' || ch === '[') depth++;
           else if (ch === '}' || ch === ']') depth--;
         }
-      }
-      // Net zero: a whole item, or one rotated (`},` `{ …` with its `}` below, as git splits them).
-      return depth === 0;
+      } else if (first < 0) first = indent(line);
+      else if (indent(line) < first) return false;
+      if (first < 0 && json) first = 0;
     }
-    const first = indent(content[0]!);
-    return content.every((line) => indent(line) >= first) && (next === undefined || indent(next) <= first);
+    if (first < 0) return false;
+    // JSON: net zero, a whole item, or one rotated (`},` `{ …` with its `}` below, as git splits them).
+    if (json) return depth === 0;
+    return next === undefined || indent(next) <= first;
   };
   for (let i = 0; i <= Math.min(4, above.length); i++) {
     for (let j = 0; j <= Math.min(8, below.length); j++) {
       // Blank lines after an entry belong to it: stop only before a line with content.
-      if ((i === 0 && j === 0) || (below[j] !== undefined && below[j]!.trim() === '')) continue;
-      const up = above.slice(above.length - i);
-      const down = below.slice(0, j);
-      const next = below.slice(j).find((line) => line.trim() !== '');
-      if (balanced([...up, ...hunk.ours, ...down], next) && balanced([...up, ...hunk.theirs, ...down], next)) out.push([i, j]);
+      if ((i === 0 && j === 0) || (below[j] !== undefined && blank(below[j]!))) continue;
+      let n = j;
+      while (n < below.length && blank(below[n]!)) n++;
+      const next = below[n];
+      if (balanced(hunk.ours, i, j, next) && balanced(hunk.theirs, i, j, next)) out.push([i, j]);
       if (out.length >= 4) return out;
     }
   }
