@@ -283,6 +283,7 @@ Examples:
     .option('-L, --label <label>', 'labels for conflict markers: current, base, other (repeatable)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--path <path>', 'the file\'s path in the repository, to choose the format (git\'s %P)')
     .option('--marker-size <n>', 'conflict marker size (git\'s %L; only 7 is supported)')
+    .option('--line-merge <source>', '-: git merge-file -p\'s output, then its exit status on a line of its own, on stdin (the merge driver\'s shell line)')
     .action(
       action(outcome, async (files: string[], options: Omit<MergeFileOptions, 'label'> & { label?: string[] }) => {
         const { runMergeFile } = await import('./merge-file.js');

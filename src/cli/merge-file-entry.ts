@@ -11,7 +11,6 @@ import { runMergeFile, type MergeFileOptions } from './merge-file.js';
 import { mergeFile } from '../merge/merge-file.js';
 
 export { mergeFile };
-export { gitTextMerger } from '../merge/git-merge-file.js';
 
 const workflow = (jobs: string) => `name: ci\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4 # v4\n      - name: test\n        run: npm test\n${jobs}`;
 const manifest = (version: string, test: string) => `{\n  "name": "a",\n  "version": "${version}",\n  "scripts": {\n    "test": "${test}"\n  }\n}\n`;
@@ -43,16 +42,23 @@ export async function trainCodeCache(): Promise<Array<{ path: string; method: st
   return done;
 }
 
+/** Where main() writes, and (for --line-merge -; default: file descriptor 0) what it reads. */
+interface Streams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  readStdin?: (limit: number) => Uint8Array | undefined;
+}
+
 /**
  * Runs `platform merge-file ARGS` and returns the exit status: the number of conflicts (at most
  * 127), 255 on error. undefined: --help or an option this parser does not know, which the full
  * CLI answers exactly as before.
  */
-export async function main(args: string[], streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = syncStreams, cwd = process.cwd()): Promise<number | undefined> {
+export async function main(args: string[], streams: Streams = syncStreams, cwd = process.cwd()): Promise<number | undefined> {
   try {
     const parsed = parseArgs(args);
     if (parsed === 'delegate') return undefined;
-    return await runMergeFile(parsed.files, parsed.options, { cwd, stdout: streams.stdout as never, stderr: streams.stderr as never });
+    return await runMergeFile(parsed.files, parsed.options, { cwd, stdout: streams.stdout as never, stderr: streams.stderr as never, readStdin: streams.readStdin });
   } catch (error) {
     if (error instanceof PlatformError) {
       streams.stderr.write(`error ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
@@ -107,6 +113,7 @@ function parseArgs(args: string[]): { files: string[]; options: MergeFileOptions
     '--format': (v) => (options.format = v as MergeFileOptions['format']),
     '--path': (v) => (options.path = v),
     '--marker-size': (v) => (options.markerSize = v),
+    '--line-merge': (v) => (options.lineMerge = v),
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;

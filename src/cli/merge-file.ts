@@ -1,14 +1,19 @@
 // Synchronous reads: one short-lived process per file (a merge driver), and node:fs is loaded
 // with Node itself where node:fs/promises is not.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
 import { formatOf, type StructuredFormat } from '../merge/format.js';
+import { lineMergeGiven, parseLineMergeInput } from '../merge/line-merge-input.js';
+import type { TextMerger } from '../merge/text.js';
 import type { CliContext } from './context.js';
 
 /** All merge-file takes from the outside world: it runs as a git merge driver, once per file. */
-export type MergeFileContext = Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>;
+export type MergeFileContext = Pick<CliContext, 'cwd' | 'stdout' | 'stderr'> & {
+  /** stdin's bytes, undefined past `limit` or when it cannot be read; default: file descriptor 0. */
+  readStdin?: (limit: number) => Uint8Array | undefined;
+};
 
 export interface MergeFileOptions {
   format: 'auto' | StructuredFormat | 'text';
@@ -17,6 +22,8 @@ export interface MergeFileOptions {
   /** The file's path in the repository (git's %P), when the files are temporary copies. */
   path?: string;
   markerSize?: string;
+  /** `-`: git merge-file -p's output and exit status on stdin (the merge driver's shell line). */
+  lineMerge?: string;
 }
 
 /**
@@ -49,6 +56,11 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
       hint: 'Leave conflict-marker-size at its default (7) for the files this driver merges.',
     });
   }
+  if (options.lineMerge !== undefined && options.lineMerge !== '-') {
+    throw new UsageError('merge-file-usage', `--line-merge ${options.lineMerge}: only - (stdin) is supported.`, {
+      hint: 'Pipe git merge-file -p CURRENT BASE OTHER and then its exit status on a line of its own into --line-merge -, or leave the option out.',
+    });
+  }
   const [current, base, other] = files.map((f) => resolve(ctx.cwd, f)) as [string, string, string];
   // Regular files only: a FIFO or a device would block the read (and a merge driver) forever.
   const special = [current, base, other].filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile() === false);
@@ -79,24 +91,55 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
       hint: 'auto (the default) decides from the file name, or from --path.',
     });
   }
-  const { gitTextMerger } = await import('../merge/git-merge-file.js');
   const decoder = new TextDecoder();
   const onDisk = {
     ours: { path: current, text: decoder.decode(ours!) },
     base: { path: base, text: decoder.decode(ancestor!) },
     theirs: { path: other, text: decoder.decode(theirs!) },
   };
-  const result = await mergeFile({
-    path: name,
-    base: ancestor!,
-    ours: ours!,
-    theirs: theirs!,
-    labels,
-    textMerger: await gitTextMerger(onDisk),
-    format,
-  });
+  const gitMerger = async () => (await import('../merge/git-merge-file.js')).gitTextMerger(onDisk);
+  let textMerger: TextMerger;
+  if (options.lineMerge === undefined) textMerger = await gitMerger();
+  else {
+    // git's output is at most the three files and its markers; past that, stdin is not git's.
+    const limit = 2 * (ours!.length + ancestor!.length + theirs!.length) + 1024 * 1024;
+    const bytes = (ctx.readStdin ?? readStdin)(limit);
+    const given = bytes ? parseLineMergeInput(bytes) : { unusable: `it could not be read, or is larger than ${limit} bytes` };
+    const sides = { base: onDisk.base.text, ours: onDisk.ours.text, theirs: onDisk.theirs.text };
+    textMerger = lineMergeGiven(given, sides, labels, async (unusable) => {
+      if (unusable) ctx.stderr.write(`warning: ${name}: the line merge on stdin (--line-merge -) is unusable: ${unusable}; running git merge-file here instead\n`);
+      return gitMerger();
+    });
+  }
+  const result = await mergeFile({ path: name, base: ancestor!, ours: ours!, theirs: theirs!, labels, textMerger, format });
   if (result.warning) ctx.stderr.write(`warning: ${name}: ${result.warning}\n`);
   if (options.stdout) ctx.stdout.write(Buffer.from(result.bytes));
   else writeFileSync(current, result.bytes);
   return Math.min(result.conflicts, 127);
+}
+
+/** Up to `limit` bytes of file descriptor 0, read to its end; undefined past that or on an error (a non-blocking descriptor, none open). */
+function readStdin(limit: number): Uint8Array | undefined {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const chunk = new Uint8Array(64 * 1024);
+      const n = readSync(0, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > limit) return undefined;
+      chunks.push(chunk.subarray(0, n));
+    }
+  } catch {
+    return undefined;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }

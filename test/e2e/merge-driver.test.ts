@@ -99,6 +99,45 @@ describe('platform merge-file', () => {
     expect((await cli('platform', ['merge-file', '-p', '--format', 'yaml', 'c', 'b', 'o'], { cwd: dir })).code).toBe(0);
   });
 
+  it('--line-merge -: git\'s output and status piped in are the line merge; a stdin that is not (closed, garbage) only costs a warning', async () => {
+    const dir = tempDir('merge-file-');
+    writeFileSync(join(dir, 'base.yaml'), WORKFLOW);
+    writeFileSync(join(dir, 'current.yaml'), BRANCH_A);
+    writeFileSync(join(dir, 'other.yaml'), BRANCH_B);
+    const labels = ['-L', 'ours', '-L', 'base', '-L', 'theirs'];
+    const files = ['current.yaml', 'base.yaml', 'other.yaml'];
+    const git = spawnSync('git', ['merge-file', '-p', ...labels, ...files], { cwd: dir, encoding: 'utf8' });
+    const expected = await cli('platform', ['merge-file', '-p', ...labels, ...files], { cwd: dir });
+    expect(expected.code, expected.stderr).toBe(0);
+    const piped = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin: `${git.stdout}\n${git.status}\n` });
+    expect(piped).toMatchObject({ code: 0, stdout: expected.stdout, stderr: '' });
+    for (const stdin of ['closed', 'not git output'] as const) {
+      const fallback = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin });
+      expect(fallback).toMatchObject({ code: 0, stdout: expected.stdout });
+      expect(fallback.stderr).toMatch(/^warning: current\.yaml: the line merge on stdin \(--line-merge -\) is unusable: .*; running git merge-file here instead\n$/);
+    }
+  });
+
+  it('--line-merge - loads no node:child_process when git\'s merge is given (the driver\'s run does not wait for it)', async () => {
+    const dir = tempDir('merge-file-');
+    writeFileSync(join(dir, 'base.yaml'), WORKFLOW);
+    writeFileSync(join(dir, 'current.yaml'), BRANCH_A);
+    writeFileSync(join(dir, 'other.yaml'), BRANCH_B);
+    const labels = ['-L', 'ours', '-L', 'base', '-L', 'theirs'];
+    const files = ['current.yaml', 'base.yaml', 'other.yaml'];
+    const git = spawnSync('git', ['merge-file', '-p', ...labels, ...files], { cwd: dir, encoding: 'utf8' });
+    // Preloaded: at exit, print which of Node's own modules were loaded.
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',')}\\n`));\n");
+    const run = (extra: string[], stdin?: string) => cli('platform', ['merge-file', '-p', ...extra, ...labels, ...files], { cwd: dir, stdin, env: { NODE_OPTIONS: `--require ${probe}` } });
+    const given = await run(['--line-merge', '-'], `${git.stdout}\n${git.status}\n`);
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stderr).toMatch(/^loaded: .*NativeModule vm/);
+    expect(given.stderr).not.toContain('NativeModule child_process');
+    // The control: run directly, merge-file spawns git itself.
+    expect((await run([])).stderr).toContain('NativeModule child_process');
+  });
+
   it('exits 255 with a clear message on error, like git', async () => {
     const dir = tempDir('merge-file-');
     const result = await cli('platform', ['merge-file', 'missing', 'also-missing', 'nope'], { cwd: dir });
@@ -141,6 +180,8 @@ describe('the git merge driver', () => {
     const install = await cli('platform', ['merge-driver', 'install'], { cwd: dir, env });
     expect(install.code, install.stderr).toBe(0);
     expect(readFileSync(join(dir, '.gitattributes'), 'utf8')).toContain('*.yml merge=platform');
+    // git's line merge runs in the driver's shell line, beside Node's start, and is piped in.
+    expect(git(dir, env, ['config', 'merge.platform.driver']).stdout).toMatch(/^\{ git merge-file -p -L ours -L base -L theirs %A %O %B 2>\/dev\/null; status=\$\?; echo; echo \$status; \} \| .* merge-file --line-merge - /);
     git(dir, env, ['add', '.gitattributes']);
     git(dir, env, ['commit', '-qm', 'merge driver']);
 

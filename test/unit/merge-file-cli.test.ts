@@ -1,6 +1,6 @@
 /** `platform merge-file` through its own small entry (the one bin/platform.js dispatches to). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,10 +20,10 @@ function files(name: string, base: string, ours: string, theirs: string): [strin
   return paths;
 }
 
-async function run(args: string[]) {
+async function run(args: string[], readStdin?: (limit: number) => Uint8Array | undefined) {
   let stdout = '';
   let stderr = '';
-  const streams = { stdout: { write: (s: string | Uint8Array) => ((stdout += typeof s === 'string' ? s : Buffer.from(s).toString()), true) }, stderr: { write: (s: string) => ((stderr += s), true) } };
+  const streams = { stdout: { write: (s: string | Uint8Array) => ((stdout += typeof s === 'string' ? s : Buffer.from(s).toString()), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, readStdin };
   const status = await main(args, streams as never, dir);
   return { status, stdout, stderr };
 }
@@ -71,6 +71,51 @@ describe('platform merge-file (its own entry)', () => {
     const [o, b] = files('x.yaml', 'a: 1\n', 'a: 2\n', 'a: 3\n');
     expect(await run([o, b, join(dir, 'nope')])).toMatchObject({ status: 255, stderr: expect.stringContaining('Cannot read') });
     expect(await run([o, b])).toMatchObject({ status: 255, stderr: expect.stringContaining('three files') });
+  });
+
+  it('takes git\'s line merge from stdin (--line-merge -, as the merge driver pipes it): the same result as running git', async () => {
+    const [o, b, t] = files('ci.yml', 'jobs:\n  build:\n    run: make\n', 'jobs:\n  build:\n    run: make\n  e2e:\n    run: e2e\n', 'jobs:\n  build:\n    run: make\n  lint:\n    run: lint\n');
+    const labels = ['-L', 'ours', '-L', 'base', '-L', 'theirs'];
+    const git = spawnSync('git', ['merge-file', '-p', ...labels, o, b, t], { encoding: 'utf8' });
+    expect(git.status, 'git conflicts on these lines').toBe(1);
+    const limits: number[] = [];
+    const given = await run(['-p', '--line-merge', '-', ...labels, o, b, t], (limit) => (limits.push(limit), Buffer.from(`${git.stdout}\n${git.status}\n`)));
+    expect(given).toEqual(await run(['-p', ...labels, o, b, t]));
+    expect(given).toMatchObject({ status: 0, stderr: '' });
+    // git's output is at most the three files and its markers: more than that is not read.
+    expect(limits).toEqual([2 * (readFileSync(o).length + readFileSync(b).length + readFileSync(t).length) + 1024 * 1024]);
+  });
+
+  it('--line-merge - given something that cannot be git\'s merge: a warning, and the merge git itself gives', async () => {
+    const [o, b, t] = files('c.yaml', 'replicas: 1\n', 'replicas: 2\n', 'replicas: 3\n');
+    const labels = ['--path', 'c.yaml', '-L', 'ours', '-L', 'base', '-L', 'theirs'];
+    const expected = await run(['-p', ...labels, o, b, t]);
+    expect(expected.status).toBe(1);
+    for (const [stdin, why] of [
+      [undefined, 'it could not be read, or is larger than'],
+      ['', 'it does not end with a line holding'],
+      // Whoever pipes into merge-file chose its arguments too: a well-formed clean merge is taken as git's.
+      ['replicas: 2\n\n0\n', undefined],
+      ['\n127\n', 'status 127 claims conflicts'],
+      ['<<<<<<< ours\nreplicas: 2\n=======\nreplicas: 3\n>>>>>>> theirs\n\n0\n', 'status 0 claims a clean merge'],
+    ] as const) {
+      const result = await run(['-p', '--line-merge', '-', ...labels, o, b, t], () => (stdin === undefined ? undefined : Buffer.from(stdin)));
+      if (why === undefined) {
+        expect(result).toMatchObject({ status: 0, stdout: 'replicas: 2\n' });
+        continue;
+      }
+      expect(result.stdout, JSON.stringify(stdin)).toBe(expected.stdout);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`warning: c.yaml: the line merge on stdin (--line-merge -) is unusable: ${why}`);
+    }
+  });
+
+  it('--line-merge with anything but - (stdin): exit 255 with what to do, nothing written', async () => {
+    const [o, b, t] = files('x.yaml', 'a: 1\n', 'a: 2\n', 'a: 3\n');
+    const result = await run(['--line-merge', join(dir, 'merged'), o, b, t], () => Buffer.from('a: 9\n\n0\n'));
+    expect(result).toMatchObject({ status: 255, stderr: expect.stringContaining('--line-merge') });
+    expect(result.stderr).toContain('hint:');
+    expect(readFileSync(o, 'utf8')).toBe('a: 2\n');
   });
 
   it('leaves --help, unknown options and bad --format values to the full CLI (same messages as before)', async () => {
