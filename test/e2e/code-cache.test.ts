@@ -1,8 +1,8 @@
 /**
  * The bins keep V8's code cache of the CLI in $XDG_CACHE_HOME/platform/v8. The cache lives on
  * disk like any input: a damaged, truncated or misplaced one must never change what a run does
- * (V8 trusts a cache it accepts, so a flipped bit could crash it). V8 checks it (its header, and
- * a checksum of the payload the bins ask it to write and verify): on each Node major we support.
+ * (V8 trusts a cache it accepts, so a flipped bit could crash it). V8 checks its header; the bins
+ * keep its payload twice and use it only when both copies agree: on each Node major we support.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { cli, nodeBinary, tempDir } from './harness.js';
 
 const cacheFiles = (home: string): string[] => {
   const dir = join(home, 'platform', 'v8');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8c')).map((f) => join(dir, f)) : [];
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8c2')).map((f) => join(dir, f)) : [];
 };
 /** A cache is written by rename: a new inode means the run refused the old file and wrote another. */
 const inode = (file: string): number => statSync(file).ino;
@@ -35,15 +35,15 @@ describe('the V8 code cache of the CLI', () => {
     mkdirSync(dir, { recursive: true });
     // Caches of earlier builds of the CLI (other hashes), oldest first.
     const old = ['0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004'].map((hash, i) => {
-      const file = join(dir, `platform-templates-${hash}-v20.20.2-x64.v8c`);
+      const file = join(dir, `platform-templates-${hash}-v20.20.2-x64.v8c2`);
       writeFileSync(file, 'old');
       utimesSync(file, 1_000_000 + i, 1_000_000 + i);
       return file;
     });
-    const legacy = join(dir, 'platform-templates-0000000000000009-v20.20.2-x64.bin');
-    const otherCommand = join(dir, 'platform-upgrade-0000000000000001-v20.20.2-x64.v8c');
+    const legacy = ['bin', 'v8c'].map((format) => join(dir, `platform-templates-0000000000000009-v20.20.2-x64.${format}`));
+    const otherCommand = join(dir, 'platform-upgrade-0000000000000001-v20.20.2-x64.v8c2');
     const unrelated = join(dir, 'notes.txt');
-    for (const file of [legacy, otherCommand, unrelated]) writeFileSync(file, 'x');
+    for (const file of [...legacy, otherCommand, unrelated]) writeFileSync(file, 'x');
     const r = await cli('platform', ['templates', '--json'], { cwd: tempDir(), env: { XDG_CACHE_HOME: cache } });
     expect(r.code, r.stderr).toBe(0);
     const left = readdirSync(dir).sort();
@@ -51,7 +51,7 @@ describe('the V8 code cache of the CLI', () => {
     expect(left.filter((f) => f.startsWith('platform-templates-'))).toHaveLength(3);
     expect(left).toEqual(expect.arrayContaining([old[2]!, old[3]!, otherCommand, unrelated].map((f) => f.slice(dir.length + 1))));
     expect(left).not.toContain(old[0]!.slice(dir.length + 1));
-    expect(left).not.toContain(legacy.slice(dir.length + 1));
+    for (const file of legacy) expect(left).not.toContain(file.slice(dir.length + 1));
   });
 
   it.each([20, 22, 24] as const)('on Node %i, a damaged, truncated or misplaced cache is not used, and is written again', async (major) => {
@@ -68,13 +68,13 @@ describe('the V8 code cache of the CLI', () => {
     for (const side of ['ours.json', 'base.json', 'theirs.json']) writeFileSync(join(cwd, side), '{"a": 1}\n');
     expect((await cli('platform', ['merge-file', '-p', 'ours.json', 'base.json', 'theirs.json'], { cwd, env: { XDG_CACHE_HOME: cache }, node })).code).toBe(0);
     const other = readFileSync(cacheFiles(cache).find((f) => f.includes('merge-file'))!);
-    const damaged: Array<[string, Buffer]> = [['the header', good], ['the start of the payload', good], ['the middle', good], ['the end', good]].map(([where, bytes], i) => {
-      const copy = Buffer.from(bytes as Buffer);
-      const at = [8, 64, copy.length >> 1, copy.length - 2][i]!;
-      copy[at] = copy[at]! ^ 0x01;
+    const half = good.length >> 1;
+    const damaged: Array<[string, Buffer]> = [['the first copy\'s header', 8], ['the first copy\'s payload', 64], ['the second copy\'s header', half + 8], ['the second copy\'s payload', half + 64], ['the end', good.length - 2]].map(([where, at]) => {
+      const copy = Buffer.from(good);
+      copy[at as number] = copy[at as number]! ^ 0x01;
       return [`one bit flipped in ${where as string}`, copy];
     });
-    damaged.push(['truncated', good.subarray(0, good.length >> 1)], ['one byte longer', Buffer.concat([good, Buffer.from([0])])], ['empty', Buffer.alloc(0)], ['not a cache', Buffer.from('not a cache')], ["another program's", other]);
+    damaged.push(['one copy only (the earlier format)', good.subarray(0, half)], ['truncated', good.subarray(0, half + 100)], ['one byte longer', Buffer.concat([good, Buffer.from([0])])], ['empty', Buffer.alloc(0)], ['not a cache', Buffer.from('not a cache')], ["another program's", other]);
     for (const [what, bytes] of damaged) {
       writeFileSync(file, bytes);
       const before = inode(file);
