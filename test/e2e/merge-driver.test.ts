@@ -38,6 +38,19 @@ jobs:
 const BRANCH_A = WORKFLOW.replace('      - run: npm test\n', '      - run: npm test\n      - run: npm run lint\n');
 const BRANCH_B = WORKFLOW.replace('      - run: npm test\n', '      - run: npm test\n      - run: npm run typecheck\n');
 
+/** Both branches' workflows and their base, whose lines git's merge conflicts on; `framed`: git's output and status as the driver's shell line pipes them. */
+function linesConflict() {
+  const dir = tempDir('merge-file-');
+  writeFileSync(join(dir, 'base.yaml'), WORKFLOW);
+  writeFileSync(join(dir, 'current.yaml'), BRANCH_A);
+  writeFileSync(join(dir, 'other.yaml'), BRANCH_B);
+  const labels = ['-L', 'ours', '-L', 'base', '-L', 'theirs'];
+  const files = ['current.yaml', 'base.yaml', 'other.yaml'];
+  const git = spawnSync('git', ['merge-file', '-p', ...labels, ...files], { cwd: dir, encoding: 'utf8' });
+  expect(git.status).toBe(1);
+  return { dir, labels, files, framed: `${git.stdout}\n${git.status}\n` };
+}
+
 describe('platform merge-file', () => {
   it('matches git merge-file on text: output, labels and exit status', async () => {
     const dir = tempDir('merge-file-');
@@ -100,16 +113,10 @@ describe('platform merge-file', () => {
   });
 
   it('--line-merge -: git\'s output and status piped in are the line merge; a stdin that is not (closed, garbage) only costs a warning', async () => {
-    const dir = tempDir('merge-file-');
-    writeFileSync(join(dir, 'base.yaml'), WORKFLOW);
-    writeFileSync(join(dir, 'current.yaml'), BRANCH_A);
-    writeFileSync(join(dir, 'other.yaml'), BRANCH_B);
-    const labels = ['-L', 'ours', '-L', 'base', '-L', 'theirs'];
-    const files = ['current.yaml', 'base.yaml', 'other.yaml'];
-    const git = spawnSync('git', ['merge-file', '-p', ...labels, ...files], { cwd: dir, encoding: 'utf8' });
+    const { dir, labels, files, framed } = linesConflict();
     const expected = await cli('platform', ['merge-file', '-p', ...labels, ...files], { cwd: dir });
     expect(expected.code, expected.stderr).toBe(0);
-    const piped = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin: `${git.stdout}\n${git.status}\n` });
+    const piped = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin: framed });
     expect(piped).toMatchObject({ code: 0, stdout: expected.stdout, stderr: '' });
     for (const stdin of ['closed', 'not git output'] as const) {
       const fallback = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin });
@@ -119,18 +126,12 @@ describe('platform merge-file', () => {
   });
 
   it('--line-merge - loads no node:child_process when git\'s merge is given (the driver\'s run does not wait for it)', async () => {
-    const dir = tempDir('merge-file-');
-    writeFileSync(join(dir, 'base.yaml'), WORKFLOW);
-    writeFileSync(join(dir, 'current.yaml'), BRANCH_A);
-    writeFileSync(join(dir, 'other.yaml'), BRANCH_B);
-    const labels = ['-L', 'ours', '-L', 'base', '-L', 'theirs'];
-    const files = ['current.yaml', 'base.yaml', 'other.yaml'];
-    const git = spawnSync('git', ['merge-file', '-p', ...labels, ...files], { cwd: dir, encoding: 'utf8' });
+    const { dir, labels, files, framed } = linesConflict();
     // Preloaded: at exit, print which of Node's own modules were loaded.
     const probe = join(dir, 'probe.cjs');
     writeFileSync(probe, "process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',')}\\n`));\n");
     const run = (extra: string[], stdin?: string) => cli('platform', ['merge-file', '-p', ...extra, ...labels, ...files], { cwd: dir, stdin, env: { NODE_OPTIONS: `--require ${probe}` } });
-    const given = await run(['--line-merge', '-'], `${git.stdout}\n${git.status}\n`);
+    const given = await run(['--line-merge', '-'], framed);
     expect(given.code, given.stderr).toBe(0);
     expect(given.stderr).toMatch(/^loaded: .*NativeModule vm/);
     expect(given.stderr).not.toContain('NativeModule child_process');
