@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import { ExitCode, PlatformError, UsageError } from '../core/errors.js';
 import { mergeFile } from '../merge/merge-file.js';
 import { formatOf, type StructuredFormat } from '../merge/format.js';
-import { lineMergeGiven, parseLineMergeInput } from '../merge/line-merge-input.js';
+import { lineMergeGiven, lineMergeLimit, parseLineMergeInput } from '../merge/line-merge-input.js';
 import type { TextMerger } from '../merge/text.js';
 import type { CliContext } from './context.js';
 
@@ -101,8 +101,7 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
   let textMerger: TextMerger;
   if (options.lineMerge === undefined) textMerger = await gitMerger();
   else {
-    // git's output is at most the three files and its markers; past that, stdin is not git's.
-    const limit = 2 * (ours!.length + ancestor!.length + theirs!.length) + 1024 * 1024;
+    const limit = lineMergeLimit({ base: ancestor!, ours: ours!, theirs: theirs! }, labels);
     const bytes = (ctx.readStdin ?? readStdin)(limit);
     const given = bytes ? parseLineMergeInput(bytes) : { unusable: `it could not be read, or is larger than ${limit} bytes` };
     const sides = { base: onDisk.base.text, ours: onDisk.ours.text, theirs: onDisk.theirs.text };

@@ -46,6 +46,19 @@ export function parseLineMergeInput(bytes: Uint8Array): TextMergeResult | Unusab
 }
 
 /**
+ * The most bytes git's output of `sides` can take, with its status line: every line of the three
+ * files at most once, and per conflict block (at most one per base line, and one more) its four
+ * marker lines (diff3 style included) with their labels (UTF-8: 3 bytes a unit at most). Past
+ * that, stdin is not git's output.
+ */
+export function lineMergeLimit(sides: { base: Uint8Array; ours: Uint8Array; theirs: Uint8Array }, labels: MergeLabels): number {
+  let baseLines = 1;
+  for (let at = sides.base.indexOf(0x0a); at !== -1; at = sides.base.indexOf(0x0a, at + 1)) baseLines++;
+  const markers = 4 * 10 + 3 * (labels.ours.length + labels.base.length + labels.theirs.length);
+  return sides.base.length + sides.ours.length + sides.theirs.length + (baseLines + 1) * markers + 64;
+}
+
+/**
  * A TextMerger that answers the merge of exactly `sides` (with `labels`, the ones the driver gave
  * git) from `given`, and any other merge (texts rewritten to the local line endings, say), or all
  * of them when what was given is unusable, from `fallback(why)` (loaded on first use: git spawned).

@@ -118,10 +118,12 @@ describe('platform merge-file', () => {
     expect(expected.code, expected.stderr).toBe(0);
     const piped = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin: framed });
     expect(piped).toMatchObject({ code: 0, stdout: expected.stdout, stderr: '' });
-    for (const stdin of ['closed', 'not git output'] as const) {
+    // More than git could write (read no further than that), nothing, something else.
+    for (const [stdin, why] of [[`${framed}`.repeat(2000), 'it could not be read, or is larger than'], ['closed', 'it does not end'], ['not git output', 'it does not end']] as const) {
       const fallback = await cli('platform', ['merge-file', '-p', '--line-merge', '-', ...labels, ...files], { cwd: dir, stdin });
       expect(fallback).toMatchObject({ code: 0, stdout: expected.stdout });
       expect(fallback.stderr).toMatch(/^warning: current\.yaml: the line merge on stdin \(--line-merge -\) is unusable: .*; running git merge-file here instead\n$/);
+      expect(fallback.stderr).toContain(why);
     }
   });
 

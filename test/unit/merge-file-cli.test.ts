@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, trainCodeCache } from '../../src/cli/merge-file-entry.js';
+import { lineMergeLimit } from '../../src/merge/line-merge-input.js';
 
 let dir: string;
 beforeEach(() => {
@@ -83,7 +84,7 @@ describe('platform merge-file (its own entry)', () => {
     expect(given).toEqual(await run(['-p', ...labels, o, b, t]));
     expect(given).toMatchObject({ status: 0, stderr: '' });
     // git's output is at most the three files and its markers: more than that is not read.
-    expect(limits).toEqual([2 * (readFileSync(o).length + readFileSync(b).length + readFileSync(t).length) + 1024 * 1024]);
+    expect(limits).toEqual([lineMergeLimit({ base: readFileSync(b), ours: readFileSync(o), theirs: readFileSync(t) }, { ours: 'ours', base: 'base', theirs: 'theirs' })]);
   });
 
   it('--line-merge - given something that cannot be git\'s merge: a warning, and the merge git itself gives', async () => {

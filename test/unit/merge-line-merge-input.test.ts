@@ -4,7 +4,11 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { lineMergeGiven, parseLineMergeInput } from '../../src/merge/line-merge-input.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lineMergeGiven, lineMergeLimit, parseLineMergeInput } from '../../src/merge/line-merge-input.js';
 import type { TextMerger } from '../../src/merge/text.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -103,5 +107,44 @@ describe('lineMergeGiven', () => {
     const plain = '<<<<<<< \na: 2\n=======\na: 3\n>>>>>>> \n';
     expect(await lineMergeGiven({ text: plain, conflicts: 1 }, sides, bare, fallback)(sides.base, sides.ours, sides.theirs, bare)).toEqual({ text: plain, conflicts: 1 });
     expect(fallback).not.toHaveBeenCalled();
+  });
+});
+
+describe('lineMergeLimit', () => {
+  it('holds git\'s real output of the worst cases: a conflict on every other line, diff3 style, long non-ASCII labels, CRLF', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'line-merge-limit-'));
+    try {
+      const lines = (n: number, f: (i: number) => string, eol = '\n') => Array.from({ length: n }, (_, i) => f(i)).join(eol) + eol;
+      const cases = [
+        { base: lines(2000, (i) => `x${i}`), ours: lines(2000, (i) => (i % 2 ? `x${i}` : `o${i}`)), theirs: lines(2000, (i) => (i % 2 ? `x${i}` : `t${i}`)) },
+        { base: lines(2000, (i) => `x${i}`, '\r\n'), ours: lines(2000, (i) => (i % 2 ? `x${i}` : `o${i}`), '\r\n'), theirs: lines(2000, (i) => (i % 2 ? `x${i}` : `t${i}`), '\r\n') },
+        // Every line a conflict of its own would need a shared line between: empty base, both sides add.
+        { base: '', ours: lines(500, (i) => `o${i}`), theirs: lines(500, (i) => `t${i}`) },
+        { base: 'a\n', ours: '', theirs: 'b\n' },
+      ];
+      const labelSets = [
+        { ours: 'ours', base: 'base', theirs: 'theirs' },
+        { ours: 'é'.repeat(300), base: '模板'.repeat(200), theirs: '😀'.repeat(100) },
+        { ours: '', base: '', theirs: '' },
+      ];
+      for (const [c, sides] of cases.entries()) {
+        for (const labels of labelSets) {
+          for (const style of [[], ['--diff3'], ['--zdiff3']]) {
+            const paths = (['ours', 'base', 'theirs'] as const).map((side) => {
+              const path = join(dir, `${side}-${c}`);
+              writeFileSync(path, sides[side]);
+              return path;
+            });
+            const git = spawnSync('git', ['merge-file', '-p', ...style, '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, ...paths], { maxBuffer: 1 << 28 });
+            expect(git.status, String(git.error ?? git.stderr)).toBeLessThanOrEqual(127);
+            const framed = Buffer.concat([git.stdout, Buffer.from(`\n${git.status}\n`)]);
+            const bytes = (side: 'base' | 'ours' | 'theirs') => new TextEncoder().encode(sides[side]);
+            expect(framed.length, `case ${c} ${style.join('')}`).toBeLessThanOrEqual(lineMergeLimit({ base: bytes('base'), ours: bytes('ours'), theirs: bytes('theirs') }, labels));
+          }
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
