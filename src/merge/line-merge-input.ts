@@ -22,7 +22,8 @@ export interface LineMergeSides {
 
 /** What the driver's shell line writes after git's output: a newline, git's exit status, a newline. */
 const STATUS_LINE = /^(?:0|[1-9][0-9]{0,2})$/;
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte order mark git wrote stays in the text, as in the output git merge-file prints.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * git merge-file -p's output from `OUTPUT "\n" STATUS "\n"`, or why that is not what arrived: no

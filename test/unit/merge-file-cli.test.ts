@@ -87,6 +87,21 @@ describe('platform merge-file (its own entry)', () => {
     expect(limits).toEqual([lineMergeLimit({ base: readFileSync(b), ours: readFileSync(o), theirs: readFileSync(t) }, { ours: 'ours', base: 'base', theirs: 'theirs' })]);
   });
 
+  it('--line-merge -: the same bytes as running git, byte order marks and CRLF included', async () => {
+    const labels = ['--path', 'c.yaml', '-L', 'ours', '-L', 'base', '-L', 'theirs'];
+    for (const [bom, eol] of [['\ufeff', '\n'], ['\ufeff', '\r\n'], ['', '\r\n']]) {
+      const text = (lines: string[]) => bom + lines.join(eol) + eol;
+      // git merges these cleanly: its bytes are the result.
+      const [o, b, t] = files('c.yaml', text(['a: 1', 'b: 1', 'c: 1']), text(['a: 2', 'b: 1', 'c: 1']), text(['a: 1', 'b: 1', 'c: 2']));
+      const git = spawnSync('git', ['merge-file', '-p', '-L', 'ours', '-L', 'base', '-L', 'theirs', o, b, t]);
+      expect(git.status).toBe(0);
+      const given = await run(['-p', '--line-merge', '-', ...labels, o, b, t], () => Buffer.concat([git.stdout, Buffer.from(`\n${git.status}\n`)]));
+      expect(given).toEqual(await run(['-p', ...labels, o, b, t]));
+      expect(given.stdout).toBe(git.stdout.toString());
+      expect(given.stdout.startsWith(bom)).toBe(true);
+    }
+  });
+
   it('--line-merge - given something that cannot be git\'s merge: a warning, and the merge git itself gives', async () => {
     const [o, b, t] = files('c.yaml', 'replicas: 1\n', 'replicas: 2\n', 'replicas: 3\n');
     const labels = ['--path', 'c.yaml', '-L', 'ours', '-L', 'base', '-L', 'theirs'];
