@@ -91,7 +91,8 @@ async function mergeFiles(files: string[], options: MergeFileOptions, ctx: Merge
       hint: 'auto (the default) decides from the file name, or from --path.',
     });
   }
-  const decoder = new TextDecoder();
+  // As mergeFile reads them (a byte order mark kept), so git reads these very files.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const onDisk = {
     ours: { path: current, text: decoder.decode(ours!) },
     base: { path: base, text: decoder.decode(ancestor!) },

@@ -25,7 +25,10 @@ export interface FileMergeResult {
   warning?: string;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte order mark stays in the text, part of its first line as git sees it.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const BOM = '\ufeff';
+const withoutBom = (text: string): string => (text.startsWith(BOM) ? text.slice(BOM.length) : text);
 const encoder = new TextEncoder();
 
 /**
@@ -56,6 +59,11 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
     return { bytes: encoder.encode(merged.text), conflicts: 0, method: 'text' };
   }
   if (format === 'text') return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text' };
+  // A byte order mark is bytes, not data: the structural routes read and write data, and would
+  // drop it. With one, git's lines stand.
+  if ([base, ours, theirs].some((text) => text.startsWith(BOM))) {
+    return { bytes: encoder.encode(merged.text), conflicts: merged.conflicts, method: 'text', note: 'a byte order mark: merged by lines only' };
+  }
 
   // Lines conflict. First inside git's own output: its bytes everywhere but the blocks.
   const { resolveLineConflicts } = await import('./resolve.js');
@@ -99,7 +107,9 @@ export async function mergeFile(input: FileMergeInput): Promise<FileMergeResult>
  * duplicate keys (a key line after a block sequence whose parent one side removed, say), and a
  * cheaper guess let such a result through as clean (found by the property in merge-engine.test).
  */
-async function brokenByLines(format: StructuredFormat, ours: string, theirs: string, merged: string): Promise<string | undefined> {
+async function brokenByLines(format: StructuredFormat, withOurs: string, withTheirs: string, withMerged: string): Promise<string | undefined> {
+  // The data after any byte order mark (JSON.parse refuses one).
+  const [ours, theirs, merged] = [withOurs, withTheirs, withMerged].map(withoutBom) as [string, string, string];
   if (merged === ours || merged === theirs) return undefined;
   const parse = format === 'yaml' ? (await import('./yaml-documents.js')).parseYamlDocuments : undefined;
   const parses = (text: string): boolean => {

@@ -301,6 +301,29 @@ jobs:
     expect(dec(result.bytes)).toBe('one (mine)\r\ntwo\r\nthree\r\nfour\r\nfive (theirs)\r\n');
   });
 
+  it('keeps a byte order mark as git does: clean merges byte for byte (JSON too), conflicts as git\'s lines', async () => {
+    const bom = '\ufeff';
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8'); // keeps the mark
+    const json = (a: number, c: number) => `${bom}{\n  "a": ${a},\n  "b": 1,\n  "c": ${c}\n}\n`;
+    // JSON.parse refuses a mark: a clean merge is still clean, the data read after the mark.
+    const clean = await merge('package.json', json(1, 1), json(2, 1), json(1, 2));
+    expect(clean).toMatchObject({ conflicts: 0, method: 'text' });
+    expect(text(clean.bytes)).toBe(json(2, 2));
+    expect(text(clean.bytes)).toBe((await git(json(1, 1), json(2, 1), json(1, 2), labels)).text);
+    // One side drops the mark, the other edits elsewhere: git's bytes, no mark.
+    const dropped = await merge('package.json', json(1, 1), json(1, 2), json(1, 1).slice(1));
+    expect(dropped.conflicts).toBe(0);
+    expect(text(dropped.bytes)).toBe(json(1, 2).slice(1));
+    // Where lines conflict, the structural routes (which read and write data, not marks) stand
+    // aside: git's conflict, mark and all, never a result without it.
+    const yaml = (a: number, b: number) => `${bom}a: ${a}\nb: ${b}\n`;
+    const conflict = await merge('c.yaml', yaml(1, 1), yaml(2, 1), yaml(1, 2));
+    expect(conflict).toMatchObject({ method: 'text', note: 'a byte order mark: merged by lines only' });
+    expect({ text: text(conflict.bytes), conflicts: conflict.conflicts }).toEqual(await git(yaml(1, 1), yaml(2, 1), yaml(1, 2), labels));
+    // Without the mark the same YAML settles by structure.
+    expect(await merge('c.yaml', yaml(1, 1).slice(1), yaml(2, 1).slice(1), yaml(1, 2).slice(1))).toMatchObject({ conflicts: 0, method: 'structure' });
+  });
+
   it('never merges binary files: a change on both sides keeps ours and conflicts', async () => {
     const result = await mergeFile({ path: 'logo.png', base: Uint8Array.of(0, 1), ours: Uint8Array.of(0, 2), theirs: Uint8Array.of(0, 3), labels, textMerger: git });
     expect(result).toMatchObject({ conflicts: 1, method: 'binary' });
