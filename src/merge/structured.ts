@@ -22,8 +22,9 @@ export type StructuredResult =
  * byte except where the template's change lands. Returns 'unsupported' rather than guess.
  */
 export function mergeStructured(format: StructuredFormat, base: string, ours: string, theirs: string, labels: ConflictLabels = { ours: 'ours', theirs: 'theirs' }): StructuredResult {
-  const merge = (prefer: 'ours' | 'theirs'): StructuredResult =>
-    format === 'json' ? mergeJson(base, ours, theirs, prefer) : mergeYaml(base, ours, theirs, prefer);
+  const sides = format === 'yaml' ? readYamlSides(base, ours, theirs) : undefined;
+  if (sides && 'kind' in sides) return sides;
+  const merge = (prefer: 'ours' | 'theirs'): StructuredResult => (sides ? mergeYaml(sides, prefer) : mergeJson(base, ours, theirs, prefer));
   const preferOurs = merge('ours');
   if (preferOurs.kind !== 'conflict') return preferOurs;
   // Everything else merged, the conflicting nodes as ours and as theirs: the lines where the
@@ -101,7 +102,18 @@ const STRING_STYLES: ToStringOptions[] = (() => {
   return styles;
 })();
 
-function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuredResult {
+/** Three YAML sides read once for both passes of a conflict (ours' documents, which a pass rewrites, parsed again for the second). */
+interface YamlSides {
+  ours: string;
+  baseDocs: Document[];
+  theirsDocs: Document[];
+  /** Ours' documents, not yet rewritten by a pass. */
+  freshOurs: Document[] | undefined;
+  style: ToStringOptions;
+  keyComments: ReturnType<typeof keyLineComments>;
+}
+
+function readYamlSides(base: string, ours: string, theirs: string): YamlSides | Extract<StructuredResult, { kind: 'unsupported' }> {
   if (ours.includes('\r')) return { kind: 'unsupported', reason: 'CRLF YAML is merged as text' };
   const parsed = [base, ours, theirs].map(parseYamlDocuments);
   if (parsed.some((list) => list === undefined)) return { kind: 'unsupported', reason: 'a side is not valid YAML' };
@@ -117,7 +129,14 @@ function mergeYaml(base: string, ours: string, theirs: string, prefer: 'ours' | 
   const keyComments = keyLineComments(ours);
   const style = STRING_STYLES.find((options) => oursDocs.map((doc) => doc.toString(options)).join('') === keyComments.printed);
   if (!style) return { kind: 'unsupported', reason: 'the local YAML is not in a layout we can reproduce' };
+  return { ours, baseDocs, theirsDocs, freshOurs: oursDocs, style, keyComments };
+}
 
+function mergeYaml(sides: YamlSides, prefer: 'ours' | 'theirs'): StructuredResult {
+  const { baseDocs, theirsDocs, style, keyComments } = sides;
+  // A pass rewrites ours' documents in place: the second one reads them again.
+  const oursDocs = sides.freshOurs ?? (parseYamlDocuments(sides.ours) as Document[]);
+  sides.freshOurs = undefined;
   const conflicts: Path[] = [];
   const expected: Data[] = [];
   oursDocs.forEach((doc, index) => {
