@@ -107,7 +107,14 @@ export async function runStatus(options: { check?: boolean; catalog?: string }, 
       reporter.line(`  ${d.state.padEnd(9)}${d.path}${d.to !== undefined ? ` → ${d.to}${d.modified ? ', modified' : ''}` : ''} (${tag})`);
     }
     for (const path of s.conflicts) reporter.line(`  ${c.red('conflict')} ${path}: unresolved markers, .rej or .platform-new`);
-    for (const p of s.placeholders) reporter.line(`  ${c.yellow('placeholder')} ${p.path}:${p.line}: ${p.name} is not set`);
+    // Every file:line with --check (what CI fixes); one line a component otherwise, so drift and
+    // conflicts stay in view (a created service has 40 places, all named again below).
+    if (options.check) for (const p of s.placeholders) reporter.line(`  ${c.yellow('placeholder')} ${p.path}:${p.line}: ${p.name} is not set`);
+    else if (s.placeholders.length > 0) {
+      const files = new Set(s.placeholders.map((p) => p.path)).size;
+      const names = [...new Set(s.placeholders.map((p) => p.name))].join(', ');
+      reporter.line(`  ${c.yellow('placeholders')} ${s.placeholders.length} in ${files} file${files === 1 ? '' : 's'}: ${names}`);
+    }
   }
   if (placeholders.length > 0) {
     reporter.line(c.yellow(`Answers still placeholders (<set-me:NAME> in the files; deploys fail until they are set):`));
@@ -116,6 +123,7 @@ export async function runStatus(options: { check?: boolean; catalog?: string }, 
       const edit = once.length > 0 ? `; edit ${[...new Set(once)].join(', ')} yourself (written once, upgrades leave it to you)` : '';
       reporter.line(`  ${name} (${where.length} place${where.length === 1 ? '' : 's'}): platform upgrade --set ${name}=VALUE${edit}`);
     }
+    if (!options.check) reporter.line(c.dim('  platform status --check lists each file:line.'));
   }
   for (const path of unmerged) reporter.line(`  ${c.red('unmerged')} ${path}: resolve it, then git add it`);
   if (options.check && failing) {

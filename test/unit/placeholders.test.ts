@@ -119,6 +119,19 @@ describe('platform status --check and platform upgrade --set', () => {
     expect(doc.check).toMatchObject({ passed: false, placeholders: ['README.md:3: roleArn', 'deploy.yaml:2: roleArn', 'deploy.yaml:3: roleName'] });
   });
 
+  it('plain status: one line a component (how many, in how many files, which answers), and where --check lists them', async () => {
+    const { fs } = await created();
+    const human = await runInProcess(fs, ['status'], { cwd: '/work/svc' });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('placeholders 3 in 2 files: roleArn, roleName');
+    expect(human.stdout).not.toContain('deploy.yaml:2');
+    expect(human.stdout).toContain('roleArn (2 places): platform upgrade --set roleArn=VALUE');
+    expect(human.stdout).toContain('platform status --check lists each file:line.');
+    // --json is the same either way: every place.
+    const json = JSON.parse((await runInProcess(fs, ['status', '--json'], { cwd: '/work/svc' })).stdout) as { components: Array<{ placeholders: unknown[] }> };
+    expect(json.components.flatMap((c) => c.placeholders)).toHaveLength(3);
+  });
+
   // --yes: the secret is not recorded, so rendering again takes its default (its file is never rewritten)
   it('upgrade --set renders the component again at its version; then status --check passes', async () => {
     const { fs, vol } = await created();
