@@ -3,6 +3,7 @@ import { PlatformError, UsageError } from '../core/errors.js';
 import { nodeFs } from '../core/node-fs.js';
 import { BUILTIN_ROOT, listCatalog, parseTemplateRef, resolveInCatalog, type CatalogEntry } from '../template/builtin.js';
 import { compareVersions } from '../template/semver.js';
+import { versionEntry } from '../template/changelog.js';
 import { loadPreset, type Preset } from '../template/preset.js';
 import type { Template } from '../template/template.js';
 import { BUILTIN_HOME, describeHome, templateSourceIn, type CatalogHome } from '../catalog/home.js';
@@ -168,14 +169,19 @@ export class Catalog {
     return local ? this.ctx.fs : nodeFs;
   }
 
-  /** CHANGELOG.md of each version after `from` up to `to`, newest first. */
-  async changelogs(name: string, from: string, to: string, source = 'builtin'): Promise<Array<{ version: string; text: string }>> {
+  /**
+   * The entry of each version after `from` up to `to` in its CHANGELOG.md (its own `## VERSION`
+   * section: each file holds the whole history), newest first. `loaded`: versions the caller has
+   * loaded already (a load reads every file of a version and compiles its templates).
+   */
+  async changelogs(name: string, from: string, to: string, source = 'builtin', loaded?: (ref: string) => Template | undefined): Promise<Array<{ version: string; text: string }>> {
     const versions = await this.versions(name, source);
     const wanted = versions.slice(versions.indexOf(from) + 1, versions.indexOf(to) + 1).reverse();
     const out: Array<{ version: string; text: string }> = [];
     for (const version of wanted) {
-      const template = await this.load(`${name}@${version}`, source).catch(() => undefined);
-      if (template?.changelog) out.push({ version, text: template.changelog.trim() });
+      const ref = `${name}@${version}`;
+      const template = loaded?.(ref) ?? (await this.load(ref, source).catch(() => undefined));
+      if (template?.changelog) out.push({ version, text: versionEntry(template.changelog, version) });
     }
     return out;
   }

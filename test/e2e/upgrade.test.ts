@@ -15,6 +15,12 @@ const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- 
 const KILLER = join(import.meta.dirname, 'fixtures', 'kill-after.cjs');
 
 const SERVICE_1_1 = join(REPO_ROOT, 'templates/service/1.1.0');
+/** VERSION's section of a built-in CHANGELOG.md: its `## VERSION` heading up to the next `## `. */
+const ownEntry = (changelog: string, version: string): string => {
+  const from = changelog.indexOf(`\n## ${version}\n`) + 1;
+  const next = changelog.indexOf('\n## ', from);
+  return changelog.slice(from, next === -1 ? undefined : next).trim();
+};
 /** The newest built-in service version: what `platform status` compares with. */
 const SERVICE_VERSIONS = readdirSync(join(REPO_ROOT, 'templates/service')).filter((v) => /^\d+\.\d+\.\d+$/.test(v)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
 const LATEST = SERVICE_VERSIONS.at(-1)!;
@@ -242,9 +248,13 @@ describe('platform upgrade', () => {
     expect(r.stdout).toContain('Dry run: nothing was written.');
 
     const changelog = readFileSync(join(SERVICE_1_1, 'CHANGELOG.md'), 'utf8').trim();
-    for (const line of changelog.split('\n').filter((l) => l.trim() !== '')) expect(r.stdout).toContain(`│ ${line}`);
-    // The changelog shown for an upgrade to 1.1.0 must say what 1.1.0 changed.
-    expect(changelog, 'templates/service/1.1.0/CHANGELOG.md').toMatch(/^## 1\.1\.0\b/m);
+    // The changelog shown for an upgrade to 1.1.0 must say what 1.1.0 changed: its own entry,
+    // every line of it, and not the history below it (the 1.0.0 notes the repository has).
+    expect(changelog, 'templates/service/1.1.0/CHANGELOG.md').toMatch(/^## 1\.1\.0\n[^]*\n## 1\.0\.0\n/m);
+    const [entry, older] = changelog.slice(changelog.indexOf('## 1.1.0')).split(/\n(?=## 1\.0\.0\n)/) as [string, string];
+    for (const line of entry.split('\n').filter((l) => l.trim() !== '')) expect(r.stdout).toContain(`│ ${line}`);
+    expect(r.stdout).not.toContain('│ ## 1.0.0');
+    expect(r.stdout).not.toContain(`│ ${older.split('\n').filter((l) => l.startsWith('- ')).at(-1)!}`);
   });
 
   it('--json prints one JSON document with components, files and conflicts', async () => {
@@ -457,7 +467,8 @@ describe('conflicts a user can see and finish, with real git', () => {
 
   it('without a terminal: a short summary per component; the full changelog with --verbose', async () => {
     const changelog = read(SERVICE_1_1, 'CHANGELOG.md');
-    const someLine = changelog.split('\n').filter((l) => l.startsWith('- ')).at(-1)!;
+    // A line of 1.1.0's own entry (the file holds the 1.0.0 notes below it).
+    const someLine = changelog.split('\n## 1.0.0\n')[0]!.split('\n').filter((l) => l.startsWith('- ')).at(-1)!;
     const short = await platform(repo10(), ['upgrade', '--yes']);
     expect(short.code, out(short)).toBe(0);
     expect(short.stdout).toMatch(/^ {2}files: \d+ updated/m);
@@ -571,7 +582,8 @@ describe('platform status', () => {
         drifted: [{ path: 'package.json', policy: 'merge', state: 'modified' }],
         conflicts: [],
         placeholders: [],
-        changelog: SERVICE_VERSIONS.slice(1).reverse().map((version) => ({ version, text: readFileSync(join(REPO_ROOT, 'templates/service', version, 'CHANGELOG.md'), 'utf8').trim() })),
+        // Each version's own entry of its CHANGELOG.md (which holds the whole history below it).
+        changelog: SERVICE_VERSIONS.slice(1).reverse().map((version) => ({ version, text: ownEntry(readFileSync(join(REPO_ROOT, 'templates/service', version, 'CHANGELOG.md'), 'utf8'), version) })),
       },
     ]);
   });

@@ -41,4 +41,23 @@ describe('the changelogs of an upgrade', () => {
     expect(text.stdout).toContain('  2.0.0: Breaking.');
     expect(text.stdout).toContain('  1.1.0: A fix.');
   });
+
+  it('each version once: a CHANGELOG.md holding the whole history gives its own entry only, in status and upgrade alike', async () => {
+    const history = (versions: string[]) => `# thing template\n\n${versions.map((v) => `## ${v}\n\nNotes of ${v}.\n`).join('\n')}`;
+    const { fs, vol } = memoryFs({ ...version('1.0.0', history(['1.0.0'])), '/work/.keep': '' });
+    expect((await runInProcess(fs, ['svc', '--template', '/tpl', '--yes', '--no-install', '--no-git'], { cwd: '/work', bin: 'create-service' })).code).toBe(0);
+    const later = { ...version('1.1.0', history(['1.1.0', '1.0.0'])), ...version('1.2.0', history(['1.2.0', '1.1.0', '1.0.0'])) };
+    const files = { ...(vol.toJSON() as Record<string, string>), ...later };
+
+    const status = await runInProcess(memoryFs(files).fs, ['status'], { cwd: '/work/svc' });
+    for (const v of ['1.2.0', '1.1.0']) expect(status.stdout.split(`Notes of ${v}.`), v).toHaveLength(2);
+    expect(status.stdout).not.toContain('Notes of 1.0.0.');
+    expect(status.stdout).not.toContain('# thing template');
+
+    const json = JSON.parse((await runInProcess(memoryFs(files).fs, ['upgrade', '--yes', '--json'], { cwd: '/work/svc' })).stdout);
+    expect(json.changelogs.thing).toEqual([
+      { version: '1.2.0', text: '## 1.2.0\n\nNotes of 1.2.0.' },
+      { version: '1.1.0', text: '## 1.1.0\n\nNotes of 1.1.0.' },
+    ]);
+  });
 });
