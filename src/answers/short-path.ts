@@ -6,6 +6,7 @@ import type { Question } from '../template/schema.js';
  * question whose default is missing or invalid: there is nothing honest to keep), then, once the
  * user chose "customise" on the review screen, walks the other questions group by group, each
  * group skippable. Everything not asked keeps its default, computed from the answers so far.
+ * `settled`: the repository's own answers (name -> value): never asked while they fit.
  */
 export interface ShortPathPrompter extends Prompter {
   /** From now on the non-essential questions are offered, group by group (asked again each time). */
@@ -15,7 +16,7 @@ export interface ShortPathPrompter extends Prompter {
 /** Whether the user wants to go through a group's questions (false keeps their defaults). */
 export type GroupConfirm = (group: QuestionGroup) => Promise<boolean>;
 
-export function shortPathPrompter(inner: Prompter, confirmGroup: GroupConfirm): ShortPathPrompter {
+export function shortPathPrompter(inner: Prompter, confirmGroup: GroupConfirm, settled: ReadonlyMap<string, unknown> = new Map()): ShortPathPrompter {
   let customising = false;
   /** What the user typed or picked: it wins over a default on every later walk. */
   const answered = new Map<string, unknown>();
@@ -30,7 +31,11 @@ export function shortPathPrompter(inner: Prompter, confirmGroup: GroupConfirm): 
 
   return {
     groups(groups) {
-      for (const group of groups) for (const question of group.questions) groupOf.set(question.name, group);
+      for (const group of groups) {
+        // A customise walk offers (and counts) only what is not settled.
+        const open = { ...group, questions: group.questions.filter((q) => !settled.has(q.name)) };
+        for (const question of open.questions) groupOf.set(question.name, open);
+      }
     },
     customise() {
       customising = true;
@@ -40,6 +45,13 @@ export function shortPathPrompter(inner: Prompter, confirmGroup: GroupConfirm): 
       const previous = answered.has(question.name) && validate(answered.get(question.name)) === true ? { value: answered.get(question.name) } : undefined;
       const current = previous ? previous.value : defaultValue;
       if (mustAsk(current, validate)) return askInner(question, current, validate);
+      // The repository's own answer (`platform add`: what its other components were told, which
+      // components it has) is not asked again, essential or not. When this component's rules
+      // refused it (the default offered is another), the user decides.
+      if (settled.has(question.name)) {
+        if (JSON.stringify(current) === JSON.stringify(settled.get(question.name))) return current;
+        return previous ? previous.value : askInner(question, current, validate);
+      }
       if (question.essential) return previous ? previous.value : askInner(question, current, validate);
       if (!customising) return current;
       const group = groupOf.get(question.name);

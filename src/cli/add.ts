@@ -1,4 +1,4 @@
-import { join, basename } from 'node:path';
+import { join, basename, isAbsolute, relative } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { statOrUndefined } from '../core/fs.js';
 import { EMPTY_LOCKFILE } from '../lock/lockfile.js';
@@ -12,7 +12,9 @@ import { findProjectRoot, readGivenAnswers, readLockfile } from './project.js';
 import { recordPortably } from '../catalog/portable.js';
 import { recordedCatalog } from '../catalog/lookup.js';
 import type { Catalog } from '../sources/catalog.js';
-import { newComponents, presetChecks, selectTemplates } from './compose.js';
+import { composeQuestions, newComponents, presetChecks, selectTemplates } from './compose.js';
+import { hasEssentials } from '../answers/short-path.js';
+import { reviewedComponents } from './review.js';
 import { componentFlags, inferAnswers, remoteDefaults } from './infer.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 
@@ -59,7 +61,16 @@ export async function runAdd(spec: string, options: AddOptions, ctx: CliContext,
       // What the repository says (package.json, other components) wins over its git remote.
       const defaults = new Map([...flags, ...(await remoteDefaults(root, ctx)), ...(await inferAnswers(ctx.fs, root, lock))]);
       const prompter = interactive ? inquirerPrompter(ctx.stderr, chalkFor(ctx.env, Boolean(ctx.stderr.isTTY))) : undefined;
-      const changes = await newComponents({ selection, given, defaults, useDefaults: Boolean(options.yes), prompter, targetName: basename(root) });
+      const compose = { selection, given, defaults, useDefaults: Boolean(options.yes), targetName: basename(root) };
+      // On a terminal, the short path as create has it: what the repository already answered
+      // (its components' recorded answers, which components it has) is settled, not asked again;
+      // the essential questions left, then a review screen.
+      const recordedNames = new Set([...flags.keys(), ...lock.templates.flatMap((t) => Object.keys(t.answers))]);
+      const settled = new Map([...defaults].filter(([name]) => recordedNames.has(name) && asked.has(name) && !given.has(name)));
+      const changes =
+        prompter && hasEssentials(composeQuestions(selection.templates).questions)
+          ? await reviewedComponents(compose, prompter, ctx.stderr, { verb: 'Add', heading: `Adding to ${placeOf(root, ctx.cwd)}:`, settled })
+          : await newComponents({ ...compose, prompter });
       await recordPortably(ctx.fs, root, changes, (text) => reporter.warn(text));
       return { lock, changes };
     },
@@ -77,4 +88,11 @@ async function holds(catalog: Catalog, spec: string): Promise<boolean> {
   const name = spec.split('@')[0]!;
   const entries = await catalog.list().catch(() => []);
   return entries.some((e) => e.name === name) || (await catalog.preset(name).catch(() => undefined)) !== undefined;
+}
+
+/** The repository as the user should read it from where they are: `the repository here`, `./svc`, `../svc`. */
+function placeOf(root: string, cwd: string): string {
+  const folder = relative(cwd, root);
+  if (folder === '') return 'the repository here';
+  return folder.startsWith('..') || isAbsolute(folder) ? folder : `./${folder}`;
 }

@@ -3,9 +3,9 @@ import { statOrUndefined } from '../core/fs.js';
 import { readTarget } from '../core/target.js';
 import { readGivenAnswers } from './project.js';
 import { recordPortably } from '../catalog/portable.js';
-import { CancelledError, ExitCode, UsageError } from '../core/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import type { GivenAnswer } from '../answers/resolve.js';
-import { componentChanges, composeQuestions, newComponents, presetChecks, resolveComposition, selectTemplates, type ComposeInput, type Selection } from './compose.js';
+import { composeQuestions, newComponents, presetChecks, selectTemplates, type Selection } from './compose.js';
 import type { Template } from '../template/template.js';
 import { DEFAULT_PRESET } from '../template/preset.js';
 import { MAX_INPUT_BYTES } from '../core/yaml-source.js';
@@ -17,9 +17,9 @@ import { remoteDefaults } from './infer.js';
 import type { CreateOptions } from './options.js';
 import { askText, inquirerPrompter, type TerminalPrompter } from './prompter.js';
 import { chalkFor } from '../ui/colors.js';
-import { hasEssentials, shortPathPrompter } from '../answers/short-path.js';
+import { hasEssentials } from '../answers/short-path.js';
 import { answerProblem } from '../answers/value.js';
-import { REVIEW_CHOICES, reviewLines } from './review.js';
+import { reviewedComponents } from './review.js';
 import { runWorkflow } from '../workflow/run-workflow.js';
 import { renderChange, renderRecorded, type ComponentChange } from '../workflow/change.js';
 import type { CliIdentity } from '../render/render.js';
@@ -47,7 +47,9 @@ export async function runCreate(directory: string | undefined, options: CreateOp
       const { questions } = composeQuestions(selection.templates);
       const rerun = lock.templates.some((t) => selection.templates.some((s) => s.manifest.name === t.name));
       // A re-run asks nothing new: the same inputs finish the job, different ones are refused.
-      const changes = !prompter || rerun || !hasEssentials(questions) ? await newComponents({ ...compose, prompter }) : await shortPath(compose, prompter, relative(ctx.cwd, root) || '.', ctx.stderr);
+      const folder = relative(ctx.cwd, root) || '.';
+      const heading = `The new service in ${folder.startsWith('..') || isAbsolute(folder) ? folder : `./${folder}`}:`;
+      const changes = !prompter || rerun || !hasEssentials(questions) ? await newComponents({ ...compose, prompter }) : await reviewedComponents(compose, prompter, ctx.stderr, { verb: 'Create', heading });
       await recordPortably(ctx.fs, root, changes, (text) => reporter.warn(text));
       if (!rerun) return { lock, changes };
       return { lock, changes: await sameCreate(root, lock, changes, cliOf(ctx)), rerun: true };
@@ -60,32 +62,6 @@ export async function runCreate(directory: string | undefined, options: CreateOp
     steps: { git: options.git, install: options.install },
     presetChecks: await presetChecks(catalog, selection.preset),
   });
-}
-
-/**
- * The short path on a terminal: the essential questions, then a review screen (create, customise,
- * cancel); customise walks the other questions component by component, each group skippable, and
- * comes back to the review. Cancel writes nothing (exit 130, as Ctrl-C).
- */
-async function shortPath(compose: Omit<ComposeInput, 'prompter'>, terminal: TerminalPrompter, folder: string, output: NodeJS.WritableStream): Promise<ComponentChange[]> {
-  const prompter = shortPathPrompter(terminal, (group) => terminal.confirmGroup(group));
-  for (;;) {
-    const composition = await resolveComposition({ ...compose, prompter });
-    const included = new Set(composition.included);
-    const lines = reviewLines({
-      folder: folder.startsWith('..') || isAbsolute(folder) ? folder : `./${folder}`,
-      included: composition.included,
-      left: compose.selection.templates.filter((t) => !included.has(t)).map((t) => t.manifest.name),
-      groups: composeQuestions(composition.included).groups,
-      answers: composition.answers,
-      given: composition.given,
-    });
-    output.write(`\n${lines.join('\n')}\n\n`);
-    const choice = await terminal.choose('Create, customise or cancel?', REVIEW_CHOICES, 'create');
-    if (choice === 'create') return componentChanges(composition);
-    if (choice === 'cancel') throw new CancelledError();
-    prompter.customise();
-  }
 }
 
 async function chooseTarget(directory: string | undefined, given: Map<string, GivenAnswer>, selection: Selection, prompter: TerminalPrompter | undefined, ctx: CliContext): Promise<string> {

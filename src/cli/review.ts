@@ -2,23 +2,67 @@ import type { QuestionGroup, ResolvedAnswers } from '../answers/resolve.js';
 import type { Question } from '../template/schema.js';
 import type { Template } from '../template/template.js';
 import { holdsPlaceholder } from '../answers/placeholder.js';
+import { shortPathPrompter } from '../answers/short-path.js';
+import { CancelledError } from '../core/errors.js';
+import type { ComponentChange } from '../workflow/change.js';
+import { componentChanges, composeQuestions, resolveComposition, type ComposeInput } from './compose.js';
+import type { TerminalPrompter } from './prompter.js';
 
-export type ReviewChoice = 'create' | 'customise' | 'cancel';
+export type ReviewChoice = 'go' | 'customise' | 'cancel';
 
-export const REVIEW_CHOICES: Array<{ value: ReviewChoice; name: string; short: string }> = [
-  { value: 'create', name: 'Create it', short: 'create' },
-  { value: 'customise', name: 'Customise the other settings, component by component (each can be skipped)', short: 'customise' },
-  { value: 'cancel', name: 'Cancel (nothing is written)', short: 'cancel' },
-];
+/** What the review screen is about to do: create-service creates a service, platform add adds components. */
+export interface ReviewAction {
+  /** `Create` or `Add`: the first choice (`Create it`) and the question (`Create, customise or cancel?`). */
+  verb: string;
+  /** The screen's first line: `The new service in ./orders-api:`. */
+  heading: string;
+  /** What the repository already answered (see shortPathPrompter): never asked while it fits. */
+  settled?: ReadonlyMap<string, unknown>;
+}
+
+export function reviewChoices(verb: string): Array<{ value: ReviewChoice; name: string; short: string }> {
+  return [
+    { value: 'go', name: `${verb} it`, short: verb.toLowerCase() },
+    { value: 'customise', name: 'Customise the other settings, component by component (each can be skipped)', short: 'customise' },
+    { value: 'cancel', name: 'Cancel (nothing is written)', short: 'cancel' },
+  ];
+}
+
+/**
+ * The short path on a terminal: the essential questions, then a review screen (create or add,
+ * customise, cancel); customise walks the other questions component by component, each group
+ * skippable, and comes back to the review. Cancel writes nothing (exit 130, as Ctrl-C).
+ */
+export async function reviewedComponents(compose: Omit<ComposeInput, 'prompter'>, terminal: TerminalPrompter, output: NodeJS.WritableStream, action: ReviewAction): Promise<ComponentChange[]> {
+  const settled = action.settled ?? new Map<string, unknown>();
+  const prompter = shortPathPrompter(terminal, (group) => terminal.confirmGroup(group), settled);
+  for (;;) {
+    const composition = await resolveComposition({ ...compose, prompter });
+    const included = new Set(composition.included);
+    const lines = reviewLines({
+      heading: action.heading,
+      included: composition.included,
+      left: compose.selection.templates.filter((t) => !included.has(t)).map((t) => t.manifest.name),
+      groups: composeQuestions(composition.included).groups,
+      answers: composition.answers,
+      given: new Set([...composition.given, ...settled.keys()]),
+    });
+    output.write(`\n${lines.join('\n')}\n\n`);
+    const choice = await terminal.choose(`${action.verb}, customise or cancel?`, reviewChoices(action.verb), 'go');
+    if (choice === 'go') return componentChanges(composition);
+    if (choice === 'cancel') throw new CancelledError();
+    prompter.customise();
+  }
+}
 
 export interface ReviewInput {
-  /** The folder as the user should read it (relative to where they are). */
-  folder: string;
+  /** The screen's first line, naming the folder as the user should read it (relative to where they are). */
+  heading: string;
   included: readonly Template[];
   left: readonly string[];
   groups: readonly QuestionGroup[];
   answers: ResolvedAnswers;
-  /** Answered by flags or an answers file: shown when notable, never counted as a default. */
+  /** Answered by flags, an answers file or the repository: shown when notable, never counted as a default. */
   given: ReadonlySet<string>;
 }
 
@@ -34,7 +78,7 @@ export function reviewLines(input: ReviewInput): string[] {
   const width = Math.max(...input.included.map((t) => t.manifest.name.length));
   let others = 0;
   const unset = new Set<string>();
-  const lines = [`The new service in ${input.folder}:`, ''];
+  const lines = [input.heading, ''];
   for (const template of input.included) {
     const group = input.groups.find((g) => g.label === template.manifest.name);
     const shown: string[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './global-setup.js';
-import { cli, tempDir, type CliResult } from './harness.js';
+import { cli, keys, prompt, ptySession, tempDir, type CliResult } from './harness.js';
 
 const out = (r: CliResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -110,5 +110,32 @@ describe('platform add in an existing project', () => {
     const text = readFileSync(join(dir, workflow), 'utf8');
     expect(text).toContain('<<<<<<< local\nname: our own CI');
     expect(text).toContain('>>>>>>> ci@');
+  });
+});
+
+describe('platform add at a terminal: the short path, as create has it', () => {
+  it('asks only what the repository has not answered (not the name, the owner or which components it has), then a review', async () => {
+    const home = tempDir('add-short-');
+    const created = await cli('create-service', ['orders-api', '--yes', '-t', 'service', '--set', 'owner=team-orders', '--no-install', '--no-git'], { cwd: home });
+    expect(created.code, out(created)).toBe(0);
+    const dir = join(home, 'orders-api');
+    writeFileSync(join(dir, 'package-lock.json'), CI_NEEDS.files['package-lock.json']);
+
+    const s = await ptySession('platform', ['add', 'ci'], { cwd: dir });
+    await prompt(s, 'CI provider (github)');
+    s.write(keys.enter);
+    await prompt(s, 'Cloud (aws)');
+    s.write(keys.down);
+    s.write(keys.enter);
+    await prompt(s, 'Adding to the repository here:');
+    await prompt(s, /ci\s+1\.\d+\.\d+\s+name=orders-api\s+owner=team-orders\s+ciProvider=github\s+cloud=gcp/);
+    await prompt(s, 'Add it');
+    s.write(keys.enter);
+    expect(await s.exit()).toEqual({ code: 0, signal: null });
+
+    // Each answered prompt is redrawn once with ✔: two questions and the review, nothing else.
+    expect([...s.output().matchAll(/✔ ([^\n]*)/g)].map((m) => m[1]!.trimEnd())).toEqual(['CI provider github', 'Cloud gcp', 'Add, customise or cancel? add']);
+    const lock = parse(readFileSync(join(dir, '.platform.yaml'), 'utf8')) as { templates: Array<{ name: string; answers: Record<string, unknown> }> };
+    expect(lock.templates.find((t) => t.name === 'ci')!.answers).toMatchObject({ name: 'orders-api', owner: 'team-orders', ciProvider: 'github', cloud: 'gcp', withDeploy: false, withObservability: false, withSecrets: false });
   });
 });

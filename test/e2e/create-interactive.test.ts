@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { keys, ptySession, tempDir, type PtySession } from './harness.js';
+import { keys, prompt, ptySession, tempDir, type PtySession } from './harness.js';
 
 const NO_STEPS = ['--no-install', '--no-git'];
 /** The question sequence below is service@1.0.0's (name, owner, description, port, nodeVersion). */
@@ -16,15 +16,6 @@ const V1 = ['--template', 'service@1.0.0'];
 function answersIn(dir: string): Record<string, unknown> {
   const lock = parseYaml(readFileSync(join(dir, '.platform.yaml'), 'utf8')) as { templates: Array<{ answers: Record<string, unknown> }> };
   return lock.templates[0]!.answers;
-}
-
-/** Waits for a prompt, with the whole screen in the error if it never comes. */
-async function prompt(s: PtySession, pattern: string | RegExp): Promise<void> {
-  try {
-    await s.waitFor(pattern);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- whole output ---\n${s.output()}`);
-  }
 }
 
 describe('create-service at a terminal', () => {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { cli, keys, ptySession, tempDir, type PtySession } from './harness.js';
+import { cli, keys, prompt, ptySession, tempDir, type PtySession } from './harness.js';
 
 const NO_STEPS = ['--no-install', '--no-git'];
 
@@ -17,14 +17,6 @@ function lockIn(dir: string): Lock {
 }
 function answersOf(dir: string, component: string): Record<string, unknown> {
   return lockIn(dir).templates.find((t) => t.name === component)!.answers;
-}
-
-async function prompt(s: PtySession, pattern: string | RegExp): Promise<void> {
-  try {
-    await s.waitFor(pattern);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- whole output ---\n${s.output()}`);
-  }
 }
 
 /** Every answered prompt is redrawn once as a line starting with ✔ (inquirer's done state). */

@@ -322,6 +322,15 @@ export async function ptySession(bin: Bin, args: string[], opts: PtyOptions): Pr
   return ptySpawn([opts.node ?? process.execPath, bins[bin], ...args], opts);
 }
 
+/** Waits for a prompt (see waitFor), with the whole screen in the error if it never comes. */
+export async function prompt(s: PtySession, pattern: string | RegExp): Promise<void> {
+  try {
+    await s.waitFor(pattern);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- whole output ---\n${s.output()}`);
+  }
+}
+
 /** ptySession for an arbitrary argv (argv[0] is looked up on PATH). */
 export function ptySpawn(argv: string[], opts: PtyOptions): PtySession {
   const cols = opts.cols ?? 100;

@@ -52,6 +52,40 @@ async function walk(prompter: Prompter, targetName = 'orders') {
   return resolveComposition({ selection: await selection(), given: new Map(), defaults: new Map(), useDefaults: false, prompter, targetName });
 }
 
+describe('the short path of platform add: what the repository already answered is settled', () => {
+  const walkWith = async (prompter: Prompter, defaults: Record<string, unknown>) =>
+    resolveComposition({ selection: await selection(), given: new Map(), defaults: new Map(Object.entries(defaults)), useDefaults: false, prompter, targetName: 'orders' });
+
+  it('settled questions are not asked, essential or not, and their group offers only the rest', async () => {
+    const inner = scripted({});
+    const offered: string[][] = [];
+    const repository = { name: 'payments-api', owner: 'team-payments', registry: 'ghcr.io/acme' };
+    const prompter = shortPathPrompter(inner, async (group) => (offered.push(group.questions.map((q) => q.name)), true), new Map(Object.entries(repository)));
+    const { answers } = await walkWith(prompter, repository);
+    expect(inner.asked.map(([name]) => name)).toEqual(['ciProvider']);
+    expect(answers.values).toMatchObject({ name: 'payments-api', owner: 'team-payments', registry: 'ghcr.io/acme' });
+    prompter.customise();
+    inner.asked.length = 0;
+    await walkWith(prompter, repository);
+    // Customise: the rest of each group (ciProvider was answered already), never the settled ones.
+    expect(inner.asked.map(([name]) => name)).toEqual(['port', 'token', 'schedule']);
+    expect(offered.flat()).not.toContain('name');
+    expect(offered.flat()).not.toContain('registry');
+  });
+
+  it('a settled answer this component\'s rules reject is asked, essential or not (deploy\'s shorter name limit)', async () => {
+    const inner = scripted({ name: 'short', port: 8081 });
+    const long = `a${'-b'.repeat(30)}`;
+    const repository = { name: long, port: 80 };
+    const { answers } = await walkWith(shortPathPrompter(inner, async () => false, new Map(Object.entries(repository))), repository);
+    // The template's own default is offered instead (the repository's does not fit), and asked.
+    expect(inner.asked.map(([name]) => name)).toEqual(['name', 'owner', 'port', 'ciProvider']);
+    expect(inner.asked[0]).toEqual(['name', 'orders']);
+    expect(inner.asked[2]).toEqual(['port', 8080]);
+    expect(answers.values).toMatchObject({ name: 'short', port: 8081 });
+  });
+});
+
 describe('the short path', () => {
   it('asks only the essential questions; the others take defaults derived from those answers', async () => {
     const inner = scripted({ owner: 'payments' });
@@ -117,7 +151,7 @@ describe('the short path', () => {
 describe('the review screen', () => {
   it('lists components with versions, the answers that shape the files as key=value, and how many keep their defaults; never a secret', async () => {
     const { answers, included, given } = await walk(shortPathPrompter(scripted({ token: 's3cr3t-value' }), async () => false));
-    const lines = reviewLines({ folder: './orders', included, left: ['deploy'], groups: composeQuestions(included).groups, answers: { ...answers, values: { ...answers.values, token: 's3cr3t-value' } }, given });
+    const lines = reviewLines({ heading: 'The new service in ./orders:', included, left: ['deploy'], groups: composeQuestions(included).groups, answers: { ...answers, values: { ...answers.values, token: 's3cr3t-value' } }, given });
     const text = lines.join('\n');
     expect(text).toContain('./orders');
     expect(text).toMatch(/service\s+1\.3\.0\s+name=orders\s+owner=orders-team\s+port=8080/);
@@ -136,7 +170,7 @@ describe('the review screen and placeholders', () => {
       { 'a.txt': '{{registry}}\n' },
     );
     const answers = { values: { name: 'orders', registry: '<set-me:registry>', region: 'eu-west-1' }, secrets: new Set<string>() };
-    const text = reviewLines({ folder: './orders', included: [ci], left: [], groups: composeQuestions([ci]).groups, answers, given: new Set() }).join('\n');
+    const text = reviewLines({ heading: 'The new service in ./orders:', included: [ci], left: [], groups: composeQuestions([ci]).groups, answers, given: new Set() }).join('\n');
     expect(text).toContain('Not known yet: registry.');
     expect(text).toContain('--set NAME=VALUE');
     expect(text).toContain('1 more setting keeps its default');
@@ -148,7 +182,7 @@ describe('hostile text on the terminal', () => {
   it('an answer with escape sequences is shown escaped on the review screen, and cut to one short line', async () => {
     const inner = scripted({ owner: '\u001b[2J\u001b]0;pwned\u0007' + 'x'.repeat(500) });
     const { answers, included, given } = await walk(shortPathPrompter(inner, async () => false));
-    const text = reviewLines({ folder: './orders', included, left: [], groups: composeQuestions(included).groups, answers, given }).join('\n');
+    const text = reviewLines({ heading: 'The new service in ./orders:', included, left: [], groups: composeQuestions(included).groups, answers, given }).join('\n');
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text).toContain('owner=\\u001b[2J');
     expect(text.split('\n').every((line) => line.length < 300)).toBe(true);
